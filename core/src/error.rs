@@ -1,0 +1,307 @@
+//! The one error type every operation returns.
+
+use std::fmt;
+
+use http::StatusCode;
+
+use crate::sid::SidError;
+
+/// Everything that can go wrong, from building a request to reading the last page.
+///
+/// Errors are split by phase: caller input ([`Error::InvalidInput`], [`Error::Sid`]), Twilio's
+/// answer ([`Error::Api`], [`Error::Http`], [`Error::Parse`]), paging safety ([`Error::Paging`])
+/// and the transport's own failures ([`Error::Transport`]). No variant ever holds a secret or the
+/// `Authorization` header.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A value given by the caller was rejected before anything was sent.
+    InvalidInput(InputError),
+    /// A string was not a valid SID of the expected kind.
+    Sid(SidError),
+    /// Twilio answered with its error envelope (`code`, `message`, `more_info`, `status`).
+    Api(ApiError),
+    /// A non-success status without Twilio's error envelope (proxy pages, empty bodies, redirects).
+    Http(HttpError),
+    /// A success status whose body could not be read as the expected JSON.
+    Parse(ParseError),
+    /// The paging protocol was broken by the server (a foreign next URI, a loop).
+    Paging(PagingError),
+    /// The transport failed to move the bytes (connect, TLS, timeout, reset, body too large).
+    Transport(TransportError),
+}
+
+impl Error {
+    /// The HTTP status of the response this error came from, if there was one.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.http_status),
+            Error::Http(e) => Some(e.status),
+            Error::Parse(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    /// Twilio's error code (e.g. 20404), when the answer was Twilio's error envelope.
+    pub fn api_code(&self) -> Option<u32> {
+        match self {
+            Error::Api(e) => e.code,
+            _ => None,
+        }
+    }
+
+    /// Builds an [`Error::InvalidInput`].
+    pub(crate) fn input(field: &'static str, message: impl Into<String>) -> Self {
+        Error::InvalidInput(InputError {
+            field,
+            message: message.into(),
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput(e) => e.fmt(f),
+            Error::Sid(e) => e.fmt(f),
+            Error::Api(e) => e.fmt(f),
+            Error::Http(e) => e.fmt(f),
+            Error::Parse(e) => e.fmt(f),
+            Error::Paging(e) => e.fmt(f),
+            Error::Transport(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Sid(e) => Some(e),
+            Error::Transport(e) => e
+                .source
+                .as_deref()
+                .map(|s| s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
+}
+
+impl From<SidError> for Error {
+    fn from(e: SidError) -> Self {
+        Error::Sid(e)
+    }
+}
+
+/// A caller-supplied value that was rejected, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The name of the rejected parameter (e.g. `page_size`, `base_url`).
+    pub field: &'static str,
+    /// What was wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}: {}", self.field, self.message)
+    }
+}
+
+/// Twilio's error envelope, with the HTTP status it came with.
+///
+/// The HTTP status and the body's own `status` field are kept apart: proxies and old endpoints
+/// sometimes disagree.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status of the response.
+    pub http_status: StatusCode,
+    /// The `status` field of the body, when present.
+    pub status: Option<u16>,
+    /// Twilio's error code (e.g. 20404, 20003), when present.
+    pub code: Option<u32>,
+    /// The human-readable message.
+    pub message: String,
+    /// A link to Twilio's page about this error code.
+    pub more_info: Option<String>,
+    /// The optional `details` object, kept as JSON.
+    pub details: Option<serde_json::Value>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Twilio API error")?;
+        if let Some(code) = self.code {
+            write!(f, " {code}")?;
+        }
+        write!(f, " (HTTP {}): {}", self.http_status.as_u16(), self.message)?;
+        if let Some(more) = &self.more_info {
+            write!(f, " (see {more})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A non-success response that did not carry Twilio's error envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Location` header of a redirect, which is reported and never followed.
+    pub location: Option<String>,
+    /// The start of the body, decoded lossily, control characters replaced, at most
+    /// [`HttpError::EXCERPT_LIMIT`] bytes.
+    pub body_excerpt: String,
+}
+
+impl HttpError {
+    /// The most bytes of a body that an excerpt keeps.
+    pub const EXCERPT_LIMIT: usize = 200;
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status)?;
+        if self.status.is_redirection() {
+            f.write_str(" redirect (not followed)")?;
+            if let Some(loc) = &self.location {
+                write!(f, " to {loc}")?;
+            }
+        }
+        if self.body_excerpt.is_empty() {
+            f.write_str(" with an empty body")
+        } else {
+            write!(f, ": {}", self.body_excerpt)
+        }
+    }
+}
+
+/// A success response whose body was not the JSON we expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ParseError {
+    /// The HTTP status of the response.
+    pub status: StatusCode,
+    /// Where in the document it went wrong, as a JSON path (`$.authorized_connect_apps[3].uri`).
+    pub path: String,
+    /// What went wrong there.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not parse the response body at `{}`: {}",
+            self.path, self.message
+        )
+    }
+}
+
+/// The server broke the paging protocol; nothing further was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PagingError {
+    /// A next-page URI named another scheme, host or port than the configured origin.
+    ForeignOrigin {
+        /// The URI the server gave.
+        uri: String,
+        /// The configured origin it should have been on.
+        expected: String,
+    },
+    /// A next-page URI that was already fetched in this listing (a server loop).
+    RepeatedUri {
+        /// The repeated URI.
+        uri: String,
+    },
+    /// A next-page URI that is not a usable URI or path.
+    InvalidUri {
+        /// The URI the server gave.
+        uri: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+}
+
+impl fmt::Display for PagingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PagingError::ForeignOrigin { uri, expected } => write!(
+                f,
+                "refusing next page URI `{uri}`: it is not on the configured origin {expected}"
+            ),
+            PagingError::RepeatedUri { uri } => write!(
+                f,
+                "the server returned next page URI `{uri}` again: stopping to avoid a loop"
+            ),
+            PagingError::InvalidUri { uri, reason } => {
+                write!(f, "invalid next page URI `{uri}`: {reason}")
+            }
+        }
+    }
+}
+
+/// How a transport failed; the retry policy reads this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be made (refused, DNS, unreachable).
+    Connect,
+    /// The connection was reset or closed before the whole response arrived.
+    Reset,
+    /// A connect or request timeout fired.
+    Timeout,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// The response body was larger than the configured cap; it was not read further.
+    BodyTooLarge,
+    /// Anything else.
+    Other,
+}
+
+/// A failure of the transport, with its cause kept as the error's source.
+#[derive(Debug)]
+pub struct TransportError {
+    /// What kind of failure this was.
+    pub kind: TransportErrorKind,
+    /// A short description.
+    pub message: String,
+    /// The transport's own error.
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// Builds a transport error.
+    pub fn new(
+        kind: TransportErrorKind,
+        message: impl Into<String>,
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            TransportErrorKind::Connect => "connection failed",
+            TransportErrorKind::Reset => "connection reset",
+            TransportErrorKind::Timeout => "timed out",
+            TransportErrorKind::Tls => "TLS failure",
+            TransportErrorKind::BodyTooLarge => "response body too large",
+            TransportErrorKind::Other => "transport error",
+        };
+        write!(f, "{what}: {}", self.message)
+    }
+}
+
+impl From<TransportError> for Error {
+    fn from(e: TransportError) -> Self {
+        Error::Transport(e)
+    }
+}

@@ -1,0 +1,486 @@
+//! Property tests for the page parser and the paginator.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use twilio_connect_apps::{
+    AuthorizedConnectApp, Config, Credentials, Cursor, Error, ListParams, Page, Paginator,
+    Permission, Secret, Step,
+};
+
+const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+/// A field: absent, `null`, or a string (any Unicode, quotes, backslashes, control characters).
+fn field() -> impl Strategy<Value = Option<Option<String>>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(None)),
+        any::<String>().prop_map(|s| Some(Some(s))),
+        "[\"\\\\/\u{0}-\u{1f}é😀]{0,8}".prop_map(|s| Some(Some(s))),
+    ]
+}
+
+fn permission() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("get-all".to_owned()),
+        Just("post-all".to_owned()),
+        any::<String>()
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct GenApp {
+    fields: Vec<(&'static str, Option<Option<String>>)>,
+    permissions: Option<Option<Vec<String>>>,
+    extra: Vec<(String, Value)>,
+}
+
+const NAMES: [&str; 7] = [
+    "account_sid",
+    "connect_app_company_name",
+    "connect_app_description",
+    "connect_app_friendly_name",
+    "connect_app_homepage_url",
+    "connect_app_sid",
+    "uri",
+];
+
+fn extra_field() -> impl Strategy<Value = (String, Value)> {
+    (
+        prop_oneof![
+            Just("date_created".to_owned()),
+            Just("date_updated".to_owned()),
+            "x_[a-z]{1,6}"
+        ],
+        prop_oneof![
+            Just(Value::Null),
+            any::<i64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+            Just(json!({"nested": [1, {"a": null}]})),
+        ],
+    )
+}
+
+fn gen_app() -> impl Strategy<Value = GenApp> {
+    (
+        proptest::collection::vec(field(), 7),
+        prop_oneof![
+            Just(None),
+            Just(Some(None)),
+            proptest::collection::vec(permission(), 0..4).prop_map(|v| Some(Some(v))),
+        ],
+        proptest::collection::vec(extra_field(), 0..3),
+    )
+        .prop_map(|(values, permissions, extra)| GenApp {
+            fields: NAMES.iter().copied().zip(values).collect(),
+            permissions,
+            extra,
+        })
+}
+
+impl GenApp {
+    fn members(&self) -> Vec<(String, Value)> {
+        let mut m: Vec<(String, Value)> = Vec::new();
+        for (name, v) in &self.fields {
+            if let Some(v) = v {
+                m.push((
+                    name.to_string(),
+                    v.clone().map(Value::from).unwrap_or(Value::Null),
+                ));
+            }
+        }
+        if let Some(p) = &self.permissions {
+            m.push((
+                "permissions".into(),
+                p.clone().map(Value::from).unwrap_or(Value::Null),
+            ));
+        }
+        // unknown fields never shadow known ones
+        for (k, v) in &self.extra {
+            if !m.iter().any(|(n, _)| n == k) {
+                m.push((k.clone(), v.clone()));
+            }
+        }
+        m
+    }
+
+    fn expected(&self) -> AuthorizedConnectApp {
+        let get = |n: &str| {
+            self.fields
+                .iter()
+                .find(|(name, _)| *name == n)
+                .and_then(|(_, v)| v.clone().flatten())
+        };
+        let mut app = AuthorizedConnectApp::default();
+        app.account_sid = get("account_sid");
+        app.connect_app_company_name = get("connect_app_company_name");
+        app.connect_app_description = get("connect_app_description");
+        app.connect_app_friendly_name = get("connect_app_friendly_name");
+        app.connect_app_homepage_url = get("connect_app_homepage_url");
+        app.connect_app_sid = get("connect_app_sid");
+        app.uri = get("uri");
+        app.permissions = self
+            .permissions
+            .clone()
+            .flatten()
+            .map(|v| v.iter().map(|p| p.parse::<Permission>().unwrap()).collect());
+        app
+    }
+}
+
+/// Writes an object with its members in the given order (serde_json's map would sort them).
+fn object(members: &[(String, Value)]) -> String {
+    let parts: Vec<String> = members
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}:{}",
+                serde_json::to_string(k).unwrap(),
+                serde_json::to_string(v).unwrap()
+            )
+        })
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+fn raw_object(members: &[(String, String)]) -> String {
+    let parts: Vec<String> = members
+        .iter()
+        .map(|(k, v)| format!("{}:{}", serde_json::to_string(k).unwrap(), v))
+        .collect();
+    format!("{{{}}}", parts.join(","))
+}
+
+#[derive(Debug, Clone)]
+struct GenPage {
+    meta: bool,
+    apps: Vec<GenApp>,
+    page: Option<u64>,
+    page_size: Option<u64>,
+    next: Option<Option<String>>,
+    prev: Option<Option<String>>,
+    uri: Option<String>,
+    legacy: bool,
+    order: Vec<usize>,
+}
+
+fn gen_page() -> impl Strategy<Value = GenPage> {
+    (
+        any::<bool>(),
+        proptest::collection::vec(gen_app(), 0..6),
+        proptest::option::of(0u64..1_000_000),
+        proptest::option::of(1u64..1001),
+        field(),
+        field(),
+        proptest::option::of(any::<String>()),
+        any::<bool>(),
+        Just((0..12).collect::<Vec<usize>>()).prop_shuffle(),
+    )
+        .prop_map(
+            |(meta, apps, page, page_size, next, prev, uri, legacy, order)| GenPage {
+                meta,
+                apps,
+                page,
+                page_size,
+                next,
+                prev,
+                uri,
+                legacy,
+                order,
+            },
+        )
+}
+
+impl GenPage {
+    fn body(&self) -> String {
+        let apps: Vec<String> = self.apps.iter().map(|a| object(&a.members())).collect();
+        let apps = format!("[{}]", apps.join(","));
+        let s = |v: &Option<String>| {
+            v.clone()
+                .map(Value::from)
+                .unwrap_or(Value::Null)
+                .to_string()
+        };
+        let mut top: Vec<(String, String)> = vec![("authorized_connect_apps".into(), apps)];
+        let mut meta: Vec<(String, String)> = Vec::new();
+        let (container, names) = if self.meta {
+            meta.push(("key".into(), "\"authorized_connect_apps\"".into()));
+            (
+                &mut meta,
+                [
+                    "page",
+                    "page_size",
+                    "next_page_url",
+                    "previous_page_url",
+                    "url",
+                ],
+            )
+        } else {
+            (
+                &mut top,
+                [
+                    "page",
+                    "page_size",
+                    "next_page_uri",
+                    "previous_page_uri",
+                    "uri",
+                ],
+            )
+        };
+        if let Some(p) = self.page {
+            container.push((names[0].into(), p.to_string()));
+        }
+        if let Some(p) = self.page_size {
+            container.push((names[1].into(), p.to_string()));
+        }
+        if let Some(n) = &self.next {
+            container.push((names[2].into(), s(n)));
+        }
+        if let Some(n) = &self.prev {
+            container.push((names[3].into(), s(n)));
+        }
+        if let Some(u) = &self.uri {
+            container.push((names[4].into(), s(&Some(u.clone()))));
+        }
+        if self.meta {
+            meta.push(("unknown_meta".into(), "[1,2]".into()));
+            top.push(("meta".into(), raw_object(&meta)));
+        }
+        if self.legacy {
+            top.push(("total".into(), "12345".into()));
+            top.push(("num_pages".into(), "\"x\"".into()));
+            top.push(("last_page_uri".into(), "\"\\/2010-04-01\\/x\"".into()));
+        }
+        // shuffle the top-level key order
+        let mut shuffled: Vec<(String, String)> = Vec::new();
+        for i in &self.order {
+            if let Some(m) = top.get(*i) {
+                shuffled.push(m.clone());
+            }
+        }
+        shuffled.extend(top.into_iter().skip(self.order.len()));
+        raw_object(&shuffled)
+    }
+
+    fn check(&self, p: &Page) {
+        let expected: Vec<AuthorizedConnectApp> = self.apps.iter().map(GenApp::expected).collect();
+        assert_eq!(p.records, expected);
+        assert_eq!(p.page, self.page);
+        assert_eq!(p.page_size, self.page_size);
+        let norm =
+            |v: &Option<Option<String>>| v.clone().flatten().filter(|s| !s.trim().is_empty());
+        assert_eq!(p.next_page_uri, norm(&self.next));
+        assert_eq!(p.previous_page_uri, norm(&self.prev));
+        assert_eq!(p.uri, self.uri.clone());
+        assert_eq!(p.key.is_some(), self.meta);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// (a) Any valid generated envelope parses to exactly what was generated.
+    #[test]
+    fn generated_envelopes_parse_exactly(page in gen_page()) {
+        let body = page.body();
+        let parsed = Page::from_json(body.as_bytes());
+        prop_assert!(parsed.is_ok(), "{body}: {parsed:?}");
+        page.check(&parsed.unwrap());
+    }
+
+    /// (b) Arbitrary bytes never panic.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = Page::from_json(&bytes);
+        let r = http::Response::builder().status(500).body(bytes.clone()).unwrap();
+        let _ = twilio_connect_apps::parse_page(&r);
+        let _ = twilio_connect_apps::parse_app(&http::Response::new(bytes));
+    }
+
+    /// (b) Mutations of valid bodies (byte flips, cuts, insertions) never panic.
+    #[test]
+    fn mutated_bodies_never_panic(
+        page in gen_page(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+    ) {
+        let mut body = page.body().into_bytes();
+        for (at, byte, op) in edits {
+            if body.is_empty() { break; }
+            let i = at.index(body.len());
+            match op {
+                0 => body[i] = byte,
+                1 => body.truncate(i),
+                _ => body.insert(i, byte),
+            }
+        }
+        let _ = Page::from_json(&body);
+    }
+}
+
+/// A simulated server: `total` apps, honours `PageSize`, hands out opaque page tokens.
+struct SimServer {
+    total: u64,
+    requests: u64,
+    fail_at: Option<u64>,
+}
+
+impl SimServer {
+    fn respond(&mut self, req: &http::Request<()>) -> http::Response<Vec<u8>> {
+        self.requests += 1;
+        if Some(self.requests) == self.fail_at {
+            return http::Response::builder()
+                .status(503)
+                .body(b"<html>busy</html>".to_vec())
+                .unwrap();
+        }
+        assert_eq!(req.uri().host(), Some("api.twilio.com"));
+        let q: Vec<(String, String)> =
+            url::form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .into_owned()
+                .collect();
+        let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let size: u64 = get("PageSize").map(|s| s.parse().unwrap()).unwrap_or(50);
+        assert!((1..=1000).contains(&size));
+        let page: u64 = match get("PageToken") {
+            Some(t) => t.strip_prefix("PT").unwrap().parse().unwrap(),
+            None => 0,
+        };
+        let start = page * size;
+        let end = (start + size).min(self.total);
+        let apps: Vec<Value> = (start..end)
+            .map(|i| json!({"connect_app_sid": format!("CN{i:032x}"), "connect_app_friendly_name": format!("app \"{i}\" é")}))
+            .collect();
+        let next = if end < self.total {
+            Value::from(format!(
+                "/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageSize={size}&Page={}&PageToken=PT{}",
+                page + 1,
+                page + 1
+            ))
+        } else {
+            Value::Null
+        };
+        let body = json!({"authorized_connect_apps": apps, "page": page, "page_size": size, "next_page_uri": next, "total": 1});
+        http::Response::new(serde_json::to_vec(&body).unwrap())
+    }
+}
+
+fn config() -> Config {
+    Config::new(Credentials::auth_token(
+        AC.parse().unwrap(),
+        Secret::new("t"),
+    ))
+}
+
+/// Drives a paginator to its end or first error, collecting records.
+fn drive(p: &mut Paginator, server: &mut SimServer, out: &mut Vec<String>) -> Result<(), Error> {
+    loop {
+        match p.step()? {
+            Step::Record(app) => out.push(app.connect_app_sid.unwrap()),
+            Step::Send(req) => p.handle_response(&server.respond(&req))?,
+            Step::Done => return Ok(()),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// (c) Every record exactly once, in order, in the fewest requests; also across a failure
+    /// and a resume from the saved cursor.
+    #[test]
+    fn paginator_yields_exactly_the_expected_records(
+        total in 0u64..2500,
+        page_size in proptest::option::of(1u32..=1000),
+        limit in proptest::option::of(1u64..3000),
+        fail_at in proptest::option::of(1u64..6),
+        stop_after in proptest::option::of(0usize..40),
+    ) {
+        let mut params = ListParams::new();
+        if let Some(s) = page_size { params = params.page_size(s); }
+        if let Some(l) = limit { params = params.limit(l); }
+        let size = u64::from(params.effective_page_size().unwrap());
+        let want_n = limit.unwrap_or(u64::MAX).min(total);
+        let want: Vec<String> = (0..want_n).map(|i| format!("CN{i:032x}")).collect();
+        let min_requests = want_n.div_ceil(size).max(1);
+
+        let mut server = SimServer { total, requests: 0, fail_at };
+        let mut got = Vec::new();
+        let mut p = Paginator::new(&config(), params).unwrap();
+        // Optionally stop early by choice, save the cursor (through serde) and resume.
+        if let Some(n) = stop_after {
+            while got.len() < n {
+                match p.step().unwrap_or(Step::Done) {
+                    Step::Record(app) => got.push(app.connect_app_sid.unwrap()),
+                    Step::Send(req) => { let _ = p.handle_response(&server.respond(&req)); }
+                    Step::Done => break,
+                }
+            }
+            let saved = serde_json::to_string(&p.cursor()).unwrap();
+            let cursor: Cursor = serde_json::from_str(&saved).unwrap();
+            p = Paginator::resume(&config(), cursor).unwrap();
+        }
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match drive(&mut p, &mut server, &mut got) {
+                Ok(()) => break,
+                Err(e) => {
+                    prop_assert!(matches!(e, Error::Http(_)), "{e}");
+                    prop_assert!(attempts < 3);
+                    p = Paginator::resume(&config(), p.cursor()).unwrap();
+                }
+            }
+        }
+        prop_assert_eq!(&got, &want);
+        let failed = u64::from(fail_at.is_some_and(|f| f <= server.requests));
+        if stop_after.is_none() {
+            prop_assert_eq!(server.requests, min_requests + failed);
+        } else {
+            // a resume may re-fetch the page it stopped in, at most once
+            prop_assert!(server.requests <= min_requests + failed + 1);
+        }
+    }
+}
+
+#[test]
+fn foreign_and_repeated_next_uris_stop_with_nothing_sent() {
+    for (next, want) in [
+        (
+            "https://evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?Page=1",
+            "not on the configured origin",
+        ),
+        (
+            "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?PageSize=1000",
+            "again",
+        ),
+    ] {
+        let body =
+            json!({"authorized_connect_apps": [{"uri": "a"}, {"uri": "b"}], "next_page_uri": next});
+        let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
+        let Step::Send(_) = p.step().unwrap() else {
+            panic!()
+        };
+        p.handle_response(&http::Response::new(serde_json::to_vec(&body).unwrap()))
+            .unwrap();
+        // The page's records still arrive; then the error, and no request.
+        assert!(matches!(p.step().unwrap(), Step::Record(_)));
+        assert!(matches!(p.step().unwrap(), Step::Record(_)));
+        let e = p.step().unwrap_err();
+        assert!(e.to_string().contains(want), "{e}");
+        assert!(p.step().is_err(), "stays failed");
+    }
+}
+
+#[test]
+fn limit_reached_exactly_at_page_end_sends_nothing_more() {
+    let mut server = SimServer {
+        total: 100,
+        requests: 0,
+        fail_at: None,
+    };
+    let mut p = Paginator::new(&config(), ListParams::new().limit(20).page_size(10)).unwrap();
+    let mut got = Vec::new();
+    drive(&mut p, &mut server, &mut got).unwrap();
+    assert_eq!(got.len(), 20);
+    assert_eq!(server.requests, 2);
+    assert!(p.cursor().is_finished());
+}
