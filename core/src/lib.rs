@@ -90,7 +90,7 @@ pub use page::{Page, PageParseError, RECORDS_KEY};
 pub use paging::{Cursor, ListParams, Paginator, Step};
 pub use request::{MAX_PAGE_SIZE, PageQuery};
 pub use response::{error_from_response, parse_app, parse_page};
-pub use retry::{Outcome, RetryDecision, RetryPolicy, RetryState};
+pub use retry::{Call, Outcome, RetryDecision, RetryPolicy, RetryState};
 pub use secret::Secret;
 pub use sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
 

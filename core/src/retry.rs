@@ -191,7 +191,15 @@ pub enum Outcome<'a> {
     Failure(TransportErrorKind),
 }
 
-impl Outcome<'_> {
+impl<'a> Outcome<'a> {
+    /// The outcome of a response that arrived.
+    pub fn of_response<B>(response: &'a http::Response<B>) -> Outcome<'a> {
+        Outcome::Response {
+            status: response.status(),
+            headers: response.headers(),
+        }
+    }
+
     /// The outcome a finished call's error stands for, for errors that came from a response or
     /// from the transport (other errors are never retried).
     pub fn of_error(error: &Error) -> Option<Outcome<'static>> {
@@ -226,6 +234,58 @@ impl Outcome<'_> {
         }
         let at = parse_http_date(value)?;
         Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+}
+
+/// One request and its retry budget: what a transport's send loop holds.
+///
+/// `http::Request` is not `Clone`; [`Call::request`] hands out a fresh copy for each attempt.
+///
+/// ```
+/// use std::time::SystemTime;
+/// use twilio_connect_apps::{Call, Outcome, RetryDecision, RetryPolicy, TransportErrorKind};
+/// let request = http::Request::get("https://api.twilio.com/").body(()).unwrap();
+/// let mut call = Call::new(request, RetryPolicy::default());
+/// let _first_attempt = call.request();
+/// let decision = call.decide(&Outcome::Failure(TransportErrorKind::Reset), SystemTime::now(), 0);
+/// assert!(matches!(decision, RetryDecision::Retry(_)));
+/// ```
+#[derive(Debug)]
+pub struct Call {
+    template: http::Request<()>,
+    policy: RetryPolicy,
+    state: RetryState,
+}
+
+impl Call {
+    /// A call that sends `request` under `policy`.
+    pub fn new(request: http::Request<()>, policy: RetryPolicy) -> Self {
+        Call {
+            template: request,
+            policy,
+            state: RetryState::new(),
+        }
+    }
+
+    /// A copy of the request for the next attempt (method, URI, version and headers; the
+    /// `Authorization` header keeps its sensitive mark).
+    pub fn request(&self) -> http::Request<()> {
+        let mut req = http::Request::new(());
+        *req.method_mut() = self.template.method().clone();
+        *req.uri_mut() = self.template.uri().clone();
+        *req.version_mut() = self.template.version();
+        *req.headers_mut() = self.template.headers().clone();
+        req
+    }
+
+    /// What to do after an attempt; see [`RetryPolicy::decide`].
+    pub fn decide(&mut self, outcome: &Outcome<'_>, now: SystemTime, random: u64) -> RetryDecision {
+        self.policy.decide(&mut self.state, outcome, now, random)
+    }
+
+    /// Attempts decided on so far.
+    pub fn attempts(&self) -> u32 {
+        self.state.attempts()
     }
 }
 

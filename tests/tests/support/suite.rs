@@ -1,0 +1,558 @@
+//! The end-to-end tests, generic over the transport.
+
+use std::time::{Duration, Instant};
+
+use twilio_connect_apps::{
+    Error, ListParams, PageQuery, PagingError, RetryPolicy, TransportErrorKind,
+};
+use twilio_testbed::{
+    Account, App, DEFAULT_ACCOUNT_SID, Dataset, Emulator, ErrorBody, Fault, FaultRule, FaultScript,
+    RetryAfter, Trigger,
+};
+
+use crate::support::*;
+
+fn emulator(tls: bool) -> Emulator {
+    Emulator::builder().tls(tls).start().unwrap()
+}
+
+fn emulator_with_apps(n: usize, tls: bool) -> Emulator {
+    Emulator::builder()
+        .generated_apps(n)
+        .tls(tls)
+        .start()
+        .unwrap()
+}
+
+pub fn fetch_and_errors<T: Transport>(tls: bool) {
+    let emu = emulator(tls);
+    let c: T = client(&emu);
+    let app = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap();
+    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("aaa"));
+    assert_eq!(app.account_sid.as_deref(), Some(DEFAULT_ACCOUNT_SID));
+    assert_eq!(
+        app.permissions,
+        Some(vec![twilio_connect_apps::Permission::GetAll])
+    );
+    let req = &emu.requests()[0];
+    assert_eq!(req.header("accept"), Some("application/json"));
+    assert_eq!(req.header("accept-charset"), Some("utf-8"));
+    assert!(
+        req.header("user-agent")
+            .unwrap()
+            .starts_with("twilio-connect-apps/"),
+        "{:?}",
+        req.header("user-agent")
+    );
+    assert_eq!(req.tls, tls);
+
+    let e = c
+        .fetch(&"CN0000000000000000000000000000dead".parse().unwrap())
+        .unwrap_err();
+    let Error::Api(api) = &e else {
+        panic!("{T}: {e:?}", T = T::NAME)
+    };
+    assert_eq!(
+        (api.http_status.as_u16(), api.code, api.status),
+        (404, Some(20404), Some(404))
+    );
+    assert_eq!(
+        api.more_info.as_deref(),
+        Some("https://www.twilio.com/docs/errors/20404")
+    );
+    assert_no_secret(&e);
+
+    let bad: T = T::new(
+        config_for(&emu, DEFAULT_ACCOUNT_SID, "wrong-token"),
+        &emu,
+        &Opts::default(),
+    )
+    .unwrap();
+    let e = bad.list(ListParams::new()).unwrap().error.unwrap();
+    assert_eq!(
+        (e.status().map(|s| s.as_u16()), e.api_code()),
+        (Some(401), Some(20003)),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("20003") && e.to_string().contains("401"),
+        "{e}"
+    );
+    // 4xx is not retried
+    assert_eq!(emu.request_count(), 3);
+}
+
+pub fn api_key_and_subaccount<T: Transport>(tls: bool) {
+    let sub_sid = "AC00000000000000000000000000000002";
+    let mut sub = Account::new(sub_sid, "sub-token");
+    sub.parent = Some(DEFAULT_ACCOUNT_SID.into());
+    sub.apps
+        .push(App::new("CN00000000000000000000000000000009", "Sub app"));
+    let key = "SK00000000000000000000000000000001";
+    let emu = Emulator::builder()
+        .tls(tls)
+        .account(sub)
+        .api_key(key, "key-secret", DEFAULT_ACCOUNT_SID)
+        .start()
+        .unwrap();
+    let by_key: T = T::new(config_for(&emu, key, "key-secret"), &emu, &Opts::default()).unwrap();
+    let listed = by_key.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none());
+    assert_eq!(listed.apps.len(), 4);
+    let auth = emu.requests()[0]
+        .header("authorization")
+        .unwrap()
+        .to_owned();
+    assert!(auth.starts_with("Basic "));
+
+    let parent: T = client(&emu);
+    let sub_sid: twilio_connect_apps::AccountSid = sub_sid.parse().unwrap();
+    let app = parent
+        .fetch_in(
+            &sub_sid,
+            &"CN00000000000000000000000000000009".parse().unwrap(),
+        )
+        .unwrap();
+    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Sub app"));
+    let listed = parent
+        .list(ListParams::new().account(sub_sid.clone()))
+        .unwrap();
+    assert_eq!(listed.sids(), ["CN00000000000000000000000000000009"]);
+    let page = parent.page(&PageQuery::new(), Some(&sub_sid)).unwrap();
+    assert_eq!(page.records.len(), 1);
+    // the sample account's apps are not visible in the subaccount
+    let e = parent
+        .fetch_in(
+            &sub_sid,
+            &"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+        )
+        .unwrap_err();
+    assert_eq!(e.api_code(), Some(20404));
+}
+
+pub fn one_connection<T: Transport>(tls: bool) {
+    let emu = emulator_with_apps(2345, tls);
+    let c: T = client(&emu);
+    let listed = c.list(ListParams::new().page_size(100)).unwrap();
+    assert!(listed.error.is_none());
+    assert_eq!(listed.sids(), generated_sids(2345));
+    assert_eq!(emu.request_count(), 24);
+    assert_eq!(
+        emu.connection_count(),
+        1,
+        "{}: a full listing reuses one connection",
+        T::NAME
+    );
+}
+
+pub fn pages<T: Transport>(tls: bool) {
+    let emu = emulator_with_apps(25, tls);
+    let c: T = client(&emu);
+    let first = c.page(&PageQuery::new().page_size(10), None).unwrap();
+    assert_eq!(first.records.len(), 10);
+    assert_eq!(
+        (first.page, first.page_size, first.start, first.end),
+        (Some(0), Some(10), Some(0), Some(9))
+    );
+    let next = first.next_page_uri.clone().unwrap();
+    let second = c.page_at(&next).unwrap();
+    assert_eq!(second.page, Some(1));
+    assert_eq!(
+        second.records[0].connect_app_sid.as_deref(),
+        Some(generated_sids(25)[10].as_str())
+    );
+    let back = c
+        .page_at(second.previous_page_uri.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(back.records, first.records);
+    let e = c.page(&PageQuery::new().page_size(1001), None).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+    let before = emu.request_count();
+    let e = c.page_at("https://example.com/2010-04-01/Accounts/AC00000000000000000000000000000001/AuthorizedConnectApps.json").unwrap_err();
+    assert!(
+        matches!(e, Error::Paging(PagingError::ForeignOrigin { .. })),
+        "{e}"
+    );
+    assert_eq!(emu.request_count(), before, "nothing sent for a bad input");
+}
+
+pub fn tls_untrusted<T: Transport>() {
+    let emu = emulator(true);
+    let opts = Opts {
+        trust_emulator: false,
+        ..Opts::default()
+    };
+    let c: T = client_with(&emu, &opts);
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Tls),
+        "{}: {e:?}",
+        T::NAME
+    );
+    assert_eq!(emu.request_count(), 0);
+    assert_eq!(emu.connection_count(), 1, "a TLS failure is not retried");
+}
+
+pub fn listing_counts<T: Transport>() {
+    // (apps, page_size, limit, records, requests, first PageSize)
+    type Case = (usize, Option<u32>, Option<u64>, usize, u64, u32);
+    let cases: &[Case] = &[
+        (0, None, None, 0, 1, 1000),
+        (1, None, None, 1, 1, 1000),
+        (50, None, None, 50, 1, 1000),
+        (50, Some(50), None, 50, 1, 50),
+        (1000, None, None, 1000, 1, 1000),
+        (1000, Some(1000), Some(1000), 1000, 1, 1000),
+        (1001, None, None, 1001, 2, 1000),
+        (1001, Some(500), Some(1001), 1001, 3, 500),
+        (2345, None, None, 2345, 3, 1000),
+        (2345, Some(50), None, 2345, 47, 50),
+        (2345, None, Some(10), 10, 1, 10),
+        (2345, Some(100), Some(250), 250, 3, 100),
+        (2345, Some(7), Some(3), 3, 1, 3),
+    ];
+    for &(n, size, limit, records, requests, first_size) in cases {
+        let emu = emulator_with_apps(n, false);
+        let c: T = client(&emu);
+        let mut params = ListParams::new();
+        if let Some(s) = size {
+            params = params.page_size(s);
+        }
+        if let Some(l) = limit {
+            params = params.limit(l);
+        }
+        let listed = c.list(params).unwrap();
+        assert!(listed.error.is_none(), "{:?}", listed.error);
+        let want: Vec<String> = generated_sids(n).into_iter().take(records).collect();
+        assert_eq!(listed.sids(), want, "{n} {size:?} {limit:?}");
+        assert_eq!(
+            emu.request_count(),
+            requests,
+            "{} requests for {n} apps, size {size:?}, limit {limit:?}",
+            T::NAME
+        );
+        assert_eq!(
+            emu.requests()[0].query_param("PageSize"),
+            Some(first_size.to_string())
+        );
+        assert!(listed.cursor.is_finished());
+    }
+}
+
+pub fn resume_mid_page<T: Transport>() {
+    let emu = emulator_with_apps(30, false);
+    let c: T = client(&emu);
+    let (first, cursor) = c.take(ListParams::new().page_size(10), 13).unwrap();
+    assert_eq!(first.len(), 13);
+    assert_eq!(cursor.skip, 3);
+    let json = serde_json::to_string(&cursor).unwrap();
+    let rest = c.resume(serde_json::from_str(&json).unwrap()).unwrap();
+    let mut all: Vec<String> = first
+        .iter()
+        .map(|a| a.connect_app_sid.clone().unwrap())
+        .collect();
+    all.extend(rest.sids());
+    assert_eq!(all, generated_sids(30));
+}
+
+/// Lists to the end, resuming from the cursor after each error; returns the records and errors.
+fn list_resuming<T: Transport>(c: &T, params: ListParams) -> (Vec<String>, Vec<Error>) {
+    let mut listed = c.list(params).unwrap();
+    let mut sids = listed.sids();
+    let mut errors = Vec::new();
+    while let Some(e) = listed.error.take() {
+        assert_no_secret(&e);
+        errors.push(e);
+        assert!(errors.len() < 50, "too many errors: {:?}", errors.last());
+        listed = c.resume(listed.cursor).unwrap();
+        sids.extend(listed.sids());
+    }
+    (sids, errors)
+}
+
+pub fn listing_under_random_faults<T: Transport>() {
+    let faults = FaultScript::new()
+        .on(
+            Trigger::Random {
+                fraction: 0.04,
+                seed: 11,
+            },
+            Fault::TooManyRequests(RetryAfter::Seconds(1)),
+        )
+        .on(
+            Trigger::Random {
+                fraction: 0.035,
+                seed: 12,
+            },
+            Fault::Status(503, ErrorBody::Html),
+        )
+        .on(
+            Trigger::Random {
+                fraction: 0.035,
+                seed: 13,
+            },
+            Fault::ResetMidBody,
+        );
+    let emu = Emulator::builder()
+        .generated_apps(5000)
+        .faults(faults)
+        .start()
+        .unwrap();
+    let c: T = client(&emu);
+    let (sids, errors) = list_resuming(&c, ListParams::new().page_size(50));
+    assert_eq!(
+        sids,
+        generated_sids(5000),
+        "every app exactly once, in order"
+    );
+    let log = emu.requests();
+    assert!(
+        log.len() > 100,
+        "faults were injected and retried: {} requests",
+        log.len()
+    );
+    assert!(
+        errors.len() <= 2,
+        "retries absorb almost all faults: {errors:?}"
+    );
+}
+
+pub fn retry_after_default_policy<T: Transport>() {
+    let emu = emulator(false);
+    emu.set_faults(FaultScript::new().rule(FaultRule::new(
+        Trigger::Nth(1),
+        Fault::TooManyRequests(RetryAfter::Seconds(1)),
+    )));
+    let opts = Opts {
+        retry: RetryPolicy::default(),
+        ..Opts::default()
+    };
+    let c: T = client_with(&emu, &opts);
+    let t = Instant::now();
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none());
+    assert_eq!(listed.apps.len(), 4);
+    let log = emu.requests();
+    assert_eq!(log.len(), 2);
+    assert!(
+        log[1].at.duration_since(log[0].at) >= Duration::from_millis(990),
+        "waited {:?}",
+        log[1].at.duration_since(log[0].at)
+    );
+    assert!(t.elapsed() >= Duration::from_secs(1));
+
+    // an HTTP date a second ahead
+    emu.set_faults(
+        FaultScript::new().rule(
+            FaultRule::new(
+                Trigger::Always,
+                Fault::TooManyRequests(RetryAfter::Date(Duration::from_secs(1))),
+            )
+            .times(1),
+        ),
+    );
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none());
+}
+
+pub fn faults<T: Transport>() {
+    let emu = emulator_with_apps(120, false);
+    let c: T = client(&emu);
+    let want = generated_sids(120);
+    let recovered = [
+        Fault::TooManyRequests(RetryAfter::Seconds(1)),
+        Fault::TooManyRequests(RetryAfter::None),
+        Fault::Status(500, ErrorBody::Empty),
+        Fault::Status(502, ErrorBody::Html),
+        Fault::Status(503, ErrorBody::Html),
+        Fault::Status(504, ErrorBody::Twilio),
+        Fault::CloseBeforeResponse,
+        Fault::ResetMidBody,
+        Fault::TruncatedBody,
+        Fault::Trickle {
+            chunk: 4096,
+            interval: Duration::from_millis(1),
+        },
+        Fault::Delay(Duration::from_millis(50)),
+    ];
+    for fault in recovered {
+        let before = emu.request_count();
+        // the fault hits the second page's first attempt
+        emu.set_faults(
+            FaultScript::new().rule(
+                FaultRule::new(Trigger::PathContains("Page=1&".into()), fault.clone()).times(1),
+            ),
+        );
+        let listed = c.list(ListParams::new().page_size(50)).unwrap();
+        assert!(
+            listed.error.is_none(),
+            "{}: {fault:?}: {:?}",
+            T::NAME,
+            listed.error
+        );
+        assert_eq!(listed.sids(), want, "{fault:?}");
+        let extra = matches!(fault, Fault::Trickle { .. } | Fault::Delay(_));
+        assert_eq!(
+            emu.request_count() - before,
+            if extra { 3 } else { 4 },
+            "{}: {fault:?}",
+            T::NAME
+        );
+    }
+
+    // persistent 503: the budget (4 attempts) runs out, the error says why
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::Status(503, ErrorBody::Html)));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e}");
+    assert!(e.to_string().contains("503"), "{e}");
+    assert_eq!(emu.request_count() - before, 4);
+
+    // malformed JSON: a parse error naming the place, not retried
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::MalformedJson));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    let Error::Parse(p) = &e else { panic!("{e:?}") };
+    assert!(
+        p.path.starts_with("$.authorized_connect_apps[0]"),
+        "{}",
+        p.path
+    );
+    assert_eq!(emu.request_count() - before, 1);
+
+    // a loop in next URIs stops the listing after the page's records
+    emu.set_faults(FaultScript::new().on(
+        Trigger::PathContains("Page=1&".into()),
+        Fault::RepeatNextPage,
+    ));
+    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    assert_eq!(listed.apps.len(), 100);
+    assert!(
+        matches!(
+            listed.error,
+            Some(Error::Paging(PagingError::RepeatedUri { .. }))
+        ),
+        "{:?}",
+        listed.error
+    );
+    emu.set_faults(FaultScript::new());
+}
+
+pub fn timeouts<T: Transport>() {
+    let emu = emulator(false);
+    let opts = Opts {
+        request_timeout: Duration::from_millis(300),
+        ..Opts::default()
+    };
+    let c: T = client_with(&emu, &opts);
+    // once slow: timed out, retried, recovered
+    emu.set_faults(FaultScript::new().rule(FaultRule::new(
+        Trigger::Nth(1),
+        Fault::Delay(Duration::from_secs(3)),
+    )));
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none(), "{:?}", listed.error);
+    assert_eq!(emu.request_count(), 2);
+    // always slow (a trickling body counts too): a timeout error, never a hang
+    emu.set_faults(FaultScript::new().on(
+        Trigger::Always,
+        Fault::Trickle {
+            chunk: 10,
+            interval: Duration::from_millis(200),
+        },
+    ));
+    let t = Instant::now();
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Timeout),
+        "{}: {e:?}",
+        T::NAME
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert_eq!(emu.request_count(), 6, "4 attempts");
+}
+
+pub fn foreign_next<T: Transport>() {
+    let foreign = Emulator::start();
+    let emu = emulator_with_apps(120, false);
+    emu.set_faults(FaultScript::new().on(
+        Trigger::Nth(1),
+        Fault::ForeignNextPage(foreign.base_url().to_owned()),
+    ));
+    let c: T = client(&emu);
+    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    assert_eq!(
+        listed.apps.len(),
+        50,
+        "the first page's records still arrive"
+    );
+    let e = listed.error.unwrap();
+    assert!(
+        matches!(&e, Error::Paging(PagingError::ForeignOrigin { .. })),
+        "{e:?}"
+    );
+    assert_eq!(foreign.request_count(), 0);
+    assert!(
+        foreign
+            .requests()
+            .iter()
+            .all(|r| r.header("authorization").is_none())
+    );
+    // another scheme on the same host and port is foreign too
+    emu.set_faults(FaultScript::new().on(
+        Trigger::Always,
+        Fault::ForeignNextPage(emu.base_url().replace("http://", "https://")),
+    ));
+    let e = c
+        .list(ListParams::new().page_size(50))
+        .unwrap()
+        .error
+        .unwrap();
+    assert!(
+        matches!(&e, Error::Paging(PagingError::ForeignOrigin { .. })),
+        "{e:?}"
+    );
+}
+
+pub fn redirect<T: Transport>() {
+    let foreign = Emulator::start();
+    let emu = emulator(false);
+    let target = format!(
+        "{}/2010-04-01/Accounts/{DEFAULT_ACCOUNT_SID}/AuthorizedConnectApps.json",
+        foreign.base_url()
+    );
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::Redirect(302, target.clone())));
+    let c: T = client(&emu);
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    let Error::Http(h) = &e else { panic!("{e:?}") };
+    assert_eq!(h.status.as_u16(), 302);
+    assert_eq!(h.location.as_deref(), Some(target.as_str()));
+    assert_eq!(foreign.request_count(), 0);
+    assert_eq!(emu.request_count(), 1, "a redirect is not retried either");
+}
+
+pub fn oversized<T: Transport>() {
+    let emu = emulator(false);
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::Oversized(64 << 20)));
+    let opts = Opts {
+        max_body_size: 1 << 20,
+        ..Opts::default()
+    };
+    let c: T = client_with(&emu, &opts);
+    let t = Instant::now();
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::BodyTooLarge),
+        "{}: {e:?}",
+        T::NAME
+    );
+    assert_eq!(emu.request_count(), 1, "not retried");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    let _ = Dataset::default();
+}
