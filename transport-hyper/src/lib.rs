@@ -1,1 +1,585 @@
-//! stub
+//! An async client for Twilio's **Authorized Connect Apps** API, on hyper 1 and tokio.
+//!
+//! A thin loop over the sans-IO core [`twilio_connect_apps`]: the core builds every request,
+//! reads every response and makes every decision (paging, retries); this crate moves the bytes
+//! and sleeps. The blocking twin, `twilio-connect-apps-ureq`, has the same names and behaviour.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use twilio_connect_apps_hyper::{Client, ListParams};
+//!
+//! # async fn run() -> Result<(), twilio_connect_apps_hyper::Error> {
+//! // TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or TWILIO_API_KEY + TWILIO_API_SECRET + TWILIO_ACCOUNT_SID)
+//! let client = Client::from_env()?;
+//! let mut apps = client.list(ListParams::new())?;
+//! while let Some(app) = apps.next().await {
+//!     let app = app?;
+//!     println!("{} {:?} writes: {}", app.connect_app_sid.as_deref().unwrap_or("-"),
+//!         app.connect_app_friendly_name, app.can_write());
+//! }
+//! let one = client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?).await?;
+//! println!("{one:?}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A [`Listing`] is also a [`futures_core::Stream`], for use with any stream combinators.
+//!
+//! # Defaults, and how to change them
+//!
+//! | what | default | change with |
+//! |---|---|---|
+//! | connect timeout (TCP and TLS handshake) | 10 s | [`ClientBuilder::connect_timeout`] |
+//! | whole-request timeout (headers and body, per attempt) | 30 s | [`ClientBuilder::request_timeout`] |
+//! | response body cap | 16 MiB | [`ClientBuilder::max_body_size`] |
+//! | connections (requests in flight at once; idle ones reused for 90 s) | 16 | [`ClientBuilder::max_connections`] |
+//! | TLS | rustls with an explicit ring provider (never the process default), Mozilla's webpki roots | [`ClientBuilder::root_certificate_der`] / [`ClientBuilder::root_certificate_pem`] (trust only these), feature `native-roots` + [`ClientBuilder::native_roots`] |
+//! | plain `http://` | only for a loopback origin (emulators), enforced by [`Config`] | — |
+//! | redirects | never followed (a 3xx is an error) | — |
+//! | retries | 4 attempts in all for 429/500/502/503/504, connect failures, resets and timeouts; `Retry-After` honoured (≤ 30 s), else capped exponential backoff with full jitter; ≤ 60 s of waiting per call | [`Config::with_retry_policy`] |
+//!
+//! Needs a tokio runtime with timers enabled (`#[tokio::main]` has them).
+
+#![deny(missing_docs)]
+#![warn(unreachable_pub)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Limited};
+
+mod pool;
+use hyper_util::client::legacy::connect::HttpConnector;
+use pool::{Pool, SendError};
+use twilio_connect_apps::{Call, Outcome, RetryDecision, Step, TransportError, TransportErrorKind};
+
+pub use twilio_connect_apps::{
+    AccountSid, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor, Error,
+    ListParams, Page, PageQuery, Paginator, Permission, RetryPolicy, Secret,
+};
+
+/// The default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default timeout for a whole request (per attempt).
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default cap on a response body.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
+/// The default number of connections (and so of requests in flight).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+/// How long an idle pooled connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Configures a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    config: Config,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    max_body_size: u64,
+    max_connections: usize,
+    roots: Vec<Vec<u8>>,
+    native_roots: bool,
+}
+
+impl ClientBuilder {
+    /// Defaults for everything but the configuration.
+    pub fn new(config: Config) -> Self {
+        ClientBuilder {
+            config,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            roots: Vec::new(),
+            native_roots: false,
+        }
+    }
+
+    /// How long to wait for a TCP connection and its TLS handshake.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take in all, body included.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The largest response body read; a larger one is an error and is read no further.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.max_body_size = bytes;
+        self
+    }
+
+    /// The most connections (and requests in flight) at once; more requests wait their turn.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// Trusts this root certificate (DER). Once any root is given, only the given roots are
+    /// trusted (not the webpki set): for emulators and private CAs.
+    pub fn root_certificate_der(mut self, der: &[u8]) -> Self {
+        self.roots.push(der.to_vec());
+        self
+    }
+
+    /// Trusts the root certificates in this PEM text; see [`ClientBuilder::root_certificate_der`].
+    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Result<Self, Error> {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let mut found = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert =
+                cert.map_err(|e| tls_error(format!("reading the PEM root certificate: {e}")))?;
+            self.roots.push(cert.to_vec());
+            found += 1;
+        }
+        if found == 0 {
+            return Err(tls_error("the PEM text holds no certificate".into()));
+        }
+        Ok(self)
+    }
+
+    /// Trusts the operating system's root certificates instead of webpki roots.
+    #[cfg(feature = "native-roots")]
+    pub fn native_roots(mut self) -> Self {
+        self.native_roots = true;
+        self
+    }
+
+    /// Builds the client. Must be called inside a tokio runtime only when requests are sent.
+    pub fn build(self) -> Result<Client, Error> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls_builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let tls_builder = if self.native_roots {
+            native(tls_builder, provider)?
+        } else if self.roots.is_empty() {
+            tls_builder
+                .with_provider_and_webpki_roots(provider)
+                .map_err(|e| tls_error(e.to_string()))?
+        } else {
+            let mut store = rustls::RootCertStore::empty();
+            for der in &self.roots {
+                store
+                    .add(rustls_pki_types::CertificateDer::from(der.clone()))
+                    .map_err(|e| tls_error(format!("adding a root certificate: {e}")))?;
+            }
+            let config = rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| tls_error(e.to_string()))?
+                .with_root_certificates(store)
+                .with_no_client_auth();
+            tls_builder.with_tls_config(config)
+        };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(self.connect_timeout));
+        // http:// is only reachable for loopback origins: `Config` refuses it elsewhere.
+        let connector = tls_builder
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config: self.config,
+                pool: Pool::new(connector, self.max_connections, POOL_IDLE_TIMEOUT),
+                request_timeout: self.request_timeout,
+                max_body_size: self.max_body_size,
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "native-roots")]
+fn native(
+    b: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsTlsConfig>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>, Error> {
+    b.with_provider_and_native_roots(provider)
+        .map_err(|e| tls_error(format!("loading the system's root certificates: {e}")))
+}
+
+#[cfg(not(feature = "native-roots"))]
+fn native(
+    _: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsTlsConfig>,
+    _: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>, Error> {
+    Err(tls_error(
+        "native roots need the `native-roots` feature".into(),
+    ))
+}
+
+struct Inner {
+    config: Config,
+    pool: Pool,
+    request_timeout: Duration,
+    max_body_size: u64,
+}
+
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.config)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body_size", &self.max_body_size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An async client. Cheap to clone, `Send + Sync`: share it across tasks (one pool).
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl Client {
+    /// A client with the default settings.
+    pub fn new(config: Config) -> Result<Client, Error> {
+        ClientBuilder::new(config).build()
+    }
+
+    /// A client configured from the environment (see [`Config::from_env`]).
+    pub fn from_env() -> Result<Client, Error> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// A builder for timeouts, body cap, pool size and TLS roots.
+    pub fn builder(config: Config) -> ClientBuilder {
+        ClientBuilder::new(config)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Fetches one app of the configured account.
+    pub async fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
+        let request = self.config().fetch_request(app, None)?;
+        twilio_connect_apps::parse_app(&self.send(request).await?)
+    }
+
+    /// Fetches one app of another account (a subaccount, with the parent's credentials).
+    pub async fn fetch_in(
+        &self,
+        account: &AccountSid,
+        app: &ConnectAppSid,
+    ) -> Result<AuthorizedConnectApp, Error> {
+        let request = self.config().fetch_request(app, Some(account))?;
+        twilio_connect_apps::parse_app(&self.send(request).await?)
+    }
+
+    /// Lists apps lazily, page by page, as a stream of results.
+    pub fn list(&self, params: ListParams) -> Result<Listing, Error> {
+        Ok(Listing::new(
+            self.clone(),
+            Paginator::new(self.config(), params)?,
+        ))
+    }
+
+    /// Goes on with a listing from a saved [`Cursor`].
+    pub fn resume(&self, cursor: Cursor) -> Result<Listing, Error> {
+        Ok(Listing::new(
+            self.clone(),
+            Paginator::resume(self.config(), cursor)?,
+        ))
+    }
+
+    /// Fetches one page (`account` defaults to the configured one).
+    pub async fn page(
+        &self,
+        query: &PageQuery,
+        account: Option<&AccountSid>,
+    ) -> Result<Page, Error> {
+        let request = self.config().list_request(query, account)?;
+        twilio_connect_apps::parse_page(&self.send(request).await?)
+    }
+
+    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
+    /// The URI must be on the configured origin.
+    pub async fn page_at(&self, uri: &str) -> Result<Page, Error> {
+        let request = self.config().page_at_request(uri)?;
+        twilio_connect_apps::parse_page(&self.send(request).await?)
+    }
+
+    /// Sends a request built by the core, retrying as its policy decides.
+    pub async fn send(&self, request: Request<()>) -> Result<Response<Bytes>, Error> {
+        let mut call = Call::new(request, self.config().retry_policy().clone());
+        loop {
+            let result = self.send_once(call.request()).await;
+            let decision = match &result {
+                Ok(response) => {
+                    call.decide(&Outcome::of_response(response), SystemTime::now(), jitter())
+                }
+                Err(e) => match Outcome::of_error(e) {
+                    Some(outcome) => call.decide(&outcome, SystemTime::now(), jitter()),
+                    None => RetryDecision::Stop,
+                },
+            };
+            match decision {
+                RetryDecision::Retry(wait) => tokio::time::sleep(wait).await,
+                RetryDecision::Stop => return result,
+            }
+        }
+    }
+
+    async fn send_once(&self, request: Request<()>) -> Result<Response<Bytes>, Error> {
+        let pool = &self.inner.pool;
+        let cap = self.inner.max_body_size;
+        let exchange = async {
+            let (response, lease) = pool.send(request).await.map_err(map_send_error)?;
+            let (parts, body) = response.into_parts();
+            let collected = Limited::new(body, usize::try_from(cap).unwrap_or(usize::MAX))
+                .collect()
+                .await
+                .map_err(|e| map_body_error(e, cap))?;
+            pool.put(lease).await;
+            Ok(Response::from_parts(parts, collected.to_bytes()))
+        };
+        match tokio::time::timeout(self.inner.request_timeout, exchange).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Transport(TransportError::new(
+                TransportErrorKind::Timeout,
+                format!(
+                    "no complete response within {:?}",
+                    self.inner.request_timeout
+                ),
+                None,
+            ))),
+        }
+    }
+}
+
+type InFlight = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send>>;
+
+/// A listing in progress: a stream of apps, fetching pages as it goes.
+///
+/// Use [`Listing::next`] (no extra crate needed) or the [`futures_core::Stream`] impl. After an
+/// error the stream ends; [`Listing::cursor`] says where, and [`Client::resume`] goes on from
+/// there with nothing lost and nothing twice. Dropping it cancels any request in flight.
+pub struct Listing {
+    client: Client,
+    paginator: Paginator,
+    in_flight: Option<InFlight>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Listing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listing")
+            .field("paginator", &self.paginator)
+            .field("in_flight", &self.in_flight.is_some())
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl Listing {
+    fn new(client: Client, paginator: Paginator) -> Self {
+        Listing {
+            client,
+            paginator,
+            in_flight: None,
+            finished: false,
+        }
+    }
+
+    /// The next app, or `None` at the end (or after an error).
+    #[allow(clippy::should_implement_trait)]
+    pub async fn next(&mut self) -> Option<Result<AuthorizedConnectApp, Error>> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    /// Where the listing stands: save it to resume later.
+    pub fn cursor(&self) -> Cursor {
+        self.paginator.cursor()
+    }
+
+    fn poll_item(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<AuthorizedConnectApp, Error>>> {
+        loop {
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            if let Some(in_flight) = self.in_flight.as_mut() {
+                let result = match in_flight.as_mut().poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(r) => r,
+                };
+                self.in_flight = None;
+                if let Err(e) =
+                    result.and_then(|response| self.paginator.handle_response(&response))
+                {
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                continue;
+            }
+            match self.paginator.step() {
+                Ok(Step::Record(app)) => return Poll::Ready(Some(Ok(app))),
+                Ok(Step::Done) => {
+                    self.finished = true;
+                    return Poll::Ready(None);
+                }
+                Ok(Step::Send(request)) => {
+                    let client = self.client.clone();
+                    self.in_flight = Some(Box::pin(async move { client.send(request).await }));
+                }
+                Err(e) => {
+                    self.finished = true;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+}
+
+impl futures_core::Stream for Listing {
+    type Item = Result<AuthorizedConnectApp, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
+impl futures_core::FusedStream for Listing {
+    fn is_terminated(&self) -> bool {
+        self.finished
+    }
+}
+
+/// A random `u64` for retry jitter (std's per-process random hash keys; no extra crate).
+fn jitter() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos() as u64)
+            .unwrap_or(0),
+    );
+    h.finish()
+}
+
+fn tls_error(message: String) -> Error {
+    Error::Transport(TransportError::new(TransportErrorKind::Tls, message, None))
+}
+
+/// Classifies an error by walking its source chain.
+fn classify(e: &(dyn std::error::Error + 'static)) -> Option<TransportErrorKind> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    let mut found = None;
+    while let Some(err) = current {
+        if err.is::<rustls::Error>() {
+            return Some(TransportErrorKind::Tls);
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            // io::Error's source() skips the error it wraps; look at that one too.
+            if let Some(inner) = io.get_ref()
+                && let Some(kind) = classify(inner)
+            {
+                return Some(kind);
+            }
+            found = found.or(match io.kind() {
+                K::ConnectionRefused
+                | K::AddrNotAvailable
+                | K::HostUnreachable
+                | K::NetworkUnreachable => Some(TransportErrorKind::Connect),
+                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                    Some(TransportErrorKind::Reset)
+                }
+                K::TimedOut => Some(TransportErrorKind::Timeout),
+                _ => None,
+            });
+        }
+        if let Some(h) = err.downcast_ref::<hyper::Error>() {
+            if h.is_timeout() {
+                found = found.or(Some(TransportErrorKind::Timeout));
+            } else if h.is_incomplete_message()
+                || h.is_canceled()
+                || h.is_closed()
+                || h.is_body_write_aborted()
+            {
+                found = found.or(Some(TransportErrorKind::Reset));
+            }
+        }
+        current = err.source();
+    }
+    found
+}
+
+fn map_send_error(e: SendError) -> Error {
+    let (kind, source): (TransportErrorKind, Box<dyn std::error::Error + Send + Sync>) = match e {
+        SendError::Connect(e) => {
+            let kind = match classify(e.as_ref()) {
+                Some(TransportErrorKind::Tls) => TransportErrorKind::Tls,
+                Some(TransportErrorKind::Timeout) => TransportErrorKind::Timeout,
+                _ => TransportErrorKind::Connect,
+            };
+            (kind, e)
+        }
+        SendError::Http(e) => (
+            classify(&e).unwrap_or(TransportErrorKind::Other),
+            Box::new(e),
+        ),
+        SendError::Closed => {
+            return Error::Transport(TransportError::new(
+                TransportErrorKind::Reset,
+                "the connection closed before the request could be sent",
+                None,
+            ));
+        }
+    };
+    let message = describe(source.as_ref());
+    Error::Transport(TransportError::new(kind, message, Some(source)))
+}
+
+fn map_body_error(e: Box<dyn std::error::Error + Send + Sync>, cap: u64) -> Error {
+    if e.is::<http_body_util::LengthLimitError>() {
+        return Error::Transport(TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("the response body is larger than the {cap}-byte cap; not read further"),
+            Some(e),
+        ));
+    }
+    let kind = classify(e.as_ref()).unwrap_or(TransportErrorKind::Reset);
+    let message = describe(e.as_ref());
+    Error::Transport(TransportError::new(kind, message, Some(e)))
+}
+
+/// The error and its causes on one line.
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut current = e.source();
+    while let Some(s) = current {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        current = s.source();
+    }
+    out
+}
