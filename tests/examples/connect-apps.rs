@@ -199,8 +199,14 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The configuration, and the emulator it points at when one was started.
-fn configure(args: &Args) -> Result<(Config, Option<Emulator>, Option<Vec<u8>>), Failure> {
+/// The configuration, the emulator it points at (kept alive while it runs), and extra roots.
+struct Setup {
+    config: Config,
+    _emulator: Option<Emulator>,
+    ca_pem: Option<Vec<u8>>,
+}
+
+fn configure(args: &Args) -> Result<Setup, Failure> {
     let base_url = args.base_url.clone().or_else(|| env("TWILIO_BASE_URL"));
     let has_credentials = [
         "TWILIO_ACCOUNT_SID",
@@ -233,7 +239,11 @@ fn configure(args: &Args) -> Result<(Config, Option<Emulator>, Option<Vec<u8>>),
         let config = Config::new(creds)
             .with_base_url(emu.base_url())
             .map_err(|e| Failure::Usage(e.to_string()))?;
-        return Ok((config, Some(emu), None));
+        return Ok(Setup {
+            config,
+            _emulator: Some(emu),
+            ca_pem: None,
+        });
     }
     let usage = |e: Error| Failure::Usage(e.to_string());
     let mut config = Config::from_env_with(|name| {
@@ -253,7 +263,11 @@ fn configure(args: &Args) -> Result<(Config, Option<Emulator>, Option<Vec<u8>>),
         ),
         None => None,
     };
-    Ok((config, None, ca))
+    Ok(Setup {
+        config,
+        _emulator: None,
+        ca_pem: ca,
+    })
 }
 
 /// Turns a string into one table cell: control characters as spaces, cut to `width`.
@@ -425,8 +439,12 @@ impl Source {
 }
 
 fn run(args: Args) -> Result<(), Failure> {
-    let (config, _emulator, ca) = configure(&args)?;
-    let source = Source::new(args.transport, config, ca.as_deref())?;
+    let setup = configure(&args)?;
+    let source = Source::new(
+        args.transport,
+        setup.config.clone(),
+        setup.ca_pem.as_deref(),
+    )?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match &args.command {
