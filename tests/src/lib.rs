@@ -38,3 +38,8 @@ pub use data::{
 };
 pub use faults::{ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
 pub use server::{Emulator, EmulatorBuilder, RecordedRequest};
+
+/// The root README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

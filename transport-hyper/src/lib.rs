@@ -1,46 +1,4 @@
-//! An async client for Twilio's **Authorized Connect Apps** API, on hyper 1 and tokio.
-//!
-//! A thin loop over the sans-IO core [`twilio_connect_apps`]: the core builds every request,
-//! reads every response and makes every decision (paging, retries); this crate moves the bytes
-//! and sleeps. The blocking twin, `twilio-connect-apps-ureq`, has the same names and behaviour.
-//!
-//! # Quick start
-//!
-//! ```no_run
-//! use twilio_connect_apps_hyper::{Client, ListParams};
-//!
-//! # async fn run() -> Result<(), twilio_connect_apps_hyper::Error> {
-//! // TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or TWILIO_API_KEY + TWILIO_API_SECRET + TWILIO_ACCOUNT_SID)
-//! let client = Client::from_env()?;
-//! let mut apps = client.list(ListParams::new())?;
-//! while let Some(app) = apps.next().await {
-//!     let app = app?;
-//!     println!("{} {:?} writes: {}", app.connect_app_sid.as_deref().unwrap_or("-"),
-//!         app.connect_app_friendly_name, app.can_write());
-//! }
-//! let one = client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?).await?;
-//! println!("{one:?}");
-//! # Ok(())
-//! # }
-//! ```
-//!
-//! A [`Listing`] is also a [`futures_core::Stream`], for use with any stream combinators.
-//!
-//! # Defaults, and how to change them
-//!
-//! | what | default | change with |
-//! |---|---|---|
-//! | connect timeout (TCP and TLS handshake) | 10 s | [`ClientBuilder::connect_timeout`] |
-//! | whole-request timeout (headers and body, per attempt) | 30 s | [`ClientBuilder::request_timeout`] |
-//! | response body cap | 16 MiB | [`ClientBuilder::max_body_size`] |
-//! | connections (requests in flight at once; idle ones reused for 90 s) | 16 | [`ClientBuilder::max_connections`] |
-//! | TLS | rustls with an explicit ring provider (never the process default), Mozilla's webpki roots | [`ClientBuilder::root_certificate_der`] / [`ClientBuilder::root_certificate_pem`] (trust only these), feature `native-roots` + [`ClientBuilder::native_roots`] |
-//! | plain `http://` | only for a loopback origin (emulators), enforced by [`Config`] | — |
-//! | redirects | never followed (a 3xx is an error) | — |
-//! | retries | 4 attempts in all for 429/500/502/503/504, connect failures, resets and timeouts; `Retry-After` honoured (≤ 30 s), else capped exponential backoff with full jitter; ≤ 60 s of waiting per call | [`Config::with_retry_policy`] |
-//!
-//! Needs a tokio runtime with timers enabled (`#[tokio::main]` has them).
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 #![cfg_attr(

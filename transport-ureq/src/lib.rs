@@ -1,43 +1,4 @@
-//! A blocking client for Twilio's **Authorized Connect Apps** API, on [ureq] 3.
-//!
-//! A thin loop over the sans-IO core [`twilio_connect_apps`]: the core builds every request,
-//! reads every response and makes every decision (paging, retries); this crate moves the bytes
-//! and sleeps. The async twin, `twilio-connect-apps-hyper`, has the same names and behaviour.
-//!
-//! # Quick start
-//!
-//! ```no_run
-//! use twilio_connect_apps_ureq::{Client, ListParams};
-//!
-//! // TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN (or TWILIO_API_KEY + TWILIO_API_SECRET + TWILIO_ACCOUNT_SID)
-//! let client = Client::from_env()?;
-//! for app in client.list(ListParams::new())? {
-//!     let app = app?;
-//!     println!("{} {:?} writes: {}", app.connect_app_sid.as_deref().unwrap_or("-"),
-//!         app.connect_app_friendly_name, app.can_write());
-//! }
-//! let one = client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?)?;
-//! println!("{one:?}");
-//! # Ok::<(), twilio_connect_apps_ureq::Error>(())
-//! ```
-//!
-//! # Defaults, and how to change them
-//!
-//! | what | default | change with |
-//! |---|---|---|
-//! | connect timeout | 10 s | [`ClientBuilder::connect_timeout`] |
-//! | whole-request timeout (headers and body, per attempt) | 30 s | [`ClientBuilder::request_timeout`] |
-//! | response body cap | 16 MiB | [`ClientBuilder::max_body_size`] |
-//! | TLS | rustls with ring, Mozilla's webpki roots | [`ClientBuilder::root_certificate_der`] / [`ClientBuilder::root_certificate_pem`] (trust only these), feature `platform-verifier` + [`ClientBuilder::platform_verifier`] |
-//! | proxies | from the environment (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`), as ureq does | [`ClientBuilder::proxy_from_env`] |
-//! | redirects | never followed (a 3xx is an error) | — |
-//! | retries | 4 attempts in all for 429/500/502/503/504, connect failures, resets and timeouts; `Retry-After` honoured (≤ 30 s), else capped exponential backoff with full jitter; ≤ 60 s of waiting per call | [`Config::with_retry_policy`] |
-//!
-//! One [`ureq::Agent`] is kept per client, so connections are reused: a whole listing goes over
-//! one TCP connection when the server keeps it alive.
-//!
-//! [ureq]: https://docs.rs/ureq/3
-
+#![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![warn(unreachable_pub)]
 #![cfg_attr(

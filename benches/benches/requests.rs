@@ -1,0 +1,68 @@
+//! Building requests and making retry decisions, in nanoseconds.
+
+use std::hint::black_box;
+use std::time::{Duration, SystemTime};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use twilio_connect_apps::{
+    Config, Credentials, ListParams, Outcome, PageQuery, Paginator, RetryPolicy, RetryState,
+    Secret, Step,
+};
+
+fn requests(c: &mut Criterion) {
+    let config = Config::new(Credentials::auth_token(
+        "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+        Secret::new("token"),
+    ));
+    let app = "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+    let next = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?Page=1&PageSize=1000&PageToken=PA3e8-1234abcd";
+    let mut g = c.benchmark_group("requests");
+    g.bench_function("fetch", |b| {
+        b.iter(|| config.fetch_request(black_box(&app), None).unwrap())
+    });
+    g.bench_function("first_page", |b| {
+        b.iter(|| {
+            config
+                .list_request(black_box(&PageQuery::new().page_size(1000)), None)
+                .unwrap()
+        })
+    });
+    g.bench_function("first_page_via_paginator", |b| {
+        b.iter(|| {
+            let mut p = Paginator::new(&config, ListParams::new()).unwrap();
+            match p.step().unwrap() {
+                Step::Send(r) => r,
+                _ => unreachable!(),
+            }
+        })
+    });
+    g.bench_function("next_page", |b| {
+        b.iter(|| config.page_at_request(black_box(next)).unwrap())
+    });
+    let policy = RetryPolicy::default();
+    let mut headers = http::HeaderMap::new();
+    headers.insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+    );
+    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_700);
+    g.bench_function("retry_decision_backoff", |b| {
+        let empty = http::HeaderMap::new();
+        let outcome = Outcome::Response {
+            status: http::StatusCode::SERVICE_UNAVAILABLE,
+            headers: &empty,
+        };
+        b.iter(|| policy.decide(&mut RetryState::new(), black_box(&outcome), now, 12345))
+    });
+    g.bench_function("retry_decision_http_date", |b| {
+        let outcome = Outcome::Response {
+            status: http::StatusCode::TOO_MANY_REQUESTS,
+            headers: &headers,
+        };
+        b.iter(|| policy.decide(&mut RetryState::new(), black_box(&outcome), now, 12345))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, requests);
+criterion_main!(benches);

@@ -1,0 +1,40 @@
+//! Lists N apps from an in-process emulator once, through a transport or its baseline loop,
+//! for instruction counts under `valgrind --tool=callgrind`. The emulator's share is the same
+//! in every mode (same pages served), so differences between modes are the client's.
+//!
+//! ```text
+//! cargo build --release -p twilio-connect-apps-benches --example list_once
+//! valgrind --tool=callgrind target/release/examples/list_once ureq 20000
+//! ```
+
+#[path = "../benches/support.rs"]
+mod support;
+
+use twilio_connect_apps::ListParams;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "ureq".into());
+    let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let emu = twilio_testbed::Emulator::builder()
+        .generated_apps(n)
+        .start()
+        .unwrap();
+    let config = support::config_for(&emu);
+    let got = match mode.as_str() {
+        "ureq" => {
+            let client = twilio_connect_apps_ureq::Client::new(config).unwrap();
+            support::count_ok(client.list(ListParams::new()).unwrap())
+        }
+        "ureq_baseline" => {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            support::ureq_baseline(&agent, emu.base_url())
+        }
+        "none" => n,
+        other => panic!("unknown mode {other}"),
+    };
+    assert_eq!(got, n);
+}
