@@ -21,10 +21,15 @@ fn main() {
         .start()
         .unwrap();
     let body = support::emulator_body(&emu, &support::list_path(&format!("?PageSize={size}")));
-    let sid = twilio_testbed::generate_apps(size, 1)[2].connect_app_sid.clone();
+    let sid = twilio_testbed::generate_apps(size, 1)[2]
+        .connect_app_sid
+        .clone();
     let fetch = http::Response::new(support::emulator_body(
         &emu,
-        &format!("/2010-04-01/Accounts/{}/AuthorizedConnectApps/{sid}.json", twilio_testbed::DEFAULT_ACCOUNT_SID),
+        &format!(
+            "/2010-04-01/Accounts/{}/AuthorizedConnectApps/{sid}.json",
+            twilio_testbed::DEFAULT_ACCOUNT_SID
+        ),
     ));
     drop(emu);
     for _ in 0..200 {
@@ -45,7 +50,10 @@ fn main() {
             }
             "fetch_plain" => {
                 for _ in 0..100 {
-                    black_box(serde_json::from_slice::<support::PlainApp>(black_box(fetch.body())).unwrap());
+                    black_box(
+                        serde_json::from_slice::<support::PlainApp>(black_box(fetch.body()))
+                            .unwrap(),
+                    );
                 }
             }
             "none" => {
