@@ -283,6 +283,24 @@ impl Call {
         self.policy.decide(&mut self.state, outcome, now, random)
     }
 
+    /// What to do after an attempt that came to `result`: a response (any status) or an
+    /// error. Only transport errors are ever retried; other errors stop the call.
+    pub fn after_attempt<B>(
+        &mut self,
+        result: &Result<http::Response<B>, Error>,
+        now: SystemTime,
+        random: u64,
+    ) -> RetryDecision {
+        let outcome = match result {
+            Ok(response) => Outcome::of_response(response),
+            Err(e) => match Outcome::of_error(e) {
+                Some(outcome) => outcome,
+                None => return RetryDecision::Stop,
+            },
+        };
+        self.decide(&outcome, now, random)
+    }
+
     /// Attempts decided on so far.
     pub fn attempts(&self) -> u32 {
         self.state.attempts()
@@ -474,6 +492,41 @@ mod tests {
             decide_once(&p, 503, &response(503, Some("soon")), 0),
             RetryDecision::Retry(Duration::ZERO)
         );
+    }
+
+    #[test]
+    fn call_copies_the_request_and_classifies_results() {
+        let mut req = http::Request::get("https://api.twilio.com/x")
+            .body(())
+            .unwrap();
+        let mut auth = HeaderValue::from_static("Basic abc");
+        auth.set_sensitive(true);
+        req.headers_mut().insert(header::AUTHORIZATION, auth);
+        let mut call = Call::new(req, RetryPolicy::default());
+        let copy = call.request();
+        assert_eq!(copy.uri(), "https://api.twilio.com/x");
+        assert!(copy.headers()[header::AUTHORIZATION].is_sensitive());
+        let busy: Result<http::Response<()>, Error> =
+            Ok(http::Response::builder().status(503).body(()).unwrap());
+        assert!(matches!(
+            call.after_attempt(&busy, UNIX_EPOCH, 0),
+            RetryDecision::Retry(_)
+        ));
+        let ok: Result<http::Response<()>, Error> = Ok(http::Response::new(()));
+        assert_eq!(call.after_attempt(&ok, UNIX_EPOCH, 0), RetryDecision::Stop);
+        let parse: Result<http::Response<()>, Error> = Err(Error::input("x", "y"));
+        assert_eq!(
+            call.after_attempt(&parse, UNIX_EPOCH, 0),
+            RetryDecision::Stop
+        );
+        let reset: Result<http::Response<()>, Error> = Err(Error::Transport(
+            crate::TransportError::new(TransportErrorKind::Reset, "reset", None),
+        ));
+        assert!(matches!(
+            call.after_attempt(&reset, UNIX_EPOCH, 0),
+            RetryDecision::Retry(_)
+        ));
+        assert_eq!(call.attempts(), 4);
     }
 
     #[test]

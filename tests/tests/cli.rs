@@ -40,19 +40,22 @@ fn binary() -> PathBuf {
     path
 }
 
+/// Every variable the CLI reads; tests start from none of them.
+const TWILIO_VARS: [&str; 8] = [
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TWILIO_BASE_URL",
+    "TWILIO_CA_CERT",
+    "TWILIO_EDGE",
+    "TWILIO_REGION",
+];
+
 /// A command with no Twilio variables from the outside world.
 fn cli() -> Command {
     let mut c = Command::new(binary());
-    for v in [
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-        "TWILIO_BASE_URL",
-        "TWILIO_CA_CERT",
-        "TWILIO_EDGE",
-        "TWILIO_REGION",
-    ] {
+    for v in TWILIO_VARS {
         c.env_remove(v);
     }
     c.env_remove("RUST_BACKTRACE");
@@ -96,13 +99,7 @@ fn readme_first_command_runs_against_the_built_in_emulator() {
     let mut c = Command::new(env!("CARGO"));
     c.args(["run", "-q", "--example", "connect-apps", "--", "list"])
         .current_dir(workspace_root());
-    for v in [
-        "TWILIO_ACCOUNT_SID",
-        "TWILIO_AUTH_TOKEN",
-        "TWILIO_API_KEY",
-        "TWILIO_API_SECRET",
-        "TWILIO_BASE_URL",
-    ] {
+    for v in TWILIO_VARS {
         c.env_remove(v);
     }
     let o = c.output().unwrap();

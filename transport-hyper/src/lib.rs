@@ -24,7 +24,7 @@ use http_body_util::{BodyExt, Limited};
 mod pool;
 use hyper_util::client::legacy::connect::HttpConnector;
 use pool::{Pool, SendError};
-use twilio_connect_apps::{Call, Outcome, RetryDecision, Step, TransportError, TransportErrorKind};
+use twilio_connect_apps::{Call, RetryDecision, Step, TransportError, TransportErrorKind};
 
 pub use twilio_connect_apps::{
     AccountSid, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor, Error,
@@ -284,15 +284,7 @@ impl Client {
         let mut call = Call::new(request, self.config().retry_policy().clone());
         loop {
             let result = self.send_once(call.request()).await;
-            let decision = match &result {
-                Ok(response) => {
-                    call.decide(&Outcome::of_response(response), SystemTime::now(), jitter())
-                }
-                Err(e) => match Outcome::of_error(e) {
-                    Some(outcome) => call.decide(&outcome, SystemTime::now(), jitter()),
-                    None => RetryDecision::Stop,
-                },
-            };
+            let decision = call.after_attempt(&result, SystemTime::now(), jitter());
             match decision {
                 RetryDecision::Retry(wait) => tokio::time::sleep(wait).await,
                 RetryDecision::Stop => return result,
@@ -427,17 +419,11 @@ impl futures_core::FusedStream for Listing {
     }
 }
 
-/// A random `u64` for retry jitter (std's per-process random hash keys; no extra crate).
+/// A random `u64` for retry jitter: std's randomly keyed hasher (new keys per call), so no
+/// extra crate.
 fn jitter() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish()
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0u8)
 }
 
 fn tls_error(message: String) -> Error {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{Request, Response};
-use twilio_connect_apps::{Call, Outcome, RetryDecision, Step, TransportError, TransportErrorKind};
+use twilio_connect_apps::{Call, RetryDecision, Step, TransportError, TransportErrorKind};
 
 pub use twilio_connect_apps::{
     AccountSid, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor, Error,
@@ -254,15 +254,7 @@ impl Client {
         let mut call = Call::new(request, self.config().retry_policy().clone());
         loop {
             let result = self.send_once(call.request());
-            let decision = match &result {
-                Ok(response) => {
-                    call.decide(&Outcome::of_response(response), SystemTime::now(), jitter())
-                }
-                Err(e) => match Outcome::of_error(e) {
-                    Some(outcome) => call.decide(&outcome, SystemTime::now(), jitter()),
-                    None => RetryDecision::Stop,
-                },
-            };
+            let decision = call.after_attempt(&result, SystemTime::now(), jitter());
             match decision {
                 RetryDecision::Retry(wait) => std::thread::sleep(wait),
                 RetryDecision::Stop => return result,
@@ -344,17 +336,11 @@ impl Iterator for Listing {
 
 impl std::iter::FusedIterator for Listing {}
 
-/// A random `u64` for retry jitter (std's per-process random hash keys; no extra crate).
+/// A random `u64` for retry jitter: std's randomly keyed hasher (new keys per call), so no
+/// extra crate.
 fn jitter() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos() as u64)
-            .unwrap_or(0),
-    );
-    h.finish()
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0u8)
 }
 
 fn transport(
