@@ -526,7 +526,8 @@ mod tests {
             call.after_attempt(&reset, UNIX_EPOCH, 0),
             RetryDecision::Retry(_)
         ));
-        assert_eq!(call.attempts(), 4);
+        // the non-transport error stopped the call without using an attempt
+        assert_eq!(call.attempts(), 3);
     }
 
     #[test]
