@@ -247,12 +247,12 @@ mod hyper_transport {
                 .unwrap();
             assert!(app.connect_app_sid.is_some());
             assert_eq!(emu.connection_count(), 1);
-            // Only the pooled connection's own driver task may remain.
+            // Only the pooled connection's driver and the pool's idle timer may remain.
             let alive = tokio::runtime::Handle::current()
                 .metrics()
                 .num_alive_tasks();
             assert!(
-                alive <= baseline + 1,
+                alive <= baseline + 2,
                 "{alive} tasks alive (baseline {baseline})"
             );
             assert_eq!(cursor.skip, 3);
@@ -281,5 +281,32 @@ mod hyper_transport {
             "{} connections still open",
             emu.open_connections()
         );
+    }
+
+    #[test]
+    fn idle_connections_close_after_the_pool_timeout() {
+        let emu = Emulator::start();
+        let rt = runtime();
+        let client = Client::builder(crate::support::default_config(&emu))
+            .pool_idle_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            client
+                .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+                .await
+                .unwrap();
+            assert_eq!(emu.open_connections(), 1, "kept alive for reuse");
+            tokio::time::sleep(Duration::from_millis(800)).await;
+        });
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while emu.open_connections() > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(emu.open_connections(), 0, "closed by the pool's idle timer");
+        // and the next call simply opens a new one
+        rt.block_on(client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap()))
+            .unwrap();
+        assert_eq!(emu.connection_count(), 2);
     }
 }

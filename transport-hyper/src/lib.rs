@@ -39,8 +39,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
 /// The default number of connections (and so of requests in flight).
 pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
-/// How long an idle pooled connection is kept.
-const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// How long an idle pooled connection is kept by default.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Configures a [`Client`].
 #[derive(Debug, Clone)]
@@ -50,6 +50,7 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     max_body_size: u64,
     max_connections: usize,
+    pool_idle_timeout: Duration,
     roots: Vec<Vec<u8>>,
     native_roots: bool,
 }
@@ -63,6 +64,7 @@ impl ClientBuilder {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             roots: Vec::new(),
             native_roots: false,
         }
@@ -89,6 +91,12 @@ impl ClientBuilder {
     /// The most connections (and requests in flight) at once; more requests wait their turn.
     pub fn max_connections(mut self, n: usize) -> Self {
         self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long an idle connection stays open for reuse before the pool closes it.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.pool_idle_timeout = timeout;
         self
     }
 
@@ -159,7 +167,11 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 config: self.config,
-                pool: Pool::new(connector, self.max_connections, POOL_IDLE_TIMEOUT),
+                pool: Arc::new(Pool::new(
+                    connector,
+                    self.max_connections,
+                    self.pool_idle_timeout,
+                )),
                 request_timeout: self.request_timeout,
                 max_body_size: self.max_body_size,
             }),
@@ -188,7 +200,7 @@ fn native(
 
 struct Inner {
     config: Config,
-    pool: Pool,
+    pool: Arc<Pool>,
     request_timeout: Duration,
     max_body_size: u64,
 }

@@ -7,7 +7,8 @@
 //! back to the pool inside the request's own task, as soon as hyper says it is ready again, so
 //! sequential requests reuse one connection every time.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -36,6 +37,7 @@ pub(crate) struct Pool {
     idle: Mutex<Vec<Idle>>,
     permits: Semaphore,
     idle_timeout: Duration,
+    reaper_started: AtomicBool,
 }
 
 /// A connection checked out for one request; it goes back to the pool through [`Pool::put`].
@@ -63,14 +65,38 @@ impl Pool {
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(max),
             idle_timeout,
+            reaper_started: AtomicBool::new(false),
         }
     }
 
-    fn take_idle(&self, origin: &(Scheme, Authority)) -> Option<Sender> {
+    /// Closes connections idle longer than the timeout (dropping a sender ends its connection).
+    fn purge(&self) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        // Drop connections that closed or sat idle too long.
         idle.retain(|c| !c.sender.is_closed() && now.duration_since(c.since) < self.idle_timeout);
+    }
+
+    /// One background task per pool closes idle connections on time; it ends with the pool.
+    fn start_reaper(self: &Arc<Self>) {
+        if self.reaper_started.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let pool: Weak<Pool> = Arc::downgrade(self);
+        let period = (self.idle_timeout / 2).max(Duration::from_millis(10));
+        hyper::rt::Executor::execute(&TokioExecutor::new(), async move {
+            loop {
+                tokio::time::sleep(period).await;
+                match pool.upgrade() {
+                    Some(p) => p.purge(),
+                    None => return,
+                }
+            }
+        });
+    }
+
+    fn take_idle(&self, origin: &(Scheme, Authority)) -> Option<Sender> {
+        self.purge();
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let at = idle.iter().rposition(|c| &c.origin == origin)?;
         Some(idle.swap_remove(at).sender)
     }
@@ -154,14 +180,17 @@ impl Pool {
 
     /// Returns a connection after its response body was read to the end. Waits (briefly) for
     /// hyper to mark it ready, so the next request of this task finds it.
-    pub(crate) async fn put(&self, mut lease: Lease<'_>) {
+    pub(crate) async fn put(self: &Arc<Self>, mut lease: Lease<'_>) {
         if lease.sender.ready().await.is_ok() {
-            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-            idle.push(Idle {
-                origin: lease.origin,
-                sender: lease.sender,
-                since: Instant::now(),
-            });
+            self.idle
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(Idle {
+                    origin: lease.origin,
+                    sender: lease.sender,
+                    since: Instant::now(),
+                });
+            self.start_reaper();
         }
     }
 }
