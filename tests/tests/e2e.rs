@@ -44,6 +44,9 @@ mod ureq_transport {
             if let (Some(der), true) = (emu.ca_cert_der(), opts.trust_emulator) {
                 b = b.root_certificate_der(der);
             }
+            if let Some(p) = &opts.proxy {
+                b = b.proxy(p)?;
+            }
             b.build().map(Ureq)
         }
         fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
@@ -128,9 +131,13 @@ mod hyper_transport {
         fn new(config: Config, emu: &Emulator, opts: &Opts) -> Result<Self, Error> {
             let mut b = Client::builder(config)
                 .request_timeout(opts.request_timeout)
-                .max_body_size(opts.max_body_size);
+                .max_body_size(opts.max_body_size)
+                .proxy_from_env(false);
             if let (Some(der), true) = (emu.ca_cert_der(), opts.trust_emulator) {
                 b = b.root_certificate_der(der);
+            }
+            if let Some(p) = &opts.proxy {
+                b = b.proxy(p)?;
             }
             Ok(Hyper {
                 client: b.build()?,

@@ -23,6 +23,7 @@ use http_body_util::{BodyExt, Limited};
 
 mod pool;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::proxy::matcher::Matcher;
 use pool::{Pool, SendError};
 use twilio_connect_apps::{Call, RetryDecision, Step, TransportError, TransportErrorKind};
 
@@ -42,6 +43,14 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 /// How long an idle pooled connection is kept by default.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
+/// Where the proxy comes from. An explicit URL may hold credentials: kept as a [`Secret`].
+#[derive(Debug, Clone)]
+enum ProxySetting {
+    FromEnv,
+    Explicit(Secret),
+    Off,
+}
+
 /// Configures a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientBuilder {
@@ -53,6 +62,7 @@ pub struct ClientBuilder {
     pool_idle_timeout: Duration,
     roots: Vec<Vec<u8>>,
     native_roots: bool,
+    proxy: ProxySetting,
 }
 
 impl ClientBuilder {
@@ -67,6 +77,7 @@ impl ClientBuilder {
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             roots: Vec::new(),
             native_roots: false,
+            proxy: ProxySetting::FromEnv,
         }
     }
 
@@ -124,6 +135,24 @@ impl ClientBuilder {
         Ok(self)
     }
 
+    /// Whether to use a proxy named in the environment (`HTTPS_PROXY`, `HTTP_PROXY`,
+    /// `ALL_PROXY`, `NO_PROXY`, as curl reads them); on by default.
+    pub fn proxy_from_env(mut self, on: bool) -> Self {
+        self.proxy = if on {
+            ProxySetting::FromEnv
+        } else {
+            ProxySetting::Off
+        };
+        self
+    }
+
+    /// Sends every request through this HTTP proxy (`http://[user:password@]host:port`):
+    /// `https://` origins through a `CONNECT` tunnel, `http://` ones forwarded.
+    pub fn proxy(mut self, url: &str) -> Result<Self, Error> {
+        self.proxy = ProxySetting::Explicit(Secret::new(check_proxy_url(url)?));
+        Ok(self)
+    }
+
     /// Trusts the operating system's root certificates instead of webpki roots.
     #[cfg(feature = "native-roots")]
     pub fn native_roots(mut self) -> Self {
@@ -131,16 +160,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client. Must be called inside a tokio runtime only when requests are sent.
+    /// Builds the client. A tokio runtime is needed only when requests are sent.
     pub fn build(self) -> Result<Client, Error> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls_builder = hyper_rustls::HttpsConnectorBuilder::new();
-        let tls_builder = if self.native_roots {
-            native(tls_builder, provider)?
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_error(e.to_string()))?;
+        let tls = if self.native_roots {
+            native(tls)?
         } else if self.roots.is_empty() {
-            tls_builder
-                .with_provider_and_webpki_roots(provider)
-                .map_err(|e| tls_error(e.to_string()))?
+            use hyper_rustls::ConfigBuilderExt as _;
+            tls.with_webpki_roots()
         } else {
             let mut store = rustls::RootCertStore::empty();
             for der in &self.roots {
@@ -148,27 +178,27 @@ impl ClientBuilder {
                     .add(rustls_pki_types::CertificateDer::from(der.clone()))
                     .map_err(|e| tls_error(format!("adding a root certificate: {e}")))?;
             }
-            let config = rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .map_err(|e| tls_error(e.to_string()))?
-                .with_root_certificates(store)
-                .with_no_client_auth();
-            tls_builder.with_tls_config(config)
-        };
+            tls.with_root_certificates(store)
+        }
+        .with_no_client_auth();
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(self.connect_timeout));
-        // http:// is only reachable for loopback origins: `Config` refuses it elsewhere.
-        let connector = tls_builder
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
+        let proxy = match &self.proxy {
+            ProxySetting::FromEnv => Some(Matcher::from_env()),
+            ProxySetting::Explicit(url) => {
+                Some(Matcher::builder().all(url.expose().to_owned()).build())
+            }
+            ProxySetting::Off => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 config: self.config,
                 pool: Arc::new(Pool::new(
-                    connector,
+                    http,
+                    tls,
+                    proxy,
                     self.max_connections,
                     self.pool_idle_timeout,
                 )),
@@ -179,20 +209,37 @@ impl ClientBuilder {
     }
 }
 
+/// Accepts `http://[user:password@]host:port` (the proxies a tunnel can reach).
+fn check_proxy_url(url: &str) -> Result<String, Error> {
+    let bad = |why: &str| {
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Other,
+            format!("invalid proxy URL: {why}"),
+            None,
+        ))
+    };
+    let uri: http::Uri = url.parse().map_err(|_| bad("not a URI"))?;
+    if uri.scheme_str() != Some("http") {
+        return Err(bad("only http:// proxies are supported"));
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(url.to_owned())
+}
+
+type TlsBuilder = rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>;
+type TlsWithRoots = rustls::ConfigBuilder<rustls::ClientConfig, rustls::client::WantsClientCert>;
+
 #[cfg(feature = "native-roots")]
-fn native(
-    b: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsTlsConfig>,
-    provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>, Error> {
-    b.with_provider_and_native_roots(provider)
+fn native(b: TlsBuilder) -> Result<TlsWithRoots, Error> {
+    use hyper_rustls::ConfigBuilderExt as _;
+    b.with_native_roots()
         .map_err(|e| tls_error(format!("loading the system's root certificates: {e}")))
 }
 
 #[cfg(not(feature = "native-roots"))]
-fn native(
-    _: hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsTlsConfig>,
-    _: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<hyper_rustls::HttpsConnectorBuilder<hyper_rustls::builderstates::WantsSchemes>, Error> {
+fn native(_: TlsBuilder) -> Result<TlsWithRoots, Error> {
     Err(tls_error(
         "native roots need the `native-roots` feature".into(),
     ))

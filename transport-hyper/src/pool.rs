@@ -19,14 +19,19 @@ use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tower_service::Service;
 
 type Sender = SendRequest<Empty<Bytes>>;
 
+/// Where a connection goes: the origin, and whether through a forwarding proxy.
+type Key = (Scheme, Authority, bool);
+
 struct Idle {
-    origin: (Scheme, Authority),
+    origin: Key,
     sender: Sender,
     since: Instant,
 }
@@ -34,6 +39,9 @@ struct Idle {
 /// Connections by origin, at most `max` open at once.
 pub(crate) struct Pool {
     connector: HttpsConnector<HttpConnector>,
+    http: HttpConnector,
+    tls: rustls::ClientConfig,
+    proxy: Option<Matcher>,
     idle: Mutex<Vec<Idle>>,
     permits: Semaphore,
     idle_timeout: Duration,
@@ -42,7 +50,7 @@ pub(crate) struct Pool {
 
 /// A connection checked out for one request; it goes back to the pool through [`Pool::put`].
 pub(crate) struct Lease<'a> {
-    origin: (Scheme, Authority),
+    origin: Key,
     sender: Sender,
     _permit: SemaphorePermit<'a>,
 }
@@ -56,12 +64,23 @@ pub(crate) enum SendError {
 
 impl Pool {
     pub(crate) fn new(
-        connector: HttpsConnector<HttpConnector>,
+        http: HttpConnector,
+        tls: rustls::ClientConfig,
+        proxy: Option<Matcher>,
         max: usize,
         idle_timeout: Duration,
     ) -> Self {
+        // http:// is only reachable for loopback origins: `Config` refuses it elsewhere.
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http.clone());
         Pool {
             connector,
+            http,
+            tls,
+            proxy,
             idle: Mutex::new(Vec::new()),
             permits: Semaphore::new(max),
             idle_timeout,
@@ -94,19 +113,34 @@ impl Pool {
         });
     }
 
-    fn take_idle(&self, origin: &(Scheme, Authority)) -> Option<Sender> {
+    fn take_idle(&self, origin: &Key) -> Option<Sender> {
         self.purge();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         let at = idle.iter().rposition(|c| &c.origin == origin)?;
         Some(idle.swap_remove(at).sender)
     }
 
-    async fn connect(&self, uri: &Uri) -> Result<Sender, SendError> {
-        let mut connector = self.connector.clone();
-        let io = connector
-            .call(uri.clone())
-            .await
-            .map_err(SendError::Connect)?;
+    async fn connect(&self, uri: &Uri, route: Option<&Intercept>) -> Result<Sender, SendError> {
+        let io = match route {
+            None => self.connector.clone().call(uri.clone()).await,
+            // https through a proxy: a CONNECT tunnel, then TLS to the origin inside it.
+            Some(proxy) if uri.scheme() == Some(&Scheme::HTTPS) => {
+                let mut tunnel = Tunnel::new(proxy.uri().clone(), self.http.clone());
+                if let Some(auth) = proxy.basic_auth() {
+                    tunnel = tunnel.with_auth(auth.clone());
+                }
+                hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config(self.tls.clone())
+                    .https_only()
+                    .enable_http1()
+                    .wrap_connector(tunnel)
+                    .call(uri.clone())
+                    .await
+            }
+            // http through a proxy: connect to the proxy and send absolute-form requests.
+            Some(proxy) => self.connector.clone().call(proxy.uri().clone()).await,
+        }
+        .map_err(SendError::Connect)?;
         let (sender, conn) = http1::handshake(io).await.map_err(SendError::Http)?;
         // The connection's driver: ends when the sender is dropped or the peer closes.
         let exec = TokioExecutor::new();
@@ -131,22 +165,33 @@ impl Pool {
         else {
             return Err(SendError::Closed);
         };
-        let origin = (scheme, authority);
+        let route = self.proxy.as_ref().and_then(|m| m.intercept(&uri));
+        let forward = route.is_some() && scheme == Scheme::HTTP;
         let (mut parts, ()) = request.into_parts();
-        // HTTP/1.1 wants origin-form and a Host header; hyper's connection sends what it gets.
-        if let Ok(host) = HeaderValue::from_str(origin.1.as_str()) {
+        // HTTP/1.1 wants a Host header; hyper's connection sends what it gets.
+        if let Ok(host) = HeaderValue::from_str(authority.as_str()) {
             parts.headers.entry(header::HOST).or_insert(host);
         }
-        parts.uri = match parts.uri.path_and_query() {
-            Some(pq) => Uri::from(pq.clone()),
-            None => Uri::from_static("/"),
-        };
+        if forward {
+            // A forwarding proxy takes the absolute URI, and its own credentials.
+            if let Some(auth) = route.as_ref().and_then(|r| r.basic_auth()) {
+                let mut auth = auth.clone();
+                auth.set_sensitive(true);
+                parts.headers.insert(header::PROXY_AUTHORIZATION, auth);
+            }
+        } else {
+            parts.uri = match parts.uri.path_and_query() {
+                Some(pq) => Uri::from(pq.clone()),
+                None => Uri::from_static("/"),
+            };
+        }
+        let origin = (scheme, authority, forward);
         let mut reused = true;
         let mut sender = match self.take_idle(&origin) {
             Some(s) => s,
             None => {
                 reused = false;
-                self.connect(&uri).await?
+                self.connect(&uri, route.as_ref()).await?
             }
         };
         let mut req = Request::from_parts(parts, Empty::new());
@@ -174,7 +219,7 @@ impl Pool {
                 return Err(SendError::Closed);
             }
             reused = false;
-            sender = self.connect(&uri).await?;
+            sender = self.connect(&uri, route.as_ref()).await?;
         }
     }
 

@@ -40,6 +40,7 @@ pub struct ClientBuilder {
     roots: Vec<Vec<u8>>,
     platform_verifier: bool,
     proxy_from_env: bool,
+    proxy: Option<Secret>,
 }
 
 impl ClientBuilder {
@@ -53,6 +54,7 @@ impl ClientBuilder {
             roots: Vec::new(),
             platform_verifier: false,
             proxy_from_env: true,
+            proxy: None,
         }
     }
 
@@ -123,6 +125,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request through this proxy (`http://[user:password@]host:port`; ureq also
+    /// takes `socks5://`), instead of one from the environment.
+    pub fn proxy(mut self, url: &str) -> Result<Self, Error> {
+        ureq::Proxy::new(url).map_err(|e| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::Other,
+                format!("invalid proxy URL: {e}"),
+                None,
+            ))
+        })?;
+        self.proxy = Some(Secret::new(url));
+        Ok(self)
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<Client, Error> {
         use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
@@ -142,10 +158,13 @@ impl ClientBuilder {
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        let proxy = if self.proxy_from_env {
-            ureq::Proxy::try_from_env()
-        } else {
-            None
+        let proxy = match &self.proxy {
+            Some(url) => Some(
+                ureq::Proxy::new(url.expose())
+                    .map_err(|e| transport(TransportErrorKind::Other, "invalid proxy URL", e))?,
+            ),
+            None if self.proxy_from_env => ureq::Proxy::try_from_env(),
+            None => None,
         };
         let agent: ureq::Agent = ureq::Agent::config_builder()
             // Twilio's error bodies must reach the core.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod proxy;
+
 use std::time::Duration;
 
 use twilio_connect_apps::{
@@ -18,6 +20,8 @@ pub struct Opts {
     pub max_body_size: u64,
     pub retry: RetryPolicy,
     pub trust_emulator: bool,
+    /// An explicit proxy URL; `None`: no proxy at all (the environment is ignored).
+    pub proxy: Option<String>,
 }
 
 impl Default for Opts {
@@ -27,6 +31,7 @@ impl Default for Opts {
             max_body_size: 16 * 1024 * 1024,
             retry: fast_retries(),
             trust_emulator: true,
+            proxy: None,
         }
     }
 }
@@ -168,6 +173,10 @@ macro_rules! e2e_suite {
         #[test]
         fn listing_counts_and_request_counts() {
             $crate::suite::listing_counts::<$transport>();
+        }
+        #[test]
+        fn through_an_http_proxy_tunnel_and_forward() {
+            $crate::suite::through_proxy::<$transport>();
         }
         #[test]
         fn resume_after_dropping_mid_page() {

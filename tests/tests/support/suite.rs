@@ -556,3 +556,55 @@ pub fn oversized<T: Transport>() {
     assert!(t.elapsed() < Duration::from_secs(5));
     let _ = Dataset::default();
 }
+
+pub fn through_proxy<T: Transport>() {
+    use base64::Engine as _;
+    let proxy = crate::support::proxy::TestProxy::start();
+    let opts = Opts {
+        proxy: Some(proxy.url("proxy-user", "proxy-pass")),
+        ..Opts::default()
+    };
+    let expected_auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("proxy-user:proxy-pass")
+    );
+
+    // https: a CONNECT tunnel, TLS inside it end to end
+    let emu = emulator_with_apps(120, true);
+    let c: T = client_with(&emu, &opts);
+    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
+    assert_eq!(listed.sids(), generated_sids(120));
+    let seen = proxy.log();
+    let connect = format!("CONNECT {} HTTP/1.1", emu.addr());
+    assert_eq!(
+        seen.len(),
+        1,
+        "{}: one tunnel for the whole listing: {seen:?}",
+        T::NAME
+    );
+    assert_eq!(seen[0], (connect, Some(expected_auth.clone())));
+    assert_eq!(emu.request_count(), 3);
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.header("proxy-authorization").is_none()),
+        "proxy credentials stay with the proxy"
+    );
+
+    // http (loopback): forwarded
+    let plain = emulator(false);
+    let c: T = client_with(&plain, &opts);
+    assert_eq!(c.list(ListParams::new()).unwrap().apps.len(), 4);
+    let seen = proxy.log();
+    assert_eq!(seen.len(), 2, "{}: {seen:?}", T::NAME);
+    let (line, auth) = &seen[1];
+    assert!(
+        line.starts_with(&format!("GET http://{}/2010-04-01/", plain.addr()))
+            || line.starts_with(&format!("CONNECT {}", plain.addr())),
+        "{}: {line}",
+        T::NAME
+    );
+    assert_eq!(auth.as_deref(), Some(expected_auth.as_str()));
+    assert_eq!(plain.request_count(), 1);
+}
