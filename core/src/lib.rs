@@ -96,3 +96,18 @@ pub use sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
 
 /// Re-exported so users need not depend on `http` themselves to match versions.
 pub use http;
+
+#[cfg(test)]
+mod tests {
+    /// The types users hold across threads and tasks stay `Send + Sync`.
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync + 'static>() {}
+        check::<crate::Error>();
+        check::<crate::Config>();
+        check::<crate::Paginator>();
+        check::<crate::Cursor>();
+        check::<crate::Page>();
+        check::<crate::Call>();
+    }
+}
