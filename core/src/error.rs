@@ -260,6 +260,26 @@ pub enum TransportErrorKind {
     Other,
 }
 
+impl TransportErrorKind {
+    /// The kind an I/O error of this kind stands for, when it says something a retry policy
+    /// cares about (refused or unreachable: `Connect`; reset, aborted, broken pipe or early
+    /// EOF: `Reset`; timed out: `Timeout`). Both transports classify socket errors with it.
+    pub fn of_io(kind: std::io::ErrorKind) -> Option<TransportErrorKind> {
+        use std::io::ErrorKind as K;
+        match kind {
+            K::ConnectionRefused
+            | K::AddrNotAvailable
+            | K::HostUnreachable
+            | K::NetworkUnreachable => Some(TransportErrorKind::Connect),
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                Some(TransportErrorKind::Reset)
+            }
+            K::TimedOut => Some(TransportErrorKind::Timeout),
+            _ => None,
+        }
+    }
+}
+
 /// A failure of the transport, with its cause kept as the error's source.
 #[derive(Debug)]
 pub struct TransportError {
@@ -303,5 +323,47 @@ impl fmt::Display for TransportError {
 impl From<TransportError> for Error {
     fn from(e: TransportError) -> Self {
         Error::Transport(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::ErrorKind as K;
+
+    #[test]
+    fn io_kinds_map_to_what_retries_need() {
+        assert_eq!(
+            TransportErrorKind::of_io(K::ConnectionRefused),
+            Some(TransportErrorKind::Connect)
+        );
+        assert_eq!(
+            TransportErrorKind::of_io(K::ConnectionReset),
+            Some(TransportErrorKind::Reset)
+        );
+        assert_eq!(
+            TransportErrorKind::of_io(K::UnexpectedEof),
+            Some(TransportErrorKind::Reset)
+        );
+        assert_eq!(
+            TransportErrorKind::of_io(K::TimedOut),
+            Some(TransportErrorKind::Timeout)
+        );
+        assert_eq!(TransportErrorKind::of_io(K::InvalidData), None);
+    }
+
+    #[test]
+    fn transport_errors_keep_their_source() {
+        let io = std::io::Error::new(K::ConnectionReset, "peer reset");
+        let e = Error::from(TransportError::new(
+            TransportErrorKind::Reset,
+            "reading the body",
+            Some(Box::new(io)),
+        ));
+        assert_eq!(e.to_string(), "connection reset: reading the body");
+        let source = std::error::Error::source(&e).unwrap();
+        assert_eq!(source.to_string(), "peer reset");
+        assert_eq!(e.status(), None);
+        assert_eq!(e.api_code(), None);
     }
 }

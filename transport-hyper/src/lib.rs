@@ -498,24 +498,13 @@ fn classify(e: &(dyn std::error::Error + 'static)) -> Option<TransportErrorKind>
             return Some(TransportErrorKind::Tls);
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            use std::io::ErrorKind as K;
             // io::Error's source() skips the error it wraps; look at that one too.
             if let Some(inner) = io.get_ref()
                 && let Some(kind) = classify(inner)
             {
                 return Some(kind);
             }
-            found = found.or(match io.kind() {
-                K::ConnectionRefused
-                | K::AddrNotAvailable
-                | K::HostUnreachable
-                | K::NetworkUnreachable => Some(TransportErrorKind::Connect),
-                K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-                    Some(TransportErrorKind::Reset)
-                }
-                K::TimedOut => Some(TransportErrorKind::Timeout),
-                _ => None,
-            });
+            found = found.or(TransportErrorKind::of_io(io.kind()));
         }
         if let Some(h) = err.downcast_ref::<hyper::Error>() {
             if h.is_timeout() {

@@ -375,21 +375,14 @@ fn transport(
 }
 
 fn io_kind(e: &io::Error) -> TransportErrorKind {
-    use io::ErrorKind as K;
     if e.get_ref().is_some_and(|inner| inner.is::<rustls::Error>()) {
         return TransportErrorKind::Tls;
     }
+    // ureq reports a DNS failure as NotFound; a would-block read is its read timeout.
     match e.kind() {
-        K::ConnectionRefused
-        | K::AddrNotAvailable
-        | K::HostUnreachable
-        | K::NetworkUnreachable
-        | K::NotFound => TransportErrorKind::Connect,
-        K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-            TransportErrorKind::Reset
-        }
-        K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
-        _ => TransportErrorKind::Other,
+        io::ErrorKind::NotFound => TransportErrorKind::Connect,
+        io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+        kind => TransportErrorKind::of_io(kind).unwrap_or(TransportErrorKind::Other),
     }
 }
 
