@@ -221,15 +221,6 @@ impl fmt::Display for Origin {
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 /// Applies Twilio's edge/region rule to a host name.
 ///
 /// Only hosts under `twilio.com` change. A host reads as `product[.edge][.region].twilio.com`;
@@ -356,46 +347,30 @@ impl Config {
     ///
     /// Must be `https://`, or `http://` for a loopback host; no user info, path, query or fragment.
     pub fn with_base_url(mut self, base_url: &str) -> Result<Self, Error> {
-        let url = Url::parse(base_url)
-            .map_err(|e| Error::input("base_url", format!("`{base_url}` is not a URL: {e}")))?;
+        let bad = |why: String| Error::input("base_url", format!("`{base_url}` {why}"));
+        let url = Url::parse(base_url).map_err(|e| bad(format!("is not a URL: {e}")))?;
+        let origin = Origin::of_url(&url).ok_or_else(|| bad("has no host".into()))?;
         match url.scheme() {
             "https" => {}
-            "http" if is_loopback(&url) => {}
+            "http" if origin.is_loopback() => {}
             "http" => {
-                return Err(Error::input(
-                    "base_url",
-                    format!(
-                        "`{base_url}`: plain http is allowed only for loopback hosts; use https"
-                    ),
+                return Err(bad(
+                    "uses plain http, allowed only for loopback hosts; use https".into(),
                 ));
             }
-            other => {
-                return Err(Error::input(
-                    "base_url",
-                    format!("`{base_url}`: scheme `{other}` is not http or https"),
-                ));
-            }
-        }
-        if url.host().is_none() {
-            return Err(Error::input(
-                "base_url",
-                format!("`{base_url}` has no host"),
-            ));
+            other => return Err(bad(format!("has scheme `{other}`, not http or https"))),
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::input(
-                "base_url",
-                "must not carry user info; give credentials separately",
+            return Err(bad(
+                "must not carry user info; give credentials separately".into()
             ));
         }
         if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-            return Err(Error::input(
-                "base_url",
-                format!("`{base_url}` must be an origin only (no path, query or fragment)"),
+            return Err(bad(
+                "must be an origin only (no path, query or fragment)".into()
             ));
         }
-        self.base = Origin::of_url(&url)
-            .ok_or_else(|| Error::input("base_url", format!("`{base_url}` has no host")))?;
+        self.base = origin;
         self.recompute_origin();
         Ok(self)
     }
