@@ -87,6 +87,8 @@ struct Shared {
     open_connections: AtomicU64,
     token_salt: u64,
     log_stderr: bool,
+    /// Answer lists in the newer `meta` envelope, with absolute URLs on this origin.
+    meta: Option<String>,
 }
 
 impl Shared {
@@ -135,6 +137,7 @@ pub struct EmulatorBuilder {
     faults: FaultScript,
     port: u16,
     log_stderr: bool,
+    meta_envelope: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -145,6 +148,7 @@ impl Default for EmulatorBuilder {
             faults: FaultScript::new(),
             port: 0,
             log_stderr: false,
+            meta_envelope: false,
         }
     }
 }
@@ -201,6 +205,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Answer lists in the newer `meta` envelope (`meta.key`, absolute `meta.next_page_url`,
+    /// ...) instead of the flat v2010 one, as Twilio's newer APIs do.
+    pub fn meta_envelope(mut self, on: bool) -> Self {
+        self.meta_envelope = on;
+        self
+    }
+
     /// Binds the port and starts serving on a thread of its own.
     pub fn start(self) -> io::Result<Emulator> {
         self.data
@@ -233,6 +244,7 @@ impl EmulatorBuilder {
             connections: AtomicU64::new(0),
             open_connections: AtomicU64::new(0),
             token_salt: salt,
+            meta: self.meta_envelope.then(|| base_url.clone()),
             log_stderr: self.log_stderr,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
@@ -919,14 +931,31 @@ fn list_page(
         body.extend_from_slice(json);
     }
     let s = |v: &Option<String>| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
-    let tail = format!(
-        "],\"end\":{},\"first_page_uri\":{},\"next_page_uri\":{},\"page\":{page},\"page_size\":{size},\"previous_page_uri\":{},\"start\":{start},\"uri\":{}}}",
-        if end > start { end - 1 } else { start },
-        s(&Some(format!("{base}?Page=0&PageSize={size}"))),
-        s(&next),
-        s(&previous),
-        s(&Some(this_uri)),
-    );
+    let first = format!("{base}?Page=0&PageSize={size}");
+    let tail = match &shared.meta {
+        // Newer APIs: the same records under `meta.key`, URLs absolute, no start/end.
+        Some(origin) => {
+            let abs = |v: &Option<String>| match v {
+                Some(u) if u.starts_with('/') => s(&Some(format!("{origin}{u}"))),
+                other => s(other),
+            };
+            format!(
+                "],\"meta\":{{\"first_page_url\":{},\"key\":\"authorized_connect_apps\",\"next_page_url\":{},\"page\":{page},\"page_size\":{size},\"previous_page_url\":{},\"url\":{}}}}}",
+                abs(&Some(first)),
+                abs(&next),
+                abs(&previous),
+                abs(&Some(this_uri)),
+            )
+        }
+        None => format!(
+            "],\"end\":{},\"first_page_uri\":{},\"next_page_uri\":{},\"page\":{page},\"page_size\":{size},\"previous_page_uri\":{},\"start\":{start},\"uri\":{}}}",
+            if end > start { end - 1 } else { start },
+            s(&Some(first)),
+            s(&next),
+            s(&previous),
+            s(&Some(this_uri)),
+        ),
+    };
     body.extend_from_slice(tail.as_bytes());
     Answer::json(StatusCode::OK, body)
 }

@@ -747,3 +747,39 @@ fn standalone_binary_prints_env_lines_and_stops_on_sigterm() {
         "requests are logged on stderr: {err}"
     );
 }
+
+#[test]
+fn meta_envelope_option_uses_absolute_urls() {
+    let emu = Emulator::builder()
+        .generated_apps(30)
+        .meta_envelope(true)
+        .start()
+        .unwrap();
+    let a = agent(None);
+    let page = get(
+        &a,
+        &list_url(&emu, DEFAULT_ACCOUNT_SID, "?PageSize=10"),
+        default_auth(),
+    )
+    .unwrap()
+    .json();
+    assert_eq!(
+        page["authorized_connect_apps"].as_array().unwrap().len(),
+        10
+    );
+    let meta = &page["meta"];
+    assert_eq!(meta["key"], "authorized_connect_apps");
+    assert_eq!(
+        (meta["page"].clone(), meta["page_size"].clone()),
+        (Value::from(0), Value::from(10))
+    );
+    assert_eq!(meta["previous_page_url"], Value::Null);
+    let next = meta["next_page_url"].as_str().unwrap();
+    assert!(
+        next.starts_with(&format!("{}/2010-04-01/", emu.base_url())),
+        "{next}"
+    );
+    assert!(page.get("next_page_uri").is_none() && page.get("start").is_none());
+    let second = get(&a, next, default_auth()).unwrap().json();
+    assert_eq!(second["meta"]["page"], 1);
+}

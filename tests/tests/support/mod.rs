@@ -175,6 +175,10 @@ macro_rules! e2e_suite {
             $crate::suite::listing_counts::<$transport>();
         }
         #[test]
+        fn meta_envelope_with_absolute_next_urls() {
+            $crate::suite::meta_envelope::<$transport>();
+        }
+        #[test]
         fn through_an_http_proxy_tunnel_and_forward() {
             $crate::suite::through_proxy::<$transport>();
         }

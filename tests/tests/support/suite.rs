@@ -608,3 +608,48 @@ pub fn through_proxy<T: Transport>() {
     assert_eq!(auth.as_deref(), Some(expected_auth.as_str()));
     assert_eq!(plain.request_count(), 1);
 }
+
+pub fn meta_envelope<T: Transport>() {
+    for tls in [false, true] {
+        let emu = Emulator::builder()
+            .generated_apps(2345)
+            .meta_envelope(true)
+            .tls(tls)
+            .start()
+            .unwrap();
+        let c: T = client(&emu);
+        let listed = c.list(ListParams::new().page_size(500)).unwrap();
+        assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
+        assert_eq!(listed.sids(), generated_sids(2345));
+        assert_eq!(emu.request_count(), 5);
+        assert_eq!(emu.connection_count(), 1);
+        let page = c.page(&PageQuery::new().page_size(10), None).unwrap();
+        assert_eq!(page.key.as_deref(), Some("authorized_connect_apps"));
+        let next = page.next_page_uri.unwrap();
+        assert!(next.starts_with(emu.base_url()), "absolute: {next}");
+        assert_eq!(c.page_at(&next).unwrap().page, Some(1));
+    }
+    // an absolute next URL on another origin is refused just the same
+    let foreign = Emulator::start();
+    let emu = Emulator::builder()
+        .generated_apps(100)
+        .meta_envelope(true)
+        .start()
+        .unwrap();
+    emu.set_faults(FaultScript::new().on(
+        Trigger::Always,
+        Fault::ForeignNextPage(foreign.base_url().to_owned()),
+    ));
+    let c: T = client(&emu);
+    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    assert_eq!(listed.apps.len(), 50);
+    assert!(
+        matches!(
+            listed.error,
+            Some(Error::Paging(PagingError::ForeignOrigin { .. }))
+        ),
+        "{:?}",
+        listed.error
+    );
+    assert_eq!(foreign.request_count(), 0);
+}
