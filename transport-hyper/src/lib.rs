@@ -81,7 +81,8 @@ impl ClientBuilder {
         }
     }
 
-    /// How long to wait for a TCP connection and its TLS handshake.
+    /// How long to wait for a TCP connection (the whole attempt, TLS included, is bounded by
+    /// the request timeout).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
