@@ -306,6 +306,36 @@ impl TransportError {
     }
 }
 
+impl TransportError {
+    /// The error a transport returns when a body passes the cap: it stops reading there.
+    pub fn body_too_large(cap: u64) -> Self {
+        TransportError::new(
+            TransportErrorKind::BodyTooLarge,
+            format!("the response body is larger than the {cap}-byte cap; not read further"),
+            None,
+        )
+    }
+
+    /// A transport error caused by `source`; the message is the source and its causes on
+    /// one line.
+    pub fn caused_by(
+        kind: TransportErrorKind,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        let mut message = source.to_string();
+        let mut current = source.source();
+        while let Some(s) = current {
+            let text = s.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            current = s.source();
+        }
+        TransportError::new(kind, message, Some(Box::new(source)))
+    }
+}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match self.kind {

@@ -1,10 +1,17 @@
 //! A sans-IO client core for Twilio's **Authorized Connect Apps** REST resource (API `2010-04-01`).
 //!
 //! This crate turns intentions into [`http::Request`]s and [`http::Response`]s into typed values.
-//! It owns every decision (validation, paging, retries, secrets) and does no IO: no sockets,
-//! files, threads, sleeps, async runtime or clock reads. Time and randomness come in as
-//! arguments. A transport is a thin loop around it: `twilio-connect-apps-ureq` (blocking) and
-//! `twilio-connect-apps-hyper` (async) are two; embed it in your own runtime the same way.
+//! It owns every decision (validation, paging, retries, secrets, the proxy rule) and moves no
+//! bytes itself: no sockets, no async runtime, no IO crate.
+//!
+//! It also holds **the client, written once per sync-ness** on a transport contract:
+//! [`blocking::Client`] over any [`Transport`] (a closure will do) and
+//! [`asynchronous::Client`] over any [`AsyncTransport`]. A transport sends one request and
+//! returns the whole response; waits between attempts go through [`Transport::pause`] and
+//! time and randomness through a [`Clock`], so tests inject all three. The adapters
+//! `twilio-connect-apps-ureq` (blocking) and `twilio-connect-apps-hyper` (async) are thin
+//! transports that name these clients `Client`; see [`transport`](Transport) for what a
+//! transport must and must not do.
 //!
 //! **In scope:** fetch one app, list apps page by page (v2010 and `meta` envelopes), Twilio's
 //! error envelope, edge/region hosts, Basic auth with an auth token or an API key, retry
@@ -54,45 +61,65 @@
 //! # Ok::<(), twilio_connect_apps::Error>(())
 //! ```
 //!
-//! A real transport also asks [`RetryPolicy::decide`] after each attempt and sleeps when told
-//! to; see [`RetryPolicy`].
-#![deny(missing_docs)]
-#![warn(unreachable_pub)]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::indexing_slicing
-    )
-)]
-
+//! A loop like this asks [`RetryPolicy::decide`] after each attempt and waits when told to;
+//! the clients do that for you.
+pub mod asynchronous;
+pub mod blocking;
+mod client;
 mod config;
+mod credentials;
 mod error;
 mod json_path;
 mod model;
+mod origin;
 mod page;
 mod paging;
+mod proxy;
 mod request;
 mod response;
 mod retry;
 mod secret;
 mod sid;
+mod text;
+mod transport;
 
-pub use config::{Config, Credentials, DEFAULT_BASE_URL, Origin, default_user_agent};
+pub use client::{Async, Blocking, Client, ClientBuilder};
+pub use config::{Config, default_user_agent};
+pub use credentials::Credentials;
 pub use error::{
     ApiError, Error, HttpError, InputError, PagingError, ParseError, TransportError,
     TransportErrorKind,
 };
-pub use model::{API_ORIGIN, AuthorizedConnectApp, Permission};
+/// Re-exported so users can name the `Stream` that async listings implement without a second,
+/// version-locked dependency.
+pub use futures_core;
+
+/// Everything a user of a transport crate needs to call the client, handle its errors and read
+/// its values; `twilio-connect-apps-ureq` and `-hyper` re-export it whole, so one dependency
+/// is enough.
+pub mod export {
+    pub use crate::{
+        AccountSid, ApiError, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor,
+        DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Error, ListParams, Page, PageQuery,
+        Paginator, Permission, RetryPolicy, Secret,
+    };
+}
+pub use model::{AuthorizedConnectApp, Permission};
+pub use origin::{DEFAULT_BASE_URL, Origin};
 pub use page::{Page, PageParseError, RECORDS_KEY};
 pub use paging::{Cursor, ListParams, Paginator, Step};
+pub use proxy::HttpProxy;
 pub use request::{MAX_PAGE_SIZE, PageQuery};
 pub use response::{error_from_response, parse_app, parse_page};
-pub use retry::{Call, Outcome, RetryDecision, RetryPolicy, RetryState};
+pub use retry::{Outcome, RetryDecision, RetryPolicy, RetryState};
 pub use secret::Secret;
 pub use sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
+pub use transport::{
+    AsyncTransport, BuildTransport, Clock, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, SystemClock,
+    Transport, TransportSettings, body_capacity,
+};
 
 /// Re-exported so users need not depend on `http` themselves to match versions.
 pub use http;
@@ -108,6 +135,10 @@ mod tests {
         check::<crate::Paginator>();
         check::<crate::Cursor>();
         check::<crate::Page>();
-        check::<crate::Call>();
+        check::<
+            crate::blocking::Client<
+                fn(http::Request<()>) -> Result<http::Response<Vec<u8>>, crate::TransportError>,
+            >,
+        >();
     }
 }

@@ -10,9 +10,6 @@ use url::Url;
 use crate::json_path::{Segment, Trail};
 use crate::sid::{AccountSid, ConnectAppSid};
 
-/// The origin that an app's `uri` is relative to.
-pub const API_ORIGIN: &str = "https://api.twilio.com";
-
 /// A permission an account granted to a Connect App.
 ///
 /// Unknown values from a newer API are kept as [`Permission::Other`] and written back unchanged.

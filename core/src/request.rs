@@ -182,7 +182,7 @@ impl Config {
             .header(header::ACCEPT, HeaderValue::from_static("application/json"))
             .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
             .header(header::USER_AGENT, self.user_agent().clone())
-            .header(header::AUTHORIZATION, self.authorization()?.clone())
+            .header(header::AUTHORIZATION, self.authorization().clone())
             .body(())
             .map_err(|e| Error::input("request", e.to_string()))
     }

@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may panic
 //! The token never shows up in `Debug` or `Display` of anything the crate hands out.
 
 use base64::Engine as _;

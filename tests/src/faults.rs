@@ -11,6 +11,8 @@ pub enum RetryAfter {
     Seconds(u64),
     /// `Retry-After: <HTTP date>`, this far in the future.
     Date(Duration),
+    /// `Retry-After: <HTTP date>` of exactly this time (for clients with an injected clock).
+    At(std::time::SystemTime),
     /// No `Retry-After` header.
     None,
 }

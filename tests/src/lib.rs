@@ -38,6 +38,7 @@ pub use data::{
 };
 pub use faults::{ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
 pub use server::{Emulator, EmulatorBuilder, RecordedRequest};
+pub use tls::TLS_TEST_HOST;
 
 /// The root README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]

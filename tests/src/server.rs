@@ -15,7 +15,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -42,6 +42,8 @@ pub struct RecordedRequest {
     pub connection: u64,
     /// Whether the connection was TLS.
     pub tls: bool,
+    /// The HTTP version (`HTTP/1.1`, `HTTP/2.0`).
+    pub version: String,
     /// When it arrived.
     pub at: Instant,
 }
@@ -428,7 +430,8 @@ async fn accept_loop(
                 let reset = reset.clone();
                 async move { handle(&shared, req, conn, is_tls, &reset).await }
             });
-            let http = hyper::server::conn::http1::Builder::new();
+            // HTTP/1.1, or HTTP/2 when TLS negotiates `h2` (or a client speaks it directly).
+            let http = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
             match acceptor {
                 Some(acceptor) => {
                     if let Ok(tls) = acceptor.accept(stream).await {
@@ -566,6 +569,7 @@ async fn handle(
                 .collect(),
             connection: conn,
             tls,
+            version: format!("{:?}", req.version()),
             at: Instant::now(),
         });
         let fault = st.faults.pick(n, &target);
@@ -598,6 +602,7 @@ async fn handle(
             let value = match after {
                 RetryAfter::Seconds(s) => Some(s.to_string()),
                 RetryAfter::Date(d) => Some(httpdate::fmt_http_date(SystemTime::now() + d)),
+                RetryAfter::At(t) => Some(httpdate::fmt_http_date(t)),
                 RetryAfter::None => None,
             };
             if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {

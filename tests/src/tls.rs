@@ -16,7 +16,12 @@ fn err(e: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(format!("emulator TLS setup: {e}"))
 }
 
-/// A fresh CA and a leaf for `localhost` and `127.0.0.1`, signed by it.
+/// A name in the emulator's certificate that resolves nowhere: a client reaches it only
+/// through a proxy that connects it to the emulator (a loopback origin is never proxied, so
+/// proxy tests use this one).
+pub const TLS_TEST_HOST: &str = "emulator.test";
+
+/// A fresh CA and a leaf for `localhost`, `127.0.0.1` and [`TLS_TEST_HOST`], signed by it.
 pub(crate) fn make() -> std::io::Result<TlsMaterial> {
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
@@ -28,7 +33,9 @@ pub(crate) fn make() -> std::io::Result<TlsMaterial> {
     let issuer = Issuer::new(ca_params, ca_key);
 
     let leaf_key = KeyPair::generate().map_err(err)?;
-    let mut leaf_params = CertificateParams::new(vec!["localhost".to_owned()]).map_err(err)?;
+    let mut leaf_params =
+        CertificateParams::new(vec!["localhost".to_owned(), TLS_TEST_HOST.to_owned()])
+            .map_err(err)?;
     leaf_params
         .subject_alt_names
         .push(SanType::IpAddress(std::net::IpAddr::from([127, 0, 0, 1])));
@@ -51,7 +58,7 @@ pub(crate) fn make() -> std::io::Result<TlsMaterial> {
             key,
         )
         .map_err(err)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsMaterial {
         server_config: Arc::new(config),
         ca_der: ca_cert.der().to_vec(),

@@ -1,0 +1,234 @@
+//! The blocking client, written once on the [`Transport`] contract.
+//!
+//! `twilio-connect-apps-ureq` names it `Client` with its ureq transport; give it any other
+//! [`Transport`] (a closure will do) with [`Client::with_transport`].
+
+use std::fmt;
+
+use http::{Request, Response};
+
+use crate::client::{Blocking, Exchange, Next};
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::AuthorizedConnectApp;
+use crate::page::Page;
+use crate::paging::{Cursor, ListParams, Paginator, Step};
+use crate::request::PageQuery;
+use crate::response::{parse_app, parse_page};
+use crate::sid::{AccountSid, ConnectAppSid};
+use crate::transport::{BuildTransport, Transport};
+
+/// A [`ClientBuilder`](crate::ClientBuilder) that makes a blocking [`Client`].
+pub type ClientBuilder<T> = crate::ClientBuilder<T, Blocking>;
+
+/// A blocking client over the transport `T`. Cheap to clone (the transport and its
+/// connections are shared); `Send + Sync` when `T` is.
+///
+/// ```
+/// use twilio_connect_apps::{blocking::Client, Config, Credentials, ListParams, Secret, TransportError};
+///
+/// let config = Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+///     Secret::new("token"),
+/// ));
+/// // A closure is a transport: here, a server with one app.
+/// let client = Client::with_transport(config, |_req: http::Request<()>| -> Result<_, TransportError> {
+///     Ok(http::Response::new(
+///         br#"{"authorized_connect_apps": [{"connect_app_sid": "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+///              "permissions": ["get-all", "post-all"]}], "next_page_uri": null}"#.to_vec(),
+///     ))
+/// });
+/// let writers: Vec<_> = client
+///     .list(ListParams::new())?
+///     .filter(|app| app.as_ref().map_or(true, |a| a.can_write()))
+///     .collect::<Result<_, _>>()?;
+/// assert_eq!(writers.len(), 1);
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+pub type Client<T> = crate::client::Client<T, Blocking>;
+
+impl<T: Transport + BuildTransport> Client<T> {
+    /// A client with the default settings.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        ClientBuilder::new(config).build()
+    }
+
+    /// A client configured from the environment: [`Config::from_env`] and `TWILIO_CA_CERT`
+    /// (see [`ClientBuilder::from_env`](crate::ClientBuilder::from_env)).
+    pub fn from_env() -> Result<Self, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+}
+
+impl<T: Transport> Client<T> {
+    /// Fetches one app of the configured account.
+    pub fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
+        let request = self.config().fetch_request(app, None)?;
+        parse_app(&self.send(request)?)
+    }
+
+    /// Fetches one app of another account (a subaccount, with the parent's credentials).
+    pub fn fetch_in(
+        &self,
+        account: &AccountSid,
+        app: &ConnectAppSid,
+    ) -> Result<AuthorizedConnectApp, Error> {
+        let request = self.config().fetch_request(app, Some(account))?;
+        parse_app(&self.send(request)?)
+    }
+
+    /// Lists apps lazily, page by page, as an iterator of results.
+    pub fn list(&self, params: ListParams) -> Result<Listing<T>, Error> {
+        Ok(Listing::new(
+            self.clone(),
+            Paginator::new(self.config(), params)?,
+        ))
+    }
+
+    /// Goes on with a listing from a saved [`Cursor`].
+    pub fn resume(&self, cursor: Cursor) -> Result<Listing<T>, Error> {
+        Ok(Listing::new(
+            self.clone(),
+            Paginator::resume(self.config(), cursor)?,
+        ))
+    }
+
+    /// Fetches one page (`account` defaults to the configured one).
+    pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
+        let request = self.config().list_request(query, account)?;
+        parse_page(&self.send(request)?)
+    }
+
+    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
+    /// The URI must be on the configured origin.
+    pub fn page_at(&self, uri: &str) -> Result<Page, Error> {
+        let request = self.config().page_at_request(uri)?;
+        parse_page(&self.send(request)?)
+    }
+
+    /// Sends a request built by the core, retrying as the policy decides; any status comes
+    /// back as a response.
+    pub fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, Error> {
+        let transport = self.transport();
+        let mut exchange = Exchange::new(self.shared(), request);
+        loop {
+            let result = transport.send(exchange.attempt());
+            match exchange.finish(result) {
+                Next::Again(wait) => transport.pause(wait),
+                Next::Done(result) => return result,
+            }
+        }
+    }
+}
+
+impl<T: Transport + BuildTransport> ClientBuilder<T> {
+    /// Builds the transport from the settings, and the client on it.
+    pub fn build(self) -> Result<Client<T>, Error> {
+        let (shared, settings) = self.finish()?;
+        Ok(Client::assemble(shared, T::build(&settings)?))
+    }
+
+    /// Builds the transport from the settings, wraps it (e.g. to record the waits the retry
+    /// policy asks for in a test), and builds the client on the wrapper.
+    pub fn build_wrapped<U: Transport>(
+        self,
+        wrap: impl FnOnce(T) -> U,
+    ) -> Result<Client<U>, Error> {
+        let (shared, settings) = self.finish()?;
+        Ok(Client::assemble(shared, wrap(T::build(&settings)?)))
+    }
+}
+
+impl<T: Transport> ClientBuilder<T> {
+    /// Builds the client on a transport made elsewhere; the builder's body cap and clock
+    /// apply (its transport settings do not).
+    pub fn build_with(self, transport: T) -> Result<Client<T>, Error> {
+        let (shared, _) = self.finish()?;
+        Ok(Client::assemble(shared, transport))
+    }
+}
+
+/// A listing in progress: an iterator of apps, fetching pages as it goes.
+///
+/// After an error the iterator ends; [`Listing::cursor`] says where, and [`Client::resume`]
+/// goes on from there with nothing lost and nothing twice.
+///
+/// ```
+/// # use twilio_connect_apps::{blocking::Client, Config, Credentials, ListParams, Secret, TransportError, TransportErrorKind};
+/// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")))
+/// #     .with_retry_policy(twilio_connect_apps::RetryPolicy::disabled());
+/// # let client = Client::with_transport(config, |_: http::Request<()>| -> Result<http::Response<Vec<u8>>, _> {
+/// #     Err(TransportError::new(TransportErrorKind::Reset, "reset", None))
+/// # });
+/// let mut listing = client.list(ListParams::new())?;
+/// for app in listing.by_ref() {
+///     if let Err(e) = app {
+///         eprintln!("stopped: {e}");
+///     }
+/// }
+/// let cursor = listing.cursor(); // save it (serde), then later:
+/// let rest = client.resume(cursor)?;
+/// # let _ = rest;
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+pub struct Listing<T> {
+    client: Client<T>,
+    paginator: Paginator,
+    finished: bool,
+}
+
+impl<T> fmt::Debug for Listing<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Listing")
+            .field("paginator", &self.paginator)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+impl<T> Listing<T> {
+    fn new(client: Client<T>, paginator: Paginator) -> Self {
+        Listing {
+            client,
+            paginator,
+            finished: false,
+        }
+    }
+
+    /// Where the listing stands: save it to resume later.
+    pub fn cursor(&self) -> Cursor {
+        self.paginator.cursor()
+    }
+}
+
+impl<T: Transport> Iterator for Listing<T> {
+    type Item = Result<AuthorizedConnectApp, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        let result = loop {
+            match self.paginator.step() {
+                Ok(Step::Record(app)) => break Some(Ok(app)),
+                Ok(Step::Done) => break None,
+                Ok(Step::Send(request)) => {
+                    if let Err(e) = self
+                        .client
+                        .send(request)
+                        .and_then(|response| self.paginator.handle_response(&response))
+                    {
+                        break Some(Err(e));
+                    }
+                }
+                Err(e) => break Some(Err(e)),
+            }
+        };
+        if !matches!(result, Some(Ok(_))) {
+            self.finished = true;
+        }
+        result
+    }
+}
+
+impl<T: Transport> std::iter::FusedIterator for Listing<T> {}
