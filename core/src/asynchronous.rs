@@ -18,7 +18,7 @@ use crate::model::AuthorizedConnectApp;
 use crate::page::Page;
 use crate::paging::{Cursor, ListParams, Paginator, Step};
 use crate::request::PageQuery;
-use crate::response::{parse_app, parse_page};
+use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
 use crate::transport::{AsyncTransport, BuildTransport};
 
@@ -110,14 +110,16 @@ impl<T: AsyncTransport> Client<T> {
         account: Option<&AccountSid>,
     ) -> Result<Page, Error> {
         let request = self.config().list_request(query, account)?;
-        parse_page(&self.send(request).await?)
+        let limit = page_size_asked(request.uri());
+        parse_page_with_limit(&self.send(request).await?, limit)
     }
 
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
     /// The URI must be on the configured origin.
     pub async fn page_at(&self, uri: &str) -> Result<Page, Error> {
         let request = self.config().page_at_request(uri)?;
-        parse_page(&self.send(request).await?)
+        let limit = page_size_asked(request.uri());
+        parse_page_with_limit(&self.send(request).await?, limit)
     }
 
     /// Sends a request built by the core, retrying as the policy decides; any status comes

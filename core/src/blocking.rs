@@ -14,7 +14,7 @@ use crate::model::AuthorizedConnectApp;
 use crate::page::Page;
 use crate::paging::{Cursor, ListParams, Paginator, Step};
 use crate::request::PageQuery;
-use crate::response::{parse_app, parse_page};
+use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
 use crate::transport::{BuildTransport, Transport};
 
@@ -96,14 +96,16 @@ impl<T: Transport> Client<T> {
     /// Fetches one page (`account` defaults to the configured one).
     pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
         let request = self.config().list_request(query, account)?;
-        parse_page(&self.send(request)?)
+        let limit = page_size_asked(request.uri());
+        parse_page_with_limit(&self.send(request)?, limit)
     }
 
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
     /// The URI must be on the configured origin.
     pub fn page_at(&self, uri: &str) -> Result<Page, Error> {
         let request = self.config().page_at_request(uri)?;
-        parse_page(&self.send(request)?)
+        let limit = page_size_asked(request.uri());
+        parse_page_with_limit(&self.send(request)?, limit)
     }
 
     /// Sends a request built by the core, retrying as the policy decides; any status comes

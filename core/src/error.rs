@@ -5,6 +5,7 @@ use std::fmt;
 use http::StatusCode;
 
 use crate::sid::SidError;
+use crate::text::{EXCERPT_LIMIT, excerpt};
 
 /// Everything that can go wrong, from building a request to reading the last page.
 ///
@@ -200,6 +201,8 @@ impl fmt::Display for ParseError {
 }
 
 /// The server broke the paging protocol; nothing further was sent.
+///
+/// Every URI here is the server's, cut to a short excerpt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PagingError {
@@ -210,7 +213,9 @@ pub enum PagingError {
         /// The configured origin it should have been on.
         expected: String,
     },
-    /// A next-page URI that was already fetched in this listing (a server loop).
+    /// A next-page URI that was already fetched in this listing (a server loop). URIs are
+    /// compared normalized: query parameters in any order, `Page` ignored next to a
+    /// `PageToken`.
     RepeatedUri {
         /// The repeated URI.
         uri: String,
@@ -222,6 +227,58 @@ pub enum PagingError {
         /// Why it was rejected.
         reason: String,
     },
+    /// A next-page URI named another account's listing: a listing stays in its account.
+    AccountChanged {
+        /// The URI the server gave.
+        uri: String,
+        /// The account the listing is of.
+        account: String,
+    },
+    /// Pages with no (new) records kept naming a next page.
+    EmptyPages {
+        /// How many came in a row.
+        count: u32,
+    },
+}
+
+impl PagingError {
+    pub(crate) fn foreign(uri: &str, expected: &str) -> Self {
+        PagingError::ForeignOrigin {
+            uri: excerpt(uri, EXCERPT_LIMIT),
+            expected: expected.to_owned(),
+        }
+    }
+
+    pub(crate) fn repeated(uri: &str) -> Self {
+        PagingError::RepeatedUri {
+            uri: excerpt(uri, EXCERPT_LIMIT),
+        }
+    }
+
+    pub(crate) fn invalid(uri: &str, reason: impl fmt::Display) -> Self {
+        PagingError::InvalidUri {
+            uri: excerpt(uri, EXCERPT_LIMIT),
+            reason: excerpt(&reason.to_string(), EXCERPT_LIMIT),
+        }
+    }
+
+    pub(crate) fn account_changed(uri: &str, account: &str) -> Self {
+        PagingError::AccountChanged {
+            uri: excerpt(uri, EXCERPT_LIMIT),
+            account: account.to_owned(),
+        }
+    }
+
+    /// The URI the error is about, if any.
+    pub fn uri(&self) -> Option<&str> {
+        match self {
+            PagingError::ForeignOrigin { uri, .. }
+            | PagingError::RepeatedUri { uri }
+            | PagingError::InvalidUri { uri, .. }
+            | PagingError::AccountChanged { uri, .. } => Some(uri),
+            PagingError::EmptyPages { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for PagingError {
@@ -238,6 +295,14 @@ impl fmt::Display for PagingError {
             PagingError::InvalidUri { uri, reason } => {
                 write!(f, "invalid next page URI `{uri}`: {reason}")
             }
+            PagingError::AccountChanged { uri, account } => write!(
+                f,
+                "refusing next page URI `{uri}`: it names another account than the listing's ({account})"
+            ),
+            PagingError::EmptyPages { count } => write!(
+                f,
+                "the server sent {count} pages in a row with no new records, each naming a next page: stopping"
+            ),
         }
     }
 }

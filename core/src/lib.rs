@@ -108,10 +108,13 @@ pub mod export {
 pub use model::{AuthorizedConnectApp, Permission};
 pub use origin::{DEFAULT_BASE_URL, Origin};
 pub use page::{Page, PageParseError, RECORDS_KEY};
-pub use paging::{Cursor, ListParams, Paginator, Step};
+pub use paging::{Cursor, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, Step};
 pub use proxy::HttpProxy;
 pub use request::{MAX_PAGE_SIZE, PageQuery};
-pub use response::{error_from_response, parse_app, parse_page};
+pub use response::{
+    MAX_ERROR_DETAILS, error_from_response, page_size_asked, parse_app, parse_page,
+    parse_page_with_limit,
+};
 pub use retry::{Outcome, RetryDecision, RetryPolicy, RetryState};
 pub use secret::Secret;
 pub use sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};

@@ -306,8 +306,12 @@ impl<'de> Visitor<'de> for PermissionsSeed<'_> {
     }
 }
 
-/// Deserializes an array of apps, recording the failing index in the trail.
-pub(crate) struct AppsSeed<'t>(pub(crate) &'t Trail);
+/// Deserializes an array of at most `max` apps, recording the failing index in the trail.
+/// One record more is an error found before that record is allocated.
+pub(crate) struct AppsSeed<'t> {
+    pub(crate) trail: &'t Trail,
+    pub(crate) max: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for AppsSeed<'_> {
     type Value = Vec<AuthorizedConnectApp>;
@@ -322,13 +326,24 @@ impl<'de> Visitor<'de> for AppsSeed<'_> {
         f.write_str("an array of authorized connect apps")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1000));
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
         loop {
             let index = out.len();
-            match seq
-                .next_element_seed(AppSeed(self.0))
-                .map_err(self.0.at(Segment::Index(index)))?
-            {
+            let at = self.trail.at(Segment::Index(index));
+            if index == self.max {
+                // Look at the next element without building it.
+                return match seq.next_element::<IgnoredAny>().map_err(at)? {
+                    None => Ok(out),
+                    Some(_) => {
+                        self.trail.push(Segment::Index(index));
+                        Err(de::Error::custom(format_args!(
+                            "more records than the {} the page was asked for",
+                            self.max
+                        )))
+                    }
+                };
+            }
+            match seq.next_element_seed(AppSeed(self.trail)).map_err(at)? {
                 Some(app) => out.push(app),
                 None => return Ok(out),
             }

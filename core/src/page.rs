@@ -8,6 +8,8 @@ use serde_json::value::RawValue;
 
 use crate::json_path::{Segment, Trail};
 use crate::model::{AppsSeed, AuthorizedConnectApp, OptionSeed};
+use crate::request::MAX_PAGE_SIZE;
+use crate::text::{EXCERPT_LIMIT, excerpt};
 
 /// The key that holds the records in this resource's envelope.
 pub const RECORDS_KEY: &str = "authorized_connect_apps";
@@ -54,21 +56,35 @@ impl Page {
     /// assert_eq!(page.next_page_uri, None);
     /// ```
     pub fn from_json(body: &[u8]) -> Result<Page, PageParseError> {
+        Self::from_json_with_limit(body, MAX_PAGE_SIZE as usize)
+    }
+
+    /// Like [`Page::from_json`], with at most `max_records` records: one more is an error,
+    /// found while parsing, before that record is allocated. Give it the page size the
+    /// request asked for, so a hostile page cannot make the parser allocate without bound.
+    ///
+    /// ```
+    /// use twilio_connect_apps::Page;
+    /// let body = br#"{"authorized_connect_apps": [{}, {}, {}]}"#;
+    /// let e = Page::from_json_with_limit(body, 2).unwrap_err();
+    /// assert_eq!(e.path, "$.authorized_connect_apps[2]");
+    /// ```
+    pub fn from_json_with_limit(body: &[u8], max_records: usize) -> Result<Page, PageParseError> {
         let trail = Trail::default();
         let mut de = serde_json::Deserializer::from_slice(body);
-        let parsed = PageSeed(&trail)
-            .deserialize(&mut de)
-            .and_then(|p| de.end().map(|_| p));
+        let parsed = PageSeed {
+            trail: &trail,
+            max: max_records,
+        }
+        .deserialize(&mut de)
+        .and_then(|p| de.end().map(|_| p));
         let raw = match parsed {
             Ok(raw) => raw,
             Err(e) => {
-                return Err(PageParseError {
-                    path: trail.render(),
-                    message: e.to_string(),
-                });
+                return Err(PageParseError::new(trail.render(), &e));
             }
         };
-        raw.finish()
+        raw.finish(max_records)
     }
 }
 
@@ -89,6 +105,16 @@ impl fmt::Display for PageParseError {
 
 impl std::error::Error for PageParseError {}
 
+impl PageParseError {
+    /// The message is cut to a short excerpt: serde's messages repeat the offending value.
+    fn new(path: String, e: &dyn fmt::Display) -> Self {
+        PageParseError {
+            path,
+            message: excerpt(&e.to_string(), EXCERPT_LIMIT),
+        }
+    }
+}
+
 /// A page as read, before the meta envelope's records (under any key) are resolved.
 struct RawPage<'de> {
     page: Page,
@@ -98,7 +124,7 @@ struct RawPage<'de> {
 }
 
 impl RawPage<'_> {
-    fn finish(mut self) -> Result<Page, PageParseError> {
+    fn finish(mut self, max: usize) -> Result<Page, PageParseError> {
         if let Some(meta) = self.meta {
             let p = &mut self.page;
             p.page = p.page.or(meta.page);
@@ -119,13 +145,14 @@ impl RawPage<'_> {
             };
             let trail = Trail::default();
             let mut de = serde_json::Deserializer::from_str(raw.get());
-            self.page.records =
-                AppsSeed(&trail)
-                    .deserialize(&mut de)
-                    .map_err(|e| PageParseError {
-                        path: format!("$.{key}{}", trail.render().trim_start_matches('$')),
-                        message: e.to_string(),
-                    })?;
+            self.page.records = AppsSeed { trail: &trail, max }
+                .deserialize(&mut de)
+                .map_err(|e| {
+                    PageParseError::new(
+                        format!("$.{key}{}", trail.render().trim_start_matches('$')),
+                        &e,
+                    )
+                })?;
         }
         let p = &mut self.page;
         for uri in [&mut p.next_page_uri, &mut p.previous_page_uri] {
@@ -226,7 +253,14 @@ impl<'de> de::Deserialize<'de> for TopKey {
     }
 }
 
-struct PageSeed<'t>(&'t Trail);
+struct PageSeed<'t> {
+    trail: &'t Trail,
+    max: usize,
+}
+
+/// Unknown top-level keys kept (borrowed) in case `meta.key` names one of them; more are
+/// skipped, so a body of a million unknown keys costs nothing.
+const OTHERS_KEPT: usize = 16;
 
 impl<'de, 't> DeserializeSeed<'de> for PageSeed<'t> {
     type Value = RawPage<'de>;
@@ -243,7 +277,7 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let trail = self.0;
+        let trail = self.trail;
         let mut raw = RawPage {
             page: Page::default(),
             has_records: false,
@@ -254,11 +288,13 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
             let key = match key {
                 TopKey::Known(k) => k,
                 TopKey::Other(name) => {
-                    // Only values that might be the meta envelope's records are kept, borrowed.
+                    // Only arrays might be the meta envelope's records: keep a few, borrowed.
                     let value = map
                         .next_value::<&'de RawValue>()
-                        .map_err(trail.at(Segment::OwnedKey(name.clone())))?;
-                    raw.others.push((name, value));
+                        .inspect_err(|_| trail.push(Segment::OwnedKey(name.clone())))?;
+                    if raw.others.len() < OTHERS_KEPT && value.get().starts_with('[') {
+                        raw.others.push((name, value));
+                    }
                     continue;
                 }
             };
@@ -266,7 +302,12 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
             let p = &mut raw.page;
             match key {
                 Key::Records => {
-                    p.records = map.next_value_seed(AppsSeed(trail)).map_err(at())?;
+                    p.records = map
+                        .next_value_seed(AppsSeed {
+                            trail,
+                            max: self.max,
+                        })
+                        .map_err(at())?;
                     raw.has_records = true;
                 }
                 Key::Page => p.page = map.next_value().map_err(at())?,

@@ -1,6 +1,6 @@
 //! The paging state machine: which request to send next, and which records to hand out.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use http::{Request, Response};
@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::error::{Error, PagingError};
 use crate::model::AuthorizedConnectApp;
-use crate::request::{MAX_PAGE_SIZE, PageQuery, check_page_size};
-use crate::response::parse_page;
+use crate::request::{MAX_PAGE_SIZE, PageQuery, check_page_size, listing_account};
+use crate::response::parse_page_with_limit;
 use crate::sid::AccountSid;
 
 /// What to list: how many records at most, how many per page, and whose.
@@ -111,12 +111,28 @@ enum State {
     Failed(PagingError),
 }
 
+/// Pages in a row with no new records that may name a next page; the next one is an error.
+pub const MAX_EMPTY_PAGES_IN_ROW: u32 = 3;
+/// How many recent pages' record SIDs a listing remembers, to drop records a server repeats.
+const RECENT_PAGES: usize = 4;
+
 /// The paging state machine.
 ///
 /// Drive it with [`Paginator::step`]: it hands out records one by one and, when its buffer is
 /// empty, the next request to send. A transport sends that request and gives the response to
 /// [`Paginator::handle_response`]. An error leaves the state as it was, so the same step can be
 /// retried, or the [`Paginator::cursor`] saved for later.
+///
+/// What it will not do, whatever the server says:
+/// - follow a next-page URI to another origin, to another resource, or to another account's
+///   listing (directly or through `..`): a [`PagingError`], nothing sent;
+/// - fetch a page twice in one listing: URIs are compared normalized (parameters in any order,
+///   `Page` ignored next to a `PageToken`);
+/// - hand out a record twice: records whose SID appeared on one of the last 4 pages (or earlier
+///   on the same page) are dropped;
+/// - go on forever on empty pages: after [`MAX_EMPTY_PAGES_IN_ROW`] pages in a row with no
+///   new records, a next URI is [`PagingError::EmptyPages`];
+/// - allocate more records than the page size asked for: one more is a parse error.
 ///
 /// ```
 /// use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
@@ -132,13 +148,20 @@ pub struct Paginator {
     config: Config,
     state: State,
     remaining: Option<u64>,
-    buffer: std::vec::IntoIter<AuthorizedConnectApp>,
-    /// The page the buffer came from, and how many of its records were handed out.
+    /// The current page's records still to hand out, with their position in the page as served.
+    buffer: std::vec::IntoIter<(u64, AuthorizedConnectApp)>,
+    /// The page the buffer came from, and how many records it held as served.
     current: Option<String>,
-    consumed: u64,
+    page_len: u64,
     /// Records to drop from the start of the next page (set by `resume`).
     pending_skip: u64,
+    /// The account the listing is of; next pages must stay in it.
+    account: Option<AccountSid>,
+    /// Normalized fingerprints of every page fetched.
     seen: HashSet<u64>,
+    /// Hashed record SIDs of the last pages.
+    recent: VecDeque<HashSet<u64>>,
+    empty_in_row: u32,
 }
 
 impl Paginator {
@@ -164,15 +187,22 @@ impl Paginator {
     }
 
     fn at(config: &Config, state: State, skip: u64, remaining: Option<u64>) -> Self {
+        let account = match &state {
+            State::Fetch(target) => listing_account(target),
+            _ => None,
+        };
         Paginator {
             config: config.clone(),
             state,
             remaining,
             buffer: Vec::new().into_iter(),
             current: None,
-            consumed: 0,
+            page_len: 0,
             pending_skip: skip,
+            account,
             seen: HashSet::new(),
+            recent: VecDeque::with_capacity(RECENT_PAGES),
+            empty_in_row: 0,
         }
     }
 
@@ -185,8 +215,7 @@ impl Paginator {
             self.finish();
             return Ok(Step::Done);
         }
-        if let Some(app) = self.buffer.next() {
-            self.consumed += 1;
+        if let Some((_, app)) = self.buffer.next() {
             if let Some(r) = self.remaining.as_mut() {
                 *r -= 1;
             }
@@ -209,35 +238,70 @@ impl Paginator {
             ));
         };
         let target = target.clone();
-        let page = parse_page(response)?;
-        let mut records = page.records;
-        let skip = usize::try_from(self.pending_skip)
-            .unwrap_or(usize::MAX)
-            .min(records.len());
-        records.drain(..skip);
-        self.consumed = self.pending_skip;
+        let page = parse_page_with_limit(response, page_size_of(&target))?;
+        let served = page.records.len();
+        let mut fresh = Vec::with_capacity(served);
+        let mut sids = HashSet::with_capacity(served);
+        for (position, app) in (0u64..).zip(page.records) {
+            if let Some(sid) = app.connect_app_sid.as_deref() {
+                let h = hash_of(sid);
+                let repeated = !sids.insert(h) || self.recent.iter().any(|p| p.contains(&h));
+                if repeated {
+                    continue;
+                }
+            }
+            if position >= self.pending_skip {
+                fresh.push((position, app));
+            }
+        }
+        self.empty_in_row = if fresh.is_empty() && page.next_page_uri.is_some() {
+            self.empty_in_row + 1
+        } else {
+            0
+        };
+        if self.recent.len() == RECENT_PAGES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(sids);
         self.pending_skip = 0;
-        self.buffer = records.into_iter();
+        self.buffer = fresh.into_iter();
+        self.page_len = served as u64;
         self.seen.insert(fingerprint(&target));
         self.current = Some(target);
         self.state = match page.next_page_uri {
             None => State::Done,
-            Some(uri) => match self.config.page_target(&uri) {
-                Ok(next) if self.seen.contains(&fingerprint(&next)) => {
-                    State::Failed(PagingError::RepeatedUri { uri })
-                }
-                Ok(next) => State::Fetch(next),
-                Err(Error::Paging(e)) => State::Failed(e),
-                Err(other) => State::Failed(PagingError::InvalidUri {
-                    uri,
-                    reason: other.to_string(),
-                }),
-            },
+            Some(_) if self.empty_in_row >= MAX_EMPTY_PAGES_IN_ROW => {
+                State::Failed(PagingError::EmptyPages {
+                    count: self.empty_in_row,
+                })
+            }
+            Some(uri) => self.next_state(&uri),
         };
         Ok(())
     }
 
+    /// Where a next-page URI leads: the next fetch, or why not.
+    fn next_state(&self, uri: &str) -> State {
+        match self.config.page_target(uri) {
+            Ok(next) => match (&self.account, listing_account(&next)) {
+                (Some(mine), Some(theirs)) if *mine != theirs => {
+                    State::Failed(PagingError::account_changed(uri, mine.as_str()))
+                }
+                _ if self.seen.contains(&fingerprint(&next)) => {
+                    State::Failed(PagingError::repeated(uri))
+                }
+                _ => State::Fetch(next),
+            },
+            Err(Error::Paging(e)) => State::Failed(e),
+            Err(other) => State::Failed(PagingError::invalid(uri, other)),
+        }
+    }
+
     /// Where the listing stands; see [`Cursor`].
+    ///
+    /// After a paging error, it points at the last page fetched with all of its records
+    /// skipped: a resume fetches that page again, hands out nothing twice, and meets the same
+    /// server answer.
     pub fn cursor(&self) -> Cursor {
         if self.remaining == Some(0) {
             return Cursor {
@@ -246,26 +310,29 @@ impl Paginator {
                 remaining: Some(0),
             };
         }
-        if self.buffer.len() > 0 {
+        if let Some((position, _)) = self.buffer.as_slice().first() {
             return Cursor {
                 next: self.current.clone(),
-                skip: self.consumed,
+                skip: *position,
                 remaining: self.remaining,
             };
         }
-        let next = match &self.state {
-            State::Fetch(t) => Some(t.clone()),
-            State::Done => None,
-            State::Failed(
-                PagingError::ForeignOrigin { uri, .. }
-                | PagingError::RepeatedUri { uri }
-                | PagingError::InvalidUri { uri, .. },
-            ) => Some(uri.clone()),
-        };
-        Cursor {
-            next,
-            skip: self.pending_skip,
-            remaining: self.remaining,
+        match &self.state {
+            State::Fetch(t) => Cursor {
+                next: Some(t.clone()),
+                skip: self.pending_skip,
+                remaining: self.remaining,
+            },
+            State::Done => Cursor {
+                next: None,
+                skip: 0,
+                remaining: self.remaining,
+            },
+            State::Failed(_) => Cursor {
+                next: self.current.clone(),
+                skip: self.page_len,
+                remaining: self.remaining,
+            },
         }
     }
 
@@ -285,10 +352,34 @@ impl Paginator {
     }
 }
 
-fn fingerprint(target: &str) -> u64 {
+/// The most records the page at `target` may hold: the `PageSize` it asks for.
+fn page_size_of(target: &str) -> usize {
+    let query = target.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "PageSize")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .filter(|n| (1..=MAX_PAGE_SIZE as usize).contains(n))
+        .unwrap_or(MAX_PAGE_SIZE as usize)
+}
+
+fn hash_of(value: impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
-    target.hash(&mut h);
+    value.hash(&mut h);
     h.finish()
+}
+
+/// A page's identity: its path and its decoded query parameters in sorted order; next to a
+/// `PageToken`, the `Page` number says nothing and is left out.
+fn fingerprint(target: &str) -> u64 {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if pairs.iter().any(|(k, _)| k == "PageToken") {
+        pairs.retain(|(k, _)| k != "Page");
+    }
+    pairs.sort();
+    hash_of((path, pairs))
 }
 
 #[cfg(test)]
@@ -364,5 +455,206 @@ mod tests {
         assert!(matches!(p.step().unwrap(), Step::Done));
         let r = Response::new(b"{}".to_vec());
         assert!(p.handle_response(&r).is_err());
+    }
+
+    const OTHER: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    fn list_path(account: &str, query: &str) -> String {
+        format!("/2010-04-01/Accounts/{account}/AuthorizedConnectApps.json?{query}")
+    }
+
+    fn page(sids: &[&str], next: Option<&str>) -> Response<Vec<u8>> {
+        let apps: Vec<serde_json::Value> = sids
+            .iter()
+            .map(|s| serde_json::json!({"connect_app_sid": s}))
+            .collect();
+        Response::new(
+            serde_json::to_vec(
+                &serde_json::json!({"authorized_connect_apps": apps, "next_page_uri": next}),
+            )
+            .unwrap(),
+        )
+    }
+
+    /// Runs a listing against `serve` (request path+query -> response); returns the SIDs handed
+    /// out, the requests sent and the final error.
+    fn run(
+        p: &mut Paginator,
+        mut serve: impl FnMut(&str, usize) -> Response<Vec<u8>>,
+    ) -> (Vec<String>, usize, Option<Error>) {
+        let (mut out, mut sent) = (Vec::new(), 0);
+        loop {
+            match p.step() {
+                Ok(Step::Record(app)) => out.push(app.connect_app_sid.unwrap_or_default()),
+                Ok(Step::Send(req)) => {
+                    sent += 1;
+                    assert!(sent < 100, "runaway listing");
+                    let target = req.uri().path_and_query().unwrap().as_str().to_owned();
+                    p.handle_response(&serve(&target, sent)).unwrap();
+                }
+                Ok(Step::Done) => return (out, sent, None),
+                Err(e) => return (out, sent, Some(e)),
+            }
+        }
+    }
+
+    fn sid(n: u32) -> String {
+        format!("CN{n:032x}")
+    }
+
+    #[test]
+    fn a_next_uri_into_another_account_is_refused() {
+        let others = [
+            list_path(OTHER, "PageSize=2&PageToken=X"),
+            format!("/2010-04-01/Accounts/{AC}/../{OTHER}/AuthorizedConnectApps.json?PageToken=X"),
+            format!(
+                "/2010-04-01/Accounts/{AC}/%2e%2e/{OTHER}/AuthorizedConnectApps.json?PageToken=X"
+            ),
+            format!("https://api.twilio.com{}", list_path(OTHER, "PageToken=X")),
+        ];
+        for next in others {
+            let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+            let (a, b) = (sid(1), sid(2));
+            let (out, sent, err) = run(&mut p, |_, _| page(&[&a, &b], Some(&next)));
+            assert_eq!(out, [a.clone(), b.clone()], "{next}");
+            assert_eq!(sent, 1, "{next}: nothing sent to the other account");
+            assert!(
+                matches!(err, Some(Error::Paging(PagingError::AccountChanged { .. }))),
+                "{next}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_page_with_its_query_reordered_is_a_loop() {
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let first = list_path(AC, "PageSize=2&Page=1&PageToken=T1");
+        let again = list_path(AC, "PageToken=T1&Page=7&PageSize=2");
+        let (out, sent, err) = run(&mut p, |target, n| match n {
+            1 => page(&[&sid(1), &sid(2)], Some(&first)),
+            _ => {
+                assert!(target.contains("PageToken=T1"));
+                page(&[&sid(3), &sid(4)], Some(&again))
+            }
+        });
+        assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
+        assert_eq!(sent, 2);
+        assert!(
+            matches!(err, Some(Error::Paging(PagingError::RepeatedUri { .. }))),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn empty_pages_that_go_on_end_the_listing() {
+        let mut p = Paginator::new(&config(), ListParams::new().limit(1)).unwrap();
+        let (out, sent, err) = run(&mut p, |_, n| {
+            page(
+                &[],
+                Some(&list_path(AC, &format!("PageSize=1&PageToken=E{n}"))),
+            )
+        });
+        assert!(out.is_empty());
+        assert_eq!(sent, MAX_EMPTY_PAGES_IN_ROW as usize);
+        assert!(
+            matches!(
+                err,
+                Some(Error::Paging(PagingError::EmptyPages { count: 3 }))
+            ),
+            "{err:?}"
+        );
+        // A non-empty page in between resets the count: 2 empty, 1 full, then 3 empty.
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(1)).unwrap();
+        let (out, sent, err) = run(&mut p, |_, n| {
+            let next = list_path(AC, &format!("PageSize=1&PageToken=P{n}"));
+            match n {
+                3 => page(&[&sid(3)], Some(&next)),
+                8 => page(&[], None),
+                _ => page(&[], Some(&next)),
+            }
+        });
+        assert_eq!((out, sent), (vec![sid(3)], 6));
+        assert!(matches!(
+            err,
+            Some(Error::Paging(PagingError::EmptyPages { count: 3 }))
+        ));
+    }
+
+    #[test]
+    fn records_a_server_repeats_are_handed_out_once() {
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(3)).unwrap();
+        let (out, _, err) = run(&mut p, |_, n| {
+            let next = list_path(AC, &format!("PageSize=3&PageToken=R{n}"));
+            match n {
+                1 => page(&[&sid(1), &sid(2), &sid(2)], Some(&next)),
+                2 => page(&[&sid(2), &sid(3), &sid(1)], Some(&next)),
+                3 => page(&[&sid(4)], None),
+                _ => unreachable!(),
+            }
+        });
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
+        // The same page served again and again under new tokens: nothing new, then the
+        // empty-page rule stops it.
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let (out, sent, err) = run(&mut p, |_, n| {
+            page(
+                &[&sid(1), &sid(2)],
+                Some(&list_path(AC, &format!("PageSize=2&PageToken=S{n}"))),
+            )
+        });
+        assert_eq!(out, [sid(1), sid(2)]);
+        assert_eq!(sent, 1 + MAX_EMPTY_PAGES_IN_ROW as usize);
+        assert!(matches!(
+            err,
+            Some(Error::Paging(PagingError::EmptyPages { .. }))
+        ));
+    }
+
+    #[test]
+    fn a_page_with_more_records_than_asked_for_is_an_error() {
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let Step::Send(_) = p.step().unwrap() else {
+            panic!()
+        };
+        let e = p
+            .handle_response(&page(&[&sid(1), &sid(2), &sid(3)], None))
+            .unwrap_err();
+        let Error::Parse(pe) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(pe.path, "$.authorized_connect_apps[2]");
+        assert!(pe.message.contains("more records"), "{e}");
+    }
+
+    #[test]
+    fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
+        let foreign = format!("https://evil.example{}", list_path(AC, "PageToken=Z"));
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let (out, _, err) = run(&mut p, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
+        assert_eq!(out, [sid(1), sid(2)]);
+        assert!(err.is_some());
+        let cursor = p.cursor();
+        assert_eq!(cursor.skip, 2);
+        let mut again = Paginator::resume(&config(), cursor).unwrap();
+        let (out, sent, err) = run(&mut again, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(sent, 1);
+        assert!(matches!(
+            err,
+            Some(Error::Paging(PagingError::ForeignOrigin { .. }))
+        ));
+    }
+
+    #[test]
+    fn server_text_in_paging_errors_is_cut_short() {
+        let next = format!(
+            "https://evil.example/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?x={}",
+            "a".repeat(1 << 20)
+        );
+        let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
+        let (_, _, err) = run(&mut p, |_, _| page(&[], Some(&next)));
+        let shown = err.unwrap().to_string();
+        assert!(shown.len() < 500, "{} bytes", shown.len());
     }
 }

@@ -71,6 +71,16 @@ impl PageQuery {
     }
 }
 
+/// The account of a listing path (`/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json`,
+/// with or without a query), when it is one.
+pub(crate) fn listing_account(target: &str) -> Option<AccountSid> {
+    let path = target.split(['?', '#']).next().unwrap_or(target);
+    path.strip_prefix(API_PREFIX)?
+        .strip_suffix(LIST_SUFFIX)?
+        .parse()
+        .ok()
+}
+
 pub(crate) fn check_page_size(size: u32) -> Result<(), Error> {
     if (1..=MAX_PAGE_SIZE).contains(&size) {
         Ok(())
@@ -137,12 +147,7 @@ impl Config {
 
     /// Checks a page URI and returns its path and query on the configured origin.
     pub(crate) fn page_target(&self, uri: &str) -> Result<String, Error> {
-        let invalid = |reason: String| {
-            Error::Paging(PagingError::InvalidUri {
-                uri: uri.to_owned(),
-                reason,
-            })
-        };
+        let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
         let url: Url = self
             .origin()
             .join(uri.trim())
@@ -151,16 +156,13 @@ impl Config {
             .origin_of(&url)
             .ok_or_else(|| invalid("it has no host".to_owned()))?;
         if &origin != self.origin() || !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::Paging(PagingError::ForeignOrigin {
-                uri: uri.to_owned(),
-                expected: self.origin().as_str().to_owned(),
-            }));
+            return Err(Error::Paging(PagingError::foreign(
+                uri,
+                self.origin().as_str(),
+            )));
         }
         let path = url.path();
-        let account = path
-            .strip_prefix(API_PREFIX)
-            .and_then(|rest| rest.strip_suffix(LIST_SUFFIX));
-        if account.is_none_or(|a| a.parse::<AccountSid>().is_err()) {
+        if listing_account(path).is_none() {
             return Err(invalid(
                 "it is not an Authorized Connect Apps listing path".to_owned(),
             ));

@@ -7,6 +7,9 @@ use crate::error::{ApiError, Error, HttpError, ParseError};
 use crate::json_path::Trail;
 use crate::model::{AppSeed, AuthorizedConnectApp};
 use crate::page::Page;
+use crate::request::MAX_PAGE_SIZE;
+use crate::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
+use serde_json::value::RawValue;
 
 /// Reads a fetch response: a 2xx body is one app; anything else is an [`Error`].
 ///
@@ -34,22 +37,53 @@ pub fn parse_app<B: AsRef<[u8]>>(response: &Response<B>) -> Result<AuthorizedCon
             Error::Parse(ParseError {
                 status,
                 path: trail.render(),
-                message: e.to_string(),
+                message: excerpt(&e.to_string(), EXCERPT_LIMIT),
             })
         })
 }
 
-/// Reads a list response: a 2xx body is a [`Page`]; anything else is an [`Error`].
+/// Reads a list response: a 2xx body is a [`Page`] of at most 1,000 records (the API's
+/// largest page); anything else is an [`Error`].
 pub fn parse_page<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Page, Error> {
+    parse_page_with_limit(response, MAX_PAGE_SIZE as usize)
+}
+
+/// Like [`parse_page`], with at most `max_records` records (the page size the request asked
+/// for; see [`page_size_asked`]): more is a [`ParseError`] found before they are allocated.
+pub fn parse_page_with_limit<B: AsRef<[u8]>>(
+    response: &Response<B>,
+    max_records: usize,
+) -> Result<Page, Error> {
     let status = response.status();
     let body = success_body(response)?;
-    Page::from_json(body).map_err(|e| {
+    Page::from_json_with_limit(body, max_records).map_err(|e| {
         Error::Parse(ParseError {
             status,
             path: e.path,
             message: e.message,
         })
     })
+}
+
+/// The `PageSize` a list request asked for, or the API's maximum (1,000) when it names none
+/// or one out of bounds: how many records its page may hold.
+///
+/// ```
+/// use twilio_connect_apps::page_size_asked;
+/// let uri: http::Uri = "https://api.twilio.com/x.json?Page=1&PageSize=20&PageToken=PT".parse()?;
+/// assert_eq!(page_size_asked(&uri), 20);
+/// # Ok::<(), http::uri::InvalidUri>(())
+/// ```
+pub fn page_size_asked(uri: &http::Uri) -> usize {
+    let max = MAX_PAGE_SIZE as usize;
+    uri.query()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "PageSize")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        })
+        .filter(|n| (1..=max).contains(n))
+        .unwrap_or(max)
 }
 
 /// The body of a 2xx response, or the error that a non-2xx response stands for.
@@ -73,29 +107,75 @@ pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
         response
             .headers()
             .get(header::LOCATION)
-            .map(|v| excerpt(v.as_bytes()))
+            .map(|v| excerpt_bytes(v.as_bytes(), EXCERPT_LIMIT))
     } else {
         None
     };
     Error::Http(HttpError {
         status,
         location,
-        body_excerpt: excerpt(body),
+        body_excerpt: excerpt_bytes(body, EXCERPT_LIMIT),
     })
 }
 
+/// Twilio's error envelope, borrowed from the body: nothing is copied until it is known to be
+/// one, and `details` is built only when it is small.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    code: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    more_info: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    status: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    details: Option<&'a RawValue>,
+}
+
+/// The largest `details` object kept (as JSON text); a larger one is dropped, so an error body
+/// cannot make the client build a huge value.
+pub const MAX_ERROR_DETAILS: usize = 64 * 1024;
+/// The most bytes of an error message kept.
+const MESSAGE_LIMIT: usize = 1024;
+
+/// Decodes a JSON string, or only its first few `limit`s of bytes when it is long: a message is
+/// shown as an excerpt, so a huge one is never copied whole.
+fn decode_prefix(json: &str, limit: usize) -> Option<String> {
+    let decode = |s: &str| serde_json::from_str::<std::borrow::Cow<'_, str>>(s).ok();
+    let keep = limit.saturating_mul(4).max(16);
+    if json.len() <= keep || !json.starts_with('"') {
+        return decode(json).map(|s| s.into_owned());
+    }
+    // Cut the raw text and close the string; back off while the cut splits an escape.
+    let mut end = keep;
+    while !json.is_char_boundary(end) {
+        end -= 1;
+    }
+    for _ in 0..12 {
+        let cut = json.get(..end)?;
+        if let Some(s) = decode(&format!("{cut}\"")) {
+            return Some(s.into_owned());
+        }
+        end -= 1;
+        while !json.is_char_boundary(end) {
+            end -= 1;
+        }
+    }
+    None
+}
+
 fn api_error(http_status: StatusCode, body: &[u8]) -> Option<ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    let obj = value.as_object()?;
-    let message = obj.get("message")?.as_str()?.to_owned();
-    let code = obj
-        .get("code")
-        .and_then(|c| c.as_u64())
-        .and_then(|c| u32::try_from(c).ok());
-    let status = obj
-        .get("status")
-        .and_then(|c| c.as_u64())
-        .and_then(|c| u16::try_from(c).ok());
+    let env: Envelope<'_> = serde_json::from_slice(body).ok()?;
+    let read = |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str::<u64>(r.get()).ok());
+    let text = |raw: Option<&RawValue>, limit: usize| {
+        raw.and_then(|r| decode_prefix(r.get(), limit))
+            .map(|s| excerpt(&s, limit))
+    };
+    let message = text(env.message, MESSAGE_LIMIT)?;
+    let code = read(env.code).and_then(|c| u32::try_from(c).ok());
+    let status = read(env.status).and_then(|c| u16::try_from(c).ok());
     if code.is_none() && status.is_none() {
         return None;
     }
@@ -104,34 +184,13 @@ fn api_error(http_status: StatusCode, body: &[u8]) -> Option<ApiError> {
         status,
         code,
         message,
-        more_info: obj
-            .get("more_info")
-            .and_then(|m| m.as_str())
-            .map(str::to_owned),
-        details: obj.get("details").filter(|d| !d.is_null()).cloned(),
+        more_info: text(env.more_info, EXCERPT_LIMIT),
+        details: env
+            .details
+            .filter(|d| d.get().len() <= MAX_ERROR_DETAILS)
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
+            .filter(|d| !d.is_null()),
     })
-}
-
-/// A short, printable excerpt of a body: lossy UTF-8, control characters replaced, capped.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let limit = HttpError::EXCERPT_LIMIT;
-    let head = body.get(..limit.min(body.len())).unwrap_or(body);
-    let text = String::from_utf8_lossy(head);
-    let mut out: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    // A multi-byte character cut at the limit decodes as U+FFFD: drop that tail.
-    if body.len() > limit {
-        while out.ends_with('\u{FFFD}') {
-            out.pop();
-        }
-    }
-    let mut out = out.split_whitespace().collect::<Vec<_>>().join(" ");
-    if body.len() > limit {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]

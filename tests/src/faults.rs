@@ -61,6 +61,19 @@ pub enum Fault {
     ForeignNextPage(String),
     /// A normal page whose `next_page_uri` is the page just served (a server loop).
     RepeatNextPage,
+    /// A normal page whose `next_page_uri` is the page just served with its query parameters
+    /// in another order (a loop that exact string comparison misses).
+    ReorderedNextPage,
+    /// A normal page whose `next_page_uri` is this text, verbatim (another account's listing,
+    /// a `..` path, a huge query, ...).
+    NextPage(String),
+    /// A page with no records whose `next_page_uri` names a new page every time: a listing
+    /// that never ends.
+    EmptyPageWithNext,
+    /// A 200 page of this many empty `{}` records, whatever page size was asked for.
+    EmptyRecords(usize),
+    /// A 400 in Twilio's envelope whose `details` holds a string of this many bytes.
+    HugeErrorDetails(usize),
 }
 
 /// Which requests a fault applies to. Request numbers start at 1 and count every request the

@@ -533,6 +533,10 @@ impl Answer {
 enum NextOverride {
     Foreign(String),
     Repeat,
+    Reordered,
+    Verbatim(String),
+    /// No records, and a next page named after this request's number.
+    Endless(u64),
 }
 
 async fn handle(
@@ -669,6 +673,40 @@ async fn handle(
         Some(Fault::RepeatNextPage) => {
             next_override = Some(NextOverride::Repeat);
             None
+        }
+        Some(Fault::ReorderedNextPage) => {
+            next_override = Some(NextOverride::Reordered);
+            None
+        }
+        Some(Fault::NextPage(uri)) => {
+            next_override = Some(NextOverride::Verbatim(uri));
+            None
+        }
+        Some(Fault::EmptyPageWithNext) => {
+            next_override = Some(NextOverride::Endless(number));
+            None
+        }
+        Some(Fault::EmptyRecords(n)) => {
+            let mut body = Vec::with_capacity(n * 3 + 64);
+            body.extend_from_slice(b"{\"authorized_connect_apps\":[");
+            for i in 0..n {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(b"{}");
+            }
+            body.extend_from_slice(b"],\"next_page_uri\":null}");
+            Some(Answer::json(StatusCode::OK, body))
+        }
+        Some(Fault::HugeErrorDetails(n)) => {
+            let mut a = Answer::error(400, 20001, "Invalid request");
+            let mut body = a.body.to_vec();
+            body.pop(); // the closing brace
+            body.extend_from_slice(b",\"details\":{\"padding\":\"");
+            body.resize(body.len() + n, b'x');
+            body.extend_from_slice(b"\"}}");
+            a.body = Bytes::from(body);
+            Some(a)
         }
         Some(f @ (Fault::ResetMidBody | Fault::TruncatedBody | Fault::Trickle { .. })) => {
             body_fault = Some(f);
@@ -908,9 +946,22 @@ fn list_page(
         ),
         None => format!("{base}?Page={page}&PageSize={size}"),
     };
+    let endless = matches!(next_override, Some(NextOverride::Endless(_)));
     let next = match next_override {
         Some(NextOverride::Foreign(origin)) => Some(format!("{origin}{this_uri}")),
         Some(NextOverride::Repeat) => Some(this_uri.clone()),
+        Some(NextOverride::Reordered) => {
+            let (path, query) = this_uri.split_once('?').unwrap_or((&this_uri, ""));
+            let mut pairs: Vec<&str> = query.split('&').collect();
+            pairs.reverse();
+            Some(format!("{path}?{}", pairs.join("&")))
+        }
+        Some(NextOverride::Verbatim(uri)) => Some(uri),
+        Some(NextOverride::Endless(n)) => Some(format!(
+            "{base}?Page={}&PageSize={size}&PageToken={}",
+            page + 1,
+            page_token(shared, account, n as usize)
+        )),
         None if end < total => Some(format!(
             "{base}?Page={}&PageSize={size}&PageToken={}",
             page + 1,
@@ -925,7 +976,11 @@ fn list_page(
             page_token(shared, account, start.saturating_sub(size))
         )
     });
-    let records = entry.apps.get(start..end).unwrap_or_default();
+    let records = if endless {
+        &[][..]
+    } else {
+        entry.apps.get(start..end).unwrap_or_default()
+    };
     let mut body =
         Vec::with_capacity(records.iter().map(|(_, j)| j.len() + 1).sum::<usize>() + 1024);
     body.extend_from_slice(b"{\"authorized_connect_apps\":[");

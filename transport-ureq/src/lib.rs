@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod interim;
 mod resolver;
 
 use std::io::Read as _;
@@ -76,9 +77,10 @@ impl BuildTransport for UreqTransport {
             // The proxy was decided by the core's rule; ureq must not read the environment.
             .proxy(proxy)
             .build();
+        use ureq::unversioned::transport::{Connector as _, DefaultConnector};
         let agent = ureq::Agent::with_parts(
             config,
-            ureq::unversioned::transport::DefaultConnector::new(),
+            DefaultConnector::new().chain(interim::SkipInterim),
             resolver::CachingResolver::default(),
         );
         Ok(UreqTransport {

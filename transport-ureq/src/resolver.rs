@@ -51,7 +51,17 @@ impl Resolver for CachingResolver {
             return Ok(addrs.clone());
         }
         drop(cache);
-        let addrs = self.lookups.resolve(uri, config, timeout)?;
+        let addrs = self
+            .lookups
+            .resolve(uri, config, timeout)
+            .map_err(|e| match e {
+                // Name the host, and say what kind of failure it is: a connect failure.
+                ureq::Error::Io(io) => ureq::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!("looking up {host}: {io}"),
+                )),
+                other => other,
+            })?;
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= ENTRIES {
             cache.remove(0);

@@ -391,6 +391,51 @@ pub fn generated_sids(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// A raw HTTP/1.1 server that answers every request with `100 Continue` (carrying a
+/// header), then `103 Early Hints`, then the real response, and closes.
+pub struct InterimServer {
+    pub base_url: String,
+    count: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl InterimServer {
+    pub fn start() -> InterimServer {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let seen = count.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let body = br#"{"connect_app_friendly_name": "Interim"}"#;
+                let mut out = b"HTTP/1.1 100 Continue\r\nX-Trace: 1\r\n\r\n".to_vec();
+                out.extend_from_slice(b"HTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n");
+                out.extend_from_slice(
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .as_bytes(),
+                );
+                out.extend_from_slice(body);
+                let _ = stream.write_all(&out);
+            }
+        });
+        InterimServer { base_url, count }
+    }
+
+    pub fn requests(&self) -> u64 {
+        self.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
 /// Stamps out the end-to-end suite for a harness type, over plain HTTP and (where the
 /// transport speaks it) TLS.
 #[macro_export]
@@ -449,6 +494,14 @@ macro_rules! e2e_suite {
         #[test]
         fn resume_after_dropping_mid_page() {
             $crate::suite::resume_mid_page::<$harness>();
+        }
+        #[test]
+        fn hostile_pages_end_with_the_right_error() {
+            $crate::suite::hostile_pages::<$harness>();
+        }
+        #[test]
+        fn interim_1xx_responses_are_skipped() {
+            $crate::suite::interim_responses::<$harness>();
         }
     };
     (@tests $harness:ty, $tls:expr) => {

@@ -498,12 +498,12 @@ pub fn timeouts<T: Harness>() {
     let listed = c.list(ListParams::new()).unwrap();
     assert!(listed.error.is_none(), "{:?}", listed.error);
     assert_eq!(emu.request_count(), 2);
-    // always slow (a trickling body counts too): a timeout error, never a hang
+    // always slow (a body trickling at 1 byte a second): a timeout error, never a hang
     emu.set_faults(FaultScript::new().on(
         Trigger::Always,
         Fault::Trickle {
-            chunk: 10,
-            interval: Duration::from_millis(200),
+            chunk: 1,
+            interval: Duration::from_secs(1),
         },
     ));
     let t = Instant::now();
@@ -707,4 +707,109 @@ pub fn meta_envelope<T: Harness>() {
         listed.error
     );
     assert_eq!(foreign.request_count(), 0);
+}
+
+/// A server that breaks the paging protocol or sends bodies built to exhaust memory: each case
+/// ends with the right error, after the fewest requests, and nothing is handed out twice.
+pub fn hostile_pages<T: Harness>() {
+    let emu = emulator_with_apps(120, false);
+    let c: T = client(&emu);
+
+    // Empty pages forever, each naming a new next page: `--limit 1` must not run on.
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::EmptyPageWithNext));
+    let listed = c.list(ListParams::new().limit(1)).unwrap();
+    assert!(listed.apps.is_empty());
+    assert!(
+        matches!(
+            listed.error,
+            Some(Error::Paging(PagingError::EmptyPages { count: 3 }))
+        ),
+        "{}: {:?}",
+        T::NAME,
+        listed.error
+    );
+    assert_eq!(emu.request_count(), 3, "{}", T::NAME);
+
+    // The same page with its query reordered: a loop, and its records come once.
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(
+        Trigger::PathContains("Page=1&".into()),
+        Fault::ReorderedNextPage,
+    ));
+    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    assert_eq!(listed.sids(), generated_sids(100));
+    assert!(
+        matches!(
+            listed.error,
+            Some(Error::Paging(PagingError::RepeatedUri { .. }))
+        ),
+        "{:?}",
+        listed.error
+    );
+    assert_eq!(emu.request_count() - before, 2);
+
+    // A next page in another account (directly, and through `..`): refused, nothing sent.
+    let other = "AC00000000000000000000000000000002";
+    for next in [
+        format!("/2010-04-01/Accounts/{other}/AuthorizedConnectApps.json?PageSize=50"),
+        format!(
+            "/2010-04-01/Accounts/{DEFAULT_ACCOUNT_SID}/../{other}/AuthorizedConnectApps.json?PageSize=50"
+        ),
+    ] {
+        let before = emu.request_count();
+        emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::NextPage(next.clone())));
+        let listed = c.list(ListParams::new().page_size(50)).unwrap();
+        assert_eq!(listed.apps.len(), 50);
+        assert!(
+            matches!(
+                listed.error,
+                Some(Error::Paging(PagingError::AccountChanged { .. }))
+            ),
+            "{next}: {:?}",
+            listed.error
+        );
+        assert_eq!(emu.request_count() - before, 1);
+    }
+
+    // A foreign next URI with a 1 MiB query: the error repeats a short excerpt of it.
+    emu.set_faults(FaultScript::new().on(
+        Trigger::Always,
+        Fault::NextPage(format!(
+            "https://evil.example/2010-04-01/Accounts/{DEFAULT_ACCOUNT_SID}/AuthorizedConnectApps.json?x={}",
+            "y".repeat(1 << 20)
+        )),
+    ));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    assert!(e.to_string().len() < 600, "{} bytes", e.to_string().len());
+
+    // 5,000 records where 1,000 were asked for: a parse error, not retried.
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::EmptyRecords(5000)));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    let Error::Parse(p) = &e else { panic!("{e:?}") };
+    assert_eq!(p.path, "$.authorized_connect_apps[1000]");
+    assert_eq!(emu.request_count() - before, 1);
+
+    // An error body with 15 MiB of details: the API error, without the details.
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::HugeErrorDetails(15 << 20)));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    let Error::Api(api) = &e else { panic!("{e:?}") };
+    assert_eq!((api.code, api.details.is_none()), (Some(20001), true));
+    assert!(e.to_string().len() < 400);
+    emu.set_faults(FaultScript::new());
+}
+
+/// `100 Continue` (with a header) and `103 Early Hints` before the real response: skipped.
+pub fn interim_responses<T: Harness>() {
+    let emu = emulator(false);
+    let server = crate::support::InterimServer::start();
+    let config = default_config(&emu)
+        .with_base_url(&server.base_url)
+        .unwrap();
+    let c = T::new(config, &emu, &Opts::default()).unwrap();
+    let app = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", T::NAME));
+    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Interim"));
+    assert_eq!(server.requests(), 1, "{}: not retried", T::NAME);
 }

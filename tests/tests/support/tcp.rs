@@ -70,6 +70,13 @@ impl Transport for TcpTransport {
                 return Err(fail(Kind::BodyTooLarge, "body over the cap"));
             }
         }
+        // Interim 1xx heads come before the response: skip them.
+        while raw.starts_with(b"HTTP/1.1 1") && !raw.starts_with(b"HTTP/1.1 101") {
+            let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+                break;
+            };
+            raw.drain(..end + 4);
+        }
         let split = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
