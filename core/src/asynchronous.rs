@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 
-use crate::client::{Async, Exchange, Next};
+use crate::client::{Async, Exchange, Next, fetch_span, listing_span, page_span, resume_span};
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::AuthorizedConnectApp;
@@ -21,6 +21,7 @@ use crate::request::PageQuery;
 use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
 use crate::transport::{AsyncTransport, BuildTransport};
+use tracing::Instrument as _;
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes an async [`Client`].
 pub type ClientBuilder<T> = crate::ClientBuilder<T, Async>;
@@ -73,8 +74,13 @@ impl<T: AsyncTransport + BuildTransport> Client<T> {
 impl<T: AsyncTransport> Client<T> {
     /// Fetches one app of the configured account.
     pub async fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
-        let request = self.config().fetch_request(app, None)?;
-        parse_app(&self.send(request).await?)
+        let span = fetch_span(self.config(), None, app);
+        async {
+            let request = self.config().fetch_request(app, None)?;
+            parse_app(&self.send(request).await?)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Fetches one app of another account (a subaccount, with the parent's credentials).
@@ -83,24 +89,27 @@ impl<T: AsyncTransport> Client<T> {
         account: &AccountSid,
         app: &ConnectAppSid,
     ) -> Result<AuthorizedConnectApp, Error> {
-        let request = self.config().fetch_request(app, Some(account))?;
-        parse_app(&self.send(request).await?)
+        let span = fetch_span(self.config(), Some(account), app);
+        async {
+            let request = self.config().fetch_request(app, Some(account))?;
+            parse_app(&self.send(request).await?)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Lists apps lazily, page by page, as a stream of results.
     pub fn list(&self, params: ListParams) -> Result<Listing<T>, Error> {
-        Ok(Listing::new(
-            self.clone(),
-            Paginator::new(self.config(), params)?,
-        ))
+        let span = listing_span(self.config(), &params);
+        let paginator = Paginator::new(self.config(), params)?;
+        Ok(Listing::new(self.clone(), paginator, span))
     }
 
     /// Goes on with a listing from a saved [`Cursor`].
     pub fn resume(&self, cursor: Cursor) -> Result<Listing<T>, Error> {
-        Ok(Listing::new(
-            self.clone(),
-            Paginator::resume(self.config(), cursor)?,
-        ))
+        let span = resume_span(&cursor);
+        let paginator = Paginator::resume(self.config(), cursor)?;
+        Ok(Listing::new(self.clone(), paginator, span))
     }
 
     /// Fetches one page (`account` defaults to the configured one).
@@ -109,17 +118,27 @@ impl<T: AsyncTransport> Client<T> {
         query: &PageQuery,
         account: Option<&AccountSid>,
     ) -> Result<Page, Error> {
-        let request = self.config().list_request(query, account)?;
-        let limit = page_size_asked(request.uri());
-        parse_page_with_limit(&self.send(request).await?, limit)
+        let span = page_span(self.config(), account);
+        async {
+            let request = self.config().list_request(query, account)?;
+            let limit = page_size_asked(request.uri());
+            parse_page_with_limit(&self.send(request).await?, limit)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
     /// The URI must be on the configured origin.
     pub async fn page_at(&self, uri: &str) -> Result<Page, Error> {
-        let request = self.config().page_at_request(uri)?;
-        let limit = page_size_asked(request.uri());
-        parse_page_with_limit(&self.send(request).await?, limit)
+        let span = tracing::debug_span!("page", operation = "page_at");
+        async {
+            let request = self.config().page_at_request(uri)?;
+            let limit = page_size_asked(request.uri());
+            parse_page_with_limit(&self.send(request).await?, limit)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Sends a request built by the core, retrying as the policy decides; any status comes
@@ -186,6 +205,7 @@ pub struct Listing<T> {
     paginator: Paginator,
     in_flight: Option<InFlight>,
     finished: bool,
+    span: tracing::Span,
 }
 
 impl<T> fmt::Debug for Listing<T> {
@@ -199,12 +219,13 @@ impl<T> fmt::Debug for Listing<T> {
 }
 
 impl<T> Listing<T> {
-    fn new(client: Client<T>, paginator: Paginator) -> Self {
+    fn new(client: Client<T>, paginator: Paginator, span: tracing::Span) -> Self {
         Listing {
             client,
             paginator,
             in_flight: None,
             finished: false,
+            span,
         }
     }
 
@@ -225,6 +246,7 @@ impl<T: AsyncTransport> Listing<T> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<AuthorizedConnectApp, Error>>> {
+        let _span = self.span.clone().entered();
         loop {
             if self.finished {
                 return Poll::Ready(None);
@@ -251,7 +273,9 @@ impl<T: AsyncTransport> Listing<T> {
                 }
                 Ok(Step::Send(request)) => {
                     let client = self.client.clone();
-                    self.in_flight = Some(Box::pin(async move { client.send(request).await }));
+                    self.in_flight = Some(Box::pin(
+                        async move { client.send(request).await }.instrument(self.span.clone()),
+                    ));
                 }
                 Err(e) => {
                     self.finished = true;

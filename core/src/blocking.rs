@@ -7,7 +7,7 @@ use std::fmt;
 
 use http::{Request, Response};
 
-use crate::client::{Blocking, Exchange, Next};
+use crate::client::{Blocking, Exchange, Next, fetch_span, listing_span, page_span, resume_span};
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::AuthorizedConnectApp;
@@ -63,6 +63,7 @@ impl<T: Transport + BuildTransport> Client<T> {
 impl<T: Transport> Client<T> {
     /// Fetches one app of the configured account.
     pub fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
+        let _span = fetch_span(self.config(), None, app).entered();
         let request = self.config().fetch_request(app, None)?;
         parse_app(&self.send(request)?)
     }
@@ -73,28 +74,28 @@ impl<T: Transport> Client<T> {
         account: &AccountSid,
         app: &ConnectAppSid,
     ) -> Result<AuthorizedConnectApp, Error> {
+        let _span = fetch_span(self.config(), Some(account), app).entered();
         let request = self.config().fetch_request(app, Some(account))?;
         parse_app(&self.send(request)?)
     }
 
     /// Lists apps lazily, page by page, as an iterator of results.
     pub fn list(&self, params: ListParams) -> Result<Listing<T>, Error> {
-        Ok(Listing::new(
-            self.clone(),
-            Paginator::new(self.config(), params)?,
-        ))
+        let span = listing_span(self.config(), &params);
+        let paginator = Paginator::new(self.config(), params)?;
+        Ok(Listing::new(self.clone(), paginator, span))
     }
 
     /// Goes on with a listing from a saved [`Cursor`].
     pub fn resume(&self, cursor: Cursor) -> Result<Listing<T>, Error> {
-        Ok(Listing::new(
-            self.clone(),
-            Paginator::resume(self.config(), cursor)?,
-        ))
+        let span = resume_span(&cursor);
+        let paginator = Paginator::resume(self.config(), cursor)?;
+        Ok(Listing::new(self.clone(), paginator, span))
     }
 
     /// Fetches one page (`account` defaults to the configured one).
     pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
+        let _span = page_span(self.config(), account).entered();
         let request = self.config().list_request(query, account)?;
         let limit = page_size_asked(request.uri());
         parse_page_with_limit(&self.send(request)?, limit)
@@ -103,6 +104,7 @@ impl<T: Transport> Client<T> {
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
     /// The URI must be on the configured origin.
     pub fn page_at(&self, uri: &str) -> Result<Page, Error> {
+        let _span = tracing::debug_span!("page", operation = "page_at").entered();
         let request = self.config().page_at_request(uri)?;
         let limit = page_size_asked(request.uri());
         parse_page_with_limit(&self.send(request)?, limit)
@@ -177,6 +179,7 @@ pub struct Listing<T> {
     client: Client<T>,
     paginator: Paginator,
     finished: bool,
+    span: tracing::Span,
 }
 
 impl<T> fmt::Debug for Listing<T> {
@@ -189,11 +192,12 @@ impl<T> fmt::Debug for Listing<T> {
 }
 
 impl<T> Listing<T> {
-    fn new(client: Client<T>, paginator: Paginator) -> Self {
+    fn new(client: Client<T>, paginator: Paginator, span: tracing::Span) -> Self {
         Listing {
             client,
             paginator,
             finished: false,
+            span,
         }
     }
 
@@ -210,6 +214,7 @@ impl<T: Transport> Iterator for Listing<T> {
         if self.finished {
             return None;
         }
+        let _span = self.span.clone().entered();
         let result = loop {
             match self.paginator.step() {
                 Ok(Step::Record(app)) => break Some(Ok(app)),

@@ -5,7 +5,9 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+use tracing::Level;
 
 use http::{Request, Response};
 
@@ -302,6 +304,47 @@ impl<T, M> Client<T, M> {
     }
 }
 
+/// The span of a fetch: the account and the app.
+pub(crate) fn fetch_span(
+    config: &Config,
+    account: Option<&crate::sid::AccountSid>,
+    app: &crate::sid::ConnectAppSid,
+) -> tracing::Span {
+    let account = account.unwrap_or(config.account_sid());
+    tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app)
+}
+
+/// The span of one page request.
+pub(crate) fn page_span(
+    config: &Config,
+    account: Option<&crate::sid::AccountSid>,
+) -> tracing::Span {
+    let account = account.unwrap_or(config.account_sid());
+    tracing::debug_span!("page", operation = "page", account = %account)
+}
+
+/// The span of a whole listing.
+pub(crate) fn listing_span(config: &Config, params: &crate::paging::ListParams) -> tracing::Span {
+    let account = params.account_sid().unwrap_or(config.account_sid());
+    tracing::debug_span!(
+        "listing",
+        operation = "list",
+        account = %account,
+        limit = params.limit_value(),
+        page_size = params.page_size_value()
+    )
+}
+
+/// The span of a resumed listing.
+pub(crate) fn resume_span(cursor: &crate::paging::Cursor) -> tracing::Span {
+    tracing::debug_span!(
+        "listing",
+        operation = "resume",
+        next = cursor.next.as_deref(),
+        skip = cursor.skip
+    )
+}
+
 /// What both clients hold besides the transport.
 pub(crate) struct Shared {
     pub(crate) config: Config,
@@ -341,6 +384,8 @@ pub(crate) struct Exchange<'a> {
     shared: &'a Shared,
     request: Request<()>,
     retry: RetryState,
+    attempt: u32,
+    started: Option<SystemTime>,
 }
 
 impl<'a> Exchange<'a> {
@@ -349,31 +394,120 @@ impl<'a> Exchange<'a> {
             shared,
             request,
             retry: RetryState::new(),
+            attempt: 0,
+            started: None,
         }
     }
 
     /// The request to send now.
     pub(crate) fn attempt(&mut self) -> Request<()> {
+        self.attempt += 1;
+        // Durations are measured only when someone listens.
+        if tracing::enabled!(Level::DEBUG) {
+            self.started = Some(self.shared.clock.now());
+        }
         self.request.clone()
     }
 
     /// Takes what the transport made of the last attempt and says what comes next.
     pub(crate) fn finish(&mut self, result: Result<Response<Vec<u8>>, TransportError>) -> Next {
-        let result = result.and_then(|r| self.shared.check_body(r));
+        let cap = self.shared.max_body_size;
+        let wire = result.as_ref().map_or(0, |r| r.body().len());
+        let result = result
+            .and_then(|r| self.shared.check_body(r))
+            .and_then(|r| crate::decode::decode(r, cap));
         let outcome = match &result {
             Ok(response) => Outcome::of_response(response),
             Err(e) => Outcome::Failure(e.kind),
         };
         let clock = &self.shared.clock;
+        let now = clock.now();
+        self.trace_attempt(&result, wire, now);
         let decision = self.shared.config.retry_policy().decide(
             &mut self.retry,
             &outcome,
-            clock.now(),
+            now,
             clock.random(),
         );
         match decision {
-            RetryDecision::Retry(wait) => Next::Again(wait),
-            RetryDecision::Stop => Next::Done(result.map_err(Error::Transport)),
+            RetryDecision::Retry(wait) => {
+                self.trace_retry(&result, wait);
+                Next::Again(wait)
+            }
+            RetryDecision::Stop => {
+                if outcome.is_retryable() {
+                    tracing::debug!(
+                        attempts = self.attempt,
+                        "giving up: the retry budget is spent"
+                    );
+                }
+                Next::Done(result.map_err(Error::Transport))
+            }
+        }
+    }
+
+    /// One event per attempt, at `debug`: what was sent and what came of it. Never headers.
+    fn trace_attempt(
+        &self,
+        result: &Result<Response<Vec<u8>>, TransportError>,
+        wire: usize,
+        now: SystemTime,
+    ) {
+        if !tracing::enabled!(Level::DEBUG) {
+            return;
+        }
+        let ms = self
+            .started
+            .and_then(|s| now.duration_since(s).ok())
+            .map_or(0, |d| d.as_millis() as u64);
+        let method = self.request.method().as_str();
+        let target = self
+            .request
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str());
+        match result {
+            Ok(r) => tracing::debug!(
+                attempt = self.attempt,
+                method,
+                target,
+                status = r.status().as_u16(),
+                bytes = wire,
+                decoded = r.body().len(),
+                ms,
+                "response"
+            ),
+            Err(e) => tracing::debug!(
+                attempt = self.attempt,
+                method,
+                target,
+                error = ?e.kind,
+                ms,
+                "attempt failed: {e}"
+            ),
+        }
+    }
+
+    /// A retry, at `info` for a 429 (the server asked to slow down) and `warn` otherwise.
+    fn trace_retry(&self, result: &Result<Response<Vec<u8>>, TransportError>, wait: Duration) {
+        let wait_ms = wait.as_millis() as u64;
+        let attempt = self.attempt;
+        match result {
+            Ok(r) if r.status() == http::StatusCode::TOO_MANY_REQUESTS => {
+                tracing::info!(
+                    attempt,
+                    wait_ms,
+                    reason = "HTTP 429",
+                    "rate limited; retrying"
+                )
+            }
+            Ok(r) => tracing::warn!(
+                attempt,
+                wait_ms,
+                reason = %format_args!("HTTP {}", r.status().as_u16()),
+                "retrying"
+            ),
+            Err(e) => tracing::warn!(attempt, wait_ms, reason = %e, "retrying"),
         }
     }
 }

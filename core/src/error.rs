@@ -319,8 +319,11 @@ pub enum TransportErrorKind {
     Timeout,
     /// The TLS handshake or certificate check failed.
     Tls,
-    /// The response body was larger than the configured cap; it was not read further.
+    /// The response body was larger than the configured cap (after decompression); it was not
+    /// read further.
     BodyTooLarge,
+    /// The body could not be decoded (a corrupt gzip stream): like a truncated body, retried.
+    Decode,
     /// Anything else.
     Other,
 }
@@ -409,6 +412,7 @@ impl fmt::Display for TransportError {
             TransportErrorKind::Timeout => "timed out",
             TransportErrorKind::Tls => "TLS failure",
             TransportErrorKind::BodyTooLarge => "response body too large",
+            TransportErrorKind::Decode => "response body could not be decoded",
             TransportErrorKind::Other => "transport error",
         };
         write!(f, "{what}: {}", self.message)

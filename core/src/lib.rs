@@ -68,6 +68,7 @@ pub mod blocking;
 mod client;
 mod config;
 mod credentials;
+mod decode;
 mod error;
 mod json_path;
 mod model;

@@ -48,6 +48,21 @@ impl ListParams {
         self
     }
 
+    /// The limit, if any.
+    pub fn limit_value(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// The page size asked for, if any.
+    pub fn page_size_value(&self) -> Option<u32> {
+        self.page_size
+    }
+
+    /// The account listed, when it is not the configured one.
+    pub fn account_sid(&self) -> Option<&AccountSid> {
+        self.account.as_ref()
+    }
+
     /// The page size the first request asks for, after checking the inputs.
     pub fn effective_page_size(&self) -> Result<u32, Error> {
         if self.limit == Some(0) {
@@ -254,6 +269,12 @@ impl Paginator {
                 fresh.push((position, app));
             }
         }
+        tracing::debug!(
+            records = served,
+            new = fresh.len(),
+            next = page.next_page_uri.is_some(),
+            "page"
+        );
         self.empty_in_row = if fresh.is_empty() && page.next_page_uri.is_some() {
             self.empty_in_row + 1
         } else {

@@ -178,13 +178,17 @@ impl Config {
         let uri: Uri = format!("{}{target}", self.origin().as_str())
             .parse()
             .map_err(|e: http::uri::InvalidUri| Error::input("uri", e.to_string()))?;
-        Request::builder()
+        let mut request = Request::builder()
             .method(Method::GET)
             .uri(uri)
             .header(header::ACCEPT, HeaderValue::from_static("application/json"))
             .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
             .header(header::USER_AGENT, self.user_agent().clone())
-            .header(header::AUTHORIZATION, self.authorization().clone())
+            .header(header::AUTHORIZATION, self.authorization().clone());
+        if self.compression() {
+            request = request.header(header::ACCEPT_ENCODING, crate::decode::ACCEPT_ENCODING);
+        }
+        request
             .body(())
             .map_err(|e| Error::input("request", e.to_string()))
     }

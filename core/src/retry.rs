@@ -8,7 +8,8 @@ use crate::error::{Error, TransportErrorKind};
 
 /// How many attempts and how much waiting a call may spend on retries.
 ///
-/// GET is idempotent, so 429, 500, 502, 503, 504 and connect/reset/timeout failures are retried.
+/// GET is idempotent, so 429, 500, 502, 503, 504 and connect/reset/timeout/decode failures are
+/// retried.
 /// A `Retry-After` header (seconds or an HTTP date) is honoured, capped at
 /// [`RetryPolicy::max_retry_after`]; otherwise the wait is capped exponential backoff with full
 /// jitter: a uniform draw from `0..=min(max_delay, base_delay * 2^(retry-1))`.
@@ -220,6 +221,7 @@ impl<'a> Outcome<'a> {
                 TransportErrorKind::Connect
                     | TransportErrorKind::Reset
                     | TransportErrorKind::Timeout
+                    | TransportErrorKind::Decode
             ),
         }
     }
@@ -303,6 +305,7 @@ mod tests {
             (TransportErrorKind::Connect, true),
             (TransportErrorKind::Reset, true),
             (TransportErrorKind::Timeout, true),
+            (TransportErrorKind::Decode, true),
             (TransportErrorKind::Tls, false),
             (TransportErrorKind::BodyTooLarge, false),
             (TransportErrorKind::Other, false),

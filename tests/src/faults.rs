@@ -74,6 +74,10 @@ pub enum Fault {
     EmptyRecords(usize),
     /// A 400 in Twilio's envelope whose `details` holds a string of this many bytes.
     HugeErrorDetails(usize),
+    /// The normal answer, gzipped (asked for or not) with bytes in its middle flipped.
+    CorruptGzip,
+    /// A small gzip body that inflates to a valid JSON page of this many bytes.
+    GzipBomb(usize),
 }
 
 /// Which requests a fault applies to. Request numbers start at 1 and count every request the

@@ -86,6 +86,10 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     connections: AtomicU64,
+    /// Response body bytes written (after compression): bytes on the wire, headers aside.
+    body_bytes: AtomicU64,
+    /// Whether to gzip answers for clients that ask.
+    gzip: bool,
     open_connections: AtomicU64,
     token_salt: u64,
     log_stderr: bool,
@@ -140,6 +144,7 @@ pub struct EmulatorBuilder {
     port: u16,
     log_stderr: bool,
     meta_envelope: bool,
+    gzip: bool,
 }
 
 impl Default for EmulatorBuilder {
@@ -151,6 +156,7 @@ impl Default for EmulatorBuilder {
             port: 0,
             log_stderr: false,
             meta_envelope: false,
+            gzip: true,
         }
     }
 }
@@ -214,6 +220,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Whether to gzip answers for requests whose `Accept-Encoding` names gzip (on by
+    /// default, as Twilio does).
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+
     /// Binds the port and starts serving on a thread of its own.
     pub fn start(self) -> io::Result<Emulator> {
         self.data
@@ -244,6 +257,8 @@ impl EmulatorBuilder {
                 requests: 0,
             }),
             connections: AtomicU64::new(0),
+            body_bytes: AtomicU64::new(0),
+            gzip: self.gzip,
             open_connections: AtomicU64::new(0),
             token_salt: salt,
             meta: self.meta_envelope.then(|| base_url.clone()),
@@ -359,6 +374,11 @@ impl Emulator {
     /// How many requests arrived so far.
     pub fn request_count(&self) -> u64 {
         self.shared.lock().requests
+    }
+
+    /// Response body bytes sent so far, after compression (headers not counted).
+    pub fn body_bytes_sent(&self) -> u64 {
+        self.shared.body_bytes.load(Ordering::SeqCst)
     }
 
     /// How many TCP connections were accepted so far.
@@ -582,6 +602,7 @@ async fn handle(
 
     let mut next_override = None;
     let mut body_fault = None;
+    let mut gzip_fault = None;
     let early = match fault {
         None => None,
         Some(Fault::CloseBeforeResponse) => {
@@ -712,6 +733,10 @@ async fn handle(
             body_fault = Some(f);
             None
         }
+        Some(f @ (Fault::CorruptGzip | Fault::GzipBomb(_))) => {
+            gzip_fault = Some(f);
+            None
+        }
     };
 
     let answer = match early {
@@ -726,7 +751,55 @@ async fn handle(
         answer.status.as_str(),
     );
 
+    let wants_gzip = shared.gzip
+        && req
+            .headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|e| {
+                let mut parts = e.split(';');
+                parts
+                    .next()
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("gzip"))
+                    && !parts.any(|p| p.trim().replace(' ', "") == "q=0")
+            });
+    let mut answer = answer;
+    match gzip_fault {
+        Some(Fault::CorruptGzip) => {
+            let mut zipped = gzip(&answer.body);
+            let n = zipped.len();
+            for b in zipped.iter_mut().skip(n / 3).take(16) {
+                *b ^= 0x5a;
+            }
+            answer.body = Bytes::from(zipped);
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+        }
+        Some(Fault::GzipBomb(size)) => {
+            let mut json = br#"{"authorized_connect_apps":[],"padding":""#.to_vec();
+            json.resize(size.saturating_sub(3).max(json.len()), b'0');
+            json.extend_from_slice(b"\"}");
+            answer.body = Bytes::from(gzip(&json));
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+        }
+        _ if wants_gzip && !answer.body.is_empty() => {
+            answer.body = Bytes::from(gzip(&answer.body));
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+            answer
+                .headers
+                .push((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+        }
+        _ => {}
+    }
     let len = answer.body.len();
+    shared.body_bytes.fetch_add(len as u64, Ordering::Relaxed);
     let body = match body_fault {
         Some(Fault::ResetMidBody) => {
             reset.store(true, Ordering::SeqCst);
@@ -755,6 +828,18 @@ async fn handle(
         resp.headers_mut().append(k, v);
     }
     Ok(resp)
+}
+
+/// Gzip at the default level (6), as a web server would.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 8 + 64),
+        flate2::Compression::default(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
 }
 
 fn log(shared: &Shared, n: u64, method: &Method, target: &str, what: &str) {

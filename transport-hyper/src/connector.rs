@@ -155,11 +155,9 @@ pub(crate) fn classify(e: &(dyn std::error::Error + 'static)) -> Option<Transpor
         if let Some(h) = err.downcast_ref::<hyper::Error>() {
             if h.is_timeout() {
                 found = found.or(Some(TransportErrorKind::Timeout));
-            } else if h.is_incomplete_message()
-                || h.is_canceled()
-                || h.is_closed()
-                || h.is_body_write_aborted()
-            {
+            } else if !(h.is_user() || h.is_parse() || h.is_parse_status()) {
+                // The connection or stream broke (closed, cut short, an HTTP/2 stream reset):
+                // a GET is safe to send again.
                 found = found.or(Some(TransportErrorKind::Reset));
             }
         }

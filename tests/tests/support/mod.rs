@@ -500,6 +500,10 @@ macro_rules! e2e_suite {
             $crate::suite::hostile_pages::<$harness>();
         }
         #[test]
+        fn gzip_is_asked_for_decoded_and_bounded() {
+            $crate::suite::compression::<$harness>();
+        }
+        #[test]
         fn interim_1xx_responses_are_skipped() {
             $crate::suite::interim_responses::<$harness>();
         }

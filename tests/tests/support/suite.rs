@@ -813,3 +813,70 @@ pub fn interim_responses<T: Harness>() {
     assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Interim"));
     assert_eq!(server.requests(), 1, "{}: not retried", T::NAME);
 }
+
+/// gzip is asked for and decoded (by the core, whatever the transport); the bytes on the wire
+/// drop to a fraction; a corrupt body is retried; a bomb stops at the cap.
+pub fn compression<T: Harness>() {
+    let emu = emulator_with_apps(2345, false);
+    let c: T = client(&emu);
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
+    assert_eq!(listed.sids(), generated_sids(2345));
+    assert!(
+        emu.requests()
+            .iter()
+            .all(|r| r.header("accept-encoding") == Some("gzip"))
+    );
+    let zipped = emu.body_bytes_sent();
+    let plain: T = T::new(
+        default_config(&emu).with_compression(false),
+        &emu,
+        &Opts::default(),
+    )
+    .unwrap();
+    let again = plain.list(ListParams::new()).unwrap();
+    assert_eq!(again.apps, listed.apps, "the same records either way");
+    let identity = emu.body_bytes_sent() - zipped;
+    assert!(
+        zipped * 5 < identity,
+        "{}: gzip {zipped} bytes, identity {identity}",
+        T::NAME
+    );
+
+    // A corrupt gzip body once: retried like a truncated body, and recovered.
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().rule(
+        FaultRule::new(Trigger::PathContains("Page=1&".into()), Fault::CorruptGzip).times(1),
+    ));
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
+    assert_eq!(listed.apps.len(), 2345);
+    assert_eq!(emu.request_count() - before, 4);
+
+    // Always corrupt: the error says so, after the budget of attempts.
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::CorruptGzip));
+    let e = c.list(ListParams::new()).unwrap().error.unwrap();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Decode),
+        "{e:?}"
+    );
+    assert_eq!(emu.request_count() - before, 4);
+
+    // A gzip bomb: 64 KiB on the wire, 64 MiB inflated; stopped at the 1 MiB cap, not retried.
+    let opts = Opts {
+        max_body_size: 1 << 20,
+        ..Opts::default()
+    };
+    let small: T = client_with(&emu, &opts);
+    let before = emu.request_count();
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::GzipBomb(64 << 20)));
+    let e = small.list(ListParams::new()).unwrap().error.unwrap();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::BodyTooLarge),
+        "{}: {e:?}",
+        T::NAME
+    );
+    assert_eq!(emu.request_count() - before, 1);
+    emu.set_faults(FaultScript::new());
+}
