@@ -13,10 +13,7 @@
 //! ureq-proto's hex dump of each request carries the `Authorization` header (this test failed
 //! on it before that target was turned off).
 
-#[macro_use]
 mod support;
-#[path = "support/suite.rs"]
-mod suite;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
