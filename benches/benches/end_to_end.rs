@@ -9,7 +9,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::TokioIo;
 use twilio_connect_apps::ListParams;
-use twilio_testbed::Emulator;
+use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]
 mod support;

@@ -3,7 +3,7 @@
 //! own thread in the same process and is not counted). Run: `cargo bench --bench memory`.
 
 use twilio_connect_apps::ListParams;
-use twilio_testbed::Emulator;
+use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]
 mod support;

@@ -5,7 +5,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use twilio_connect_apps::{Page, error_from_response, parse_app};
-use twilio_testbed::Emulator;
+use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]
 mod support;
@@ -64,14 +64,14 @@ fn parse(c: &mut Criterion) {
     }
 
     let emu = Emulator::builder().generated_apps(10).start().unwrap();
-    let sid = twilio_testbed::generate_apps(10, 1)[2]
+    let sid = twilio_connect_apps_testbed::generate_apps(10, 1)[2]
         .connect_app_sid
         .clone();
     let fetch = http::Response::new(emulator_body(
         &emu,
         &format!(
             "/2010-04-01/Accounts/{}/AuthorizedConnectApps/{sid}.json",
-            twilio_testbed::DEFAULT_ACCOUNT_SID
+            twilio_connect_apps_testbed::DEFAULT_ACCOUNT_SID
         ),
     ));
     let mut g = c.benchmark_group("parse_fetch");

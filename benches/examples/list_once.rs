@@ -16,7 +16,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "ureq".into());
     let n: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(20_000);
-    let emu = twilio_testbed::Emulator::builder()
+    let emu = twilio_connect_apps_testbed::Emulator::builder()
         .generated_apps(n)
         .start()
         .unwrap();

@@ -16,19 +16,19 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "core".into());
     let size: usize = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
-    let emu = twilio_testbed::Emulator::builder()
+    let emu = twilio_connect_apps_testbed::Emulator::builder()
         .generated_apps(size)
         .start()
         .unwrap();
     let body = support::emulator_body(&emu, &support::list_path(&format!("?PageSize={size}")));
-    let sid = twilio_testbed::generate_apps(size, 1)[2]
+    let sid = twilio_connect_apps_testbed::generate_apps(size, 1)[2]
         .connect_app_sid
         .clone();
     let fetch = http::Response::new(support::emulator_body(
         &emu,
         &format!(
             "/2010-04-01/Accounts/{}/AuthorizedConnectApps/{sid}.json",
-            twilio_testbed::DEFAULT_ACCOUNT_SID
+            twilio_connect_apps_testbed::DEFAULT_ACCOUNT_SID
         ),
     ));
     drop(emu);

@@ -205,6 +205,12 @@ impl<T> Listing<T> {
     pub fn cursor(&self) -> Cursor {
         self.paginator.cursor()
     }
+
+    /// Records of the current page not handed out yet: at 0, the next call may wait on the
+    /// network, so a program streaming its output should flush it then.
+    pub fn buffered(&self) -> usize {
+        self.paginator.buffered()
+    }
 }
 
 impl<T: Transport> Iterator for Listing<T> {

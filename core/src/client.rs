@@ -210,6 +210,18 @@ impl<T, M> ClientBuilder<T, M> {
         self
     }
 
+    /// The same settings for another transport: they do not depend on it, only `build` does
+    /// (a program that picks its transport at run time sets them once).
+    pub fn for_transport<U>(self) -> ClientBuilder<U, M> {
+        ClientBuilder {
+            config: self.config,
+            settings: self.settings,
+            proxy: self.proxy,
+            clock: self.clock,
+            marker: PhantomData,
+        }
+    }
+
     /// Replaces the clock and random source used for retry decisions (default
     /// [`SystemClock`]); for deterministic tests.
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -234,6 +246,7 @@ impl<T, M> ClientBuilder<T, M> {
             config: self.config,
             max_body_size: self.settings.max_body_size,
             clock: self.clock,
+            proxy: self.settings.proxy.clone(),
         };
         Ok((shared, self.settings))
     }
@@ -280,6 +293,12 @@ impl<T, M> Client<T, M> {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.inner.shared.config
+    }
+
+    /// The proxy requests go through, as the proxy rule decided when the client was built
+    /// (`None`: direct; always `None` for a client made with [`Client::with_transport`]).
+    pub fn proxy(&self) -> Option<&crate::proxy::HttpProxy> {
+        self.inner.shared.proxy.as_ref()
     }
 
     /// The transport.
@@ -350,6 +369,7 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) max_body_size: u64,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) proxy: Option<crate::proxy::HttpProxy>,
 }
 
 impl Shared {
@@ -358,6 +378,7 @@ impl Shared {
             config,
             max_body_size: crate::transport::DEFAULT_MAX_BODY_SIZE,
             clock: Arc::new(SystemClock),
+            proxy: None,
         }
     }
 

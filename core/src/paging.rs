@@ -357,6 +357,12 @@ impl Paginator {
         }
     }
 
+    /// Records of the current page not handed out yet; at 0 the next [`Paginator::step`] may
+    /// ask for a request (a consumer streaming output flushes then).
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
     /// Whether the listing has nothing more to hand out.
     pub fn is_done(&self) -> bool {
         self.remaining == Some(0) || (self.buffer.len() == 0 && matches!(self.state, State::Done))

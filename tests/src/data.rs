@@ -1,6 +1,6 @@
 //! The emulator's data: accounts, subaccounts, API keys and apps.
 //!
-//! Written from `shared/spec` and `shared/DESIGN.md` only; it shares no types with the client
+//! Written from the OpenAPI extract in `tests/spec/` only; it shares no types with the client
 //! crates on purpose, so a misreading of the spec in one cannot hide in both.
 
 use std::fmt::Write as _;

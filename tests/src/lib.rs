@@ -1,12 +1,12 @@
 //! The test bed of twilio-connect-apps: an **emulator** of Twilio's Authorized Connect Apps API
 //! on real loopback sockets (HTTP/1.1, plain or TLS), with fault injection and a request log.
 //!
-//! It is written from Twilio's OpenAPI description (`shared/spec/`) and the design notes only,
+//! It is written from Twilio's OpenAPI description (`tests/spec/` in the repository) only,
 //! and shares no code or types with the client crates: a misreading of the spec in the client
 //! cannot hide itself here.
 //!
 //! ```
-//! use twilio_testbed::{Emulator, Fault, FaultScript, Trigger, RetryAfter};
+//! use twilio_connect_apps_testbed::{Emulator, Fault, FaultScript, Trigger, RetryAfter};
 //!
 //! // Sample data, plain HTTP, a 429 on the first request.
 //! let emu = Emulator::builder()

@@ -303,7 +303,7 @@ impl EmulatorBuilder {
 /// A running emulator. Dropping it stops the server and frees the port.
 ///
 /// ```
-/// use twilio_testbed::Emulator;
+/// use twilio_connect_apps_testbed::Emulator;
 /// let emu = Emulator::start();
 /// assert!(emu.base_url().starts_with("http://127.0.0.1:"));
 /// assert_eq!(emu.requests().len(), 0);

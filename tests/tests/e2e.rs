@@ -27,7 +27,7 @@ mod hyper_transport {
 
     use twilio_connect_apps::{AsyncTransport, ConnectAppSid, ListParams, asynchronous};
     use twilio_connect_apps_hyper::{Client, HyperTransport, Listing};
-    use twilio_testbed::{Emulator, Fault, FaultScript, Trigger};
+    use twilio_connect_apps_testbed::{Emulator, Fault, FaultScript, Trigger};
 
     use crate::support::{client, generated_sids, runtime};
 

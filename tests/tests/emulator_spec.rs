@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::Value;
-use twilio_testbed::{
+use twilio_connect_apps_testbed::{
     Account, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Dataset, Emulator, ErrorBody, Fault,
     FaultRule, FaultScript, RetryAfter, Trigger,
 };
@@ -139,7 +139,7 @@ fn check_schema(spec: &Value, schema: &Value, value: &Value, at: &str) {
                     .and_then(|p| p.strip_suffix("[0-9a-fA-F]{32}$"))
                     .expect("known pattern");
                 assert!(
-                    twilio_testbed::is_sid(s, prefix),
+                    twilio_connect_apps_testbed::is_sid(s, prefix),
                     "{at} = {s} does not match {p}"
                 );
             }
@@ -270,7 +270,7 @@ fn pages_follow_the_spec_and_walk_every_record_once() {
         }
     }
     assert_eq!(page_no, 3);
-    let want: Vec<String> = twilio_testbed::generate_apps(23, 1)
+    let want: Vec<String> = twilio_connect_apps_testbed::generate_apps(23, 1)
         .into_iter()
         .map(|a| a.connect_app_sid)
         .collect();

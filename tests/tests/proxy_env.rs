@@ -11,7 +11,9 @@
 mod proxy;
 
 use twilio_connect_apps::{Config, Credentials, Error, ListParams, Secret, TransportErrorKind};
-use twilio_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, TLS_TEST_HOST};
+use twilio_connect_apps_testbed::{
+    DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, TLS_TEST_HOST,
+};
 
 const VARS: [&str; 10] = [
     "HTTP_PROXY",

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use base64::Engine as _;
 use support::{Async, Harness, Opts, Sync, client_with, default_config};
 use twilio_connect_apps::{ListParams, Secret};
-use twilio_testbed::{
+use twilio_connect_apps_testbed::{
     DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, ErrorBody, Fault, FaultRule, FaultScript,
     RetryAfter, Trigger,
 };

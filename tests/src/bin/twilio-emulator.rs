@@ -11,7 +11,7 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use twilio_testbed::{Dataset, Emulator};
+use twilio_connect_apps_testbed::{Dataset, Emulator};
 
 const USAGE: &str = "usage: twilio-emulator [--port N] [--tls] [--apps N] [--seed-file FILE]";
 

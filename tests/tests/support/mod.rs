@@ -15,7 +15,7 @@ use twilio_connect_apps::{
     ConnectAppSid, Credentials, Cursor, Error, ListParams, Page, PageQuery, RetryPolicy, Secret,
     Transport, TransportError, asynchronous, blocking,
 };
-use twilio_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
+use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
 /// Client settings a test may change.
 #[derive(Clone)]
@@ -385,7 +385,7 @@ pub fn assert_no_secret(e: &Error) {
 }
 
 pub fn generated_sids(n: usize) -> Vec<String> {
-    twilio_testbed::generate_apps(n, 1)
+    twilio_connect_apps_testbed::generate_apps(n, 1)
         .into_iter()
         .map(|a| a.connect_app_sid)
         .collect()

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use twilio_connect_apps::{Error, ListParams, PageQuery, PagingError, TransportErrorKind};
-use twilio_testbed::{
+use twilio_connect_apps_testbed::{
     Account, App, DEFAULT_ACCOUNT_SID, Dataset, Emulator, ErrorBody, Fault, FaultRule, FaultScript,
     RetryAfter, Trigger,
 };
@@ -615,7 +615,11 @@ pub fn through_proxy<T: Harness>() {
 
     // https on a name only the proxy can reach: a CONNECT tunnel, TLS inside it end to end.
     let emu = emulator_with_apps(120, true);
-    let host = format!("{}:{}", twilio_testbed::TLS_TEST_HOST, emu.addr().port());
+    let host = format!(
+        "{}:{}",
+        twilio_connect_apps_testbed::TLS_TEST_HOST,
+        emu.addr().port()
+    );
     let config = default_config(&emu)
         .with_base_url(&format!("https://{host}"))
         .unwrap();

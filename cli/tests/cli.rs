@@ -1,0 +1,801 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may panic
+//! `connect-apps`, run as the program just built (`CARGO_BIN_EXE_connect-apps`) against the
+//! emulator over real sockets.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use twilio_connect_apps_testbed::{
+    Account, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, ErrorBody, Fault, FaultRule,
+    FaultScript, Trigger,
+};
+use unicode_width::UnicodeWidthStr;
+
+const BIN: &str = env!("CARGO_BIN_EXE_connect-apps");
+
+/// The program with no TWILIO_* variable (nor proxy or log variable) from the outside world.
+fn cli() -> Command {
+    let mut c = Command::new(BIN);
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if k.starts_with("TWILIO_") || k.to_ascii_lowercase().ends_with("_proxy") || k == "RUST_LOG"
+        {
+            c.env_remove(k);
+        }
+    }
+    c.env_remove("RUST_BACKTRACE");
+    c
+}
+
+fn ca_file(emu: &Emulator) -> Option<PathBuf> {
+    let pem = emu.ca_cert_pem()?;
+    let path = std::env::temp_dir().join(format!("connect-apps-test-ca-{}.pem", emu.addr().port()));
+    std::fs::write(&path, pem).unwrap();
+    Some(path)
+}
+
+/// Credentials for the emulator's default account, and its base URL (and CA).
+fn against(emu: &Emulator) -> Command {
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+        .arg("--base-url")
+        .arg(emu.base_url());
+    if let Some(path) = ca_file(emu) {
+        c.arg("--ca-cert").arg(path);
+    }
+    c
+}
+
+fn run(mut c: Command, args: &[&str]) -> Output {
+    c.args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn assert_clean(o: &Output) {
+    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+    assert!(!all.contains(DEFAULT_AUTH_TOKEN), "token in output: {all}");
+    assert!(!all.contains("panicked"), "panic: {all}");
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+#[test]
+fn readme_first_command_runs_against_the_built_in_emulator() {
+    let mut c = Command::new(env!("CARGO"));
+    c.args(["run", "-q", "--bin", "connect-apps", "--", "list"])
+        .current_dir(workspace_root());
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("TWILIO_") {
+            c.env_remove(k);
+        }
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "{out}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("4 apps, 1 with post-all") && last.contains("SAMPLE DATA"),
+        "{out}"
+    );
+    assert!(
+        text(&o.stderr).contains("built-in emulator"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn help_version_and_completions() {
+    let o = run(cli(), &["--help"]);
+    assert!(o.status.success());
+    let help = text(&o.stdout);
+    for needle in [
+        "Usage: connect-apps [OPTIONS] <COMMAND>",
+        "--account-sid",
+        "--base-url",
+        "--ca-cert",
+        "--transport",
+        "--emulator",
+        "--timeout",
+        "--no-compression",
+        "--verbose",
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_API_KEY",
+        "TWILIO_API_SECRET",
+        "TWILIO_EDGE",
+        "TWILIO_REGION",
+        "TWILIO_BASE_URL",
+        "TWILIO_CA_CERT",
+        "no\nvariable whose name starts with TWILIO_",
+        "Exit codes:",
+        "--fail-on-post-all",
+    ] {
+        assert!(help.contains(needle), "--help lacks `{needle}`:\n{help}");
+    }
+    let list_help = text(&run(cli(), &["list", "--help"]).stdout);
+    for needle in [
+        "--limit",
+        "--page-size",
+        "--post-all-only",
+        "--resume",
+        "--format",
+        "--json",
+        "--fail-on-post-all",
+    ] {
+        assert!(list_help.contains(needle), "list --help lacks `{needle}`");
+    }
+    let o = run(cli(), &["--version"]);
+    assert_eq!(
+        text(&o.stdout).trim(),
+        format!("connect-apps {}", env!("CARGO_PKG_VERSION"))
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let o = run(cli(), &["completions", shell]);
+        assert!(o.status.success(), "{shell}");
+        assert!(
+            text(&o.stdout).contains("connect-apps") && o.stdout.len() > 500,
+            "{shell}"
+        );
+    }
+}
+
+#[test]
+fn table_marks_post_all_and_summarises_sample_data() {
+    let o = run(cli(), &["list"]);
+    assert!(o.status.success());
+    assert_clean(&o);
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].contains("SID")
+            && lines[0].contains("FRIENDLY NAME")
+            && lines[0].contains("HOMEPAGE")
+    );
+    let marked: Vec<&&str> = lines.iter().filter(|l| l.starts_with('!')).collect();
+    assert_eq!(marked.len(), 1);
+    assert!(marked[0].contains("post-all") && marked[0].contains("Campaign Blaster"));
+    assert_eq!(lines.len(), 6);
+    assert!(lines[5].contains("SAMPLE DATA"), "{}", lines[5]);
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("SAMPLE DATA"), "{err}");
+}
+
+#[test]
+fn any_twilio_variable_turns_the_emulator_off_and_a_near_miss_is_named() {
+    let emu = Emulator::start();
+    for (vars, must) in [
+        (
+            vec![
+                ("TWILIO_ACOUNT_SID", DEFAULT_ACCOUNT_SID),
+                ("TWILIO_AUTH_TOKEN", "t"),
+            ],
+            vec!["TWILIO_ACCOUNT_SID", "did you mean TWILIO_ACCOUNT_SID?"],
+        ),
+        (
+            vec![("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)],
+            vec!["TWILIO_AUTH_TOKEN is not"],
+        ),
+        (vec![("TWILIO_REGION", "ie1")], vec!["TWILIO_ACCOUNT_SID"]),
+        (
+            vec![
+                ("TWILIO_API_KEY", "SK00000000000000000000000000000001"),
+                ("TWILIO_API_SECRET", "s"),
+            ],
+            vec!["TWILIO_ACCOUNT_SID"],
+        ),
+    ] {
+        let mut c = cli();
+        for (k, v) in &vars {
+            c.env(k, v);
+        }
+        let o = run(c, &["list"]);
+        assert_eq!(o.status.code(), Some(2), "{vars:?}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "{vars:?}: no sample data printed");
+        let err = text(&o.stderr);
+        assert!(!err.contains("emulator"), "{err}");
+        for m in must {
+            assert!(err.contains(m), "{vars:?}: `{m}` not in {err}");
+        }
+    }
+    // A base URL with no credentials is a usage error too, and nothing is sent.
+    let o = run(cli(), &["--base-url", emu.base_url(), "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(emu.request_count(), 0);
+    // --emulator wins over the environment.
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", "ACnot-a-sid");
+    let o = run(c, &["--emulator", "list", "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 4);
+}
+
+#[test]
+fn both_transports_print_the_same_bytes_plain_and_tls() {
+    for tls in [false, true] {
+        let emu = Emulator::builder()
+            .generated_apps(1234)
+            .tls(tls)
+            .start()
+            .unwrap();
+        let sid = twilio_connect_apps_testbed::generate_apps(6, 1)[5]
+            .connect_app_sid
+            .clone();
+        for args in [
+            vec!["list", "--page-size", "100"],
+            vec!["list", "--json"],
+            vec!["list", "--format", "csv"],
+            vec!["list", "--limit", "5"],
+            vec!["fetch", &sid],
+            vec!["fetch", &sid, "--format", "csv"],
+        ] {
+            let u = run(
+                against(&emu),
+                &[&["--transport", "ureq"], args.as_slice()].concat(),
+            );
+            let h = run(
+                against(&emu),
+                &[&["--transport", "hyper"], args.as_slice()].concat(),
+            );
+            assert_clean(&u);
+            assert_eq!(u.status.code(), Some(0), "{args:?}: {}", text(&u.stderr));
+            assert_eq!(u.status.code(), h.status.code(), "{args:?}");
+            assert_eq!(text(&u.stdout), text(&h.stdout), "{args:?} tls={tls}");
+        }
+    }
+}
+
+#[test]
+fn json_is_ndjson_identical_with_and_without_gzip() {
+    let emu = Emulator::builder().generated_apps(250).start().unwrap();
+    let o = run(against(&emu), &["list", "--json", "--page-size", "100"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stderr), "", "nothing on stderr when all is well");
+    let want = twilio_connect_apps_testbed::generate_apps(250, 1);
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 250);
+    for (got, app) in lines.iter().zip(&want) {
+        assert_eq!(got, &app.to_json(DEFAULT_ACCOUNT_SID));
+        assert_eq!(
+            got.as_object().unwrap().len(),
+            8,
+            "all 8 fields, nulls kept"
+        );
+    }
+    let zipped = emu.body_bytes_sent();
+    let plain = run(
+        against(&emu),
+        &["list", "--json", "--page-size", "100", "--no-compression"],
+    );
+    assert_eq!(plain.stdout, o.stdout, "byte-identical without compression");
+    assert!(
+        zipped * 5 < emu.body_bytes_sent() - zipped,
+        "gzip moved fewer bytes"
+    );
+    let f = run(
+        against(&emu),
+        &["fetch", &want[3].connect_app_sid, "--format", "json"],
+    );
+    let v: Value = serde_json::from_str(text(&f.stdout).trim()).unwrap();
+    assert_eq!(v, want[3].to_json(DEFAULT_ACCOUNT_SID));
+}
+
+#[test]
+fn csv_has_a_header_rfc_4180_quoting_and_semicolon_permissions() {
+    let emu = Emulator::builder().generated_apps(40).start().unwrap();
+    let o = run(against(&emu), &["list", "--format", "csv"]);
+    assert!(o.status.success());
+    let out = text(&o.stdout);
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "connect_app_sid,connect_app_friendly_name,connect_app_company_name,permissions,connect_app_homepage_url,connect_app_description,account_sid,uri"
+    );
+    // App 2's name is `Quote "2" and back\slash / tab<TAB>`; app 4's holds a line break.
+    assert!(
+        out.contains("\"Quote \"\"2\"\" and back\\slash / tab\t\""),
+        "{out}"
+    );
+    assert!(out.contains("get-all;post-all"));
+    assert!(out.contains("\"Line\nbreak 4 "));
+}
+
+#[test]
+fn post_all_only_and_fail_on_post_all() {
+    let o = run(cli(), &["list", "--post-all-only"]);
+    let out = text(&o.stdout);
+    assert!(o.status.success());
+    assert_eq!(out.lines().filter(|l| l.starts_with('!')).count(), 1);
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(
+        out.lines()
+            .last()
+            .unwrap()
+            .starts_with("1 app with post-all (of 4 listed"),
+        "{out}"
+    );
+    let o = run(cli(), &["list", "--json", "--fail-on-post-all"]);
+    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(text(&o.stdout).lines().count(), 4, "printed first");
+    assert!(text(&o.stderr).contains("1 app holds post-all"));
+    let o = run(
+        cli(),
+        &[
+            "fetch",
+            "CN0000000000000000000000000000b002",
+            "--fail-on-post-all",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3));
+    let o = run(
+        cli(),
+        &[
+            "fetch",
+            "CN0000000000000000000000000000b001",
+            "--fail-on-post-all",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn api_errors_exit_1_with_code_status_link_and_where() {
+    let emu = Emulator::start();
+    let o = run(
+        against(&emu),
+        &["fetch", "CN0000000000000000000000000000dead"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.starts_with("error: fetching CN0000000000000000000000000000dead at http://127.0.0.1:")
+            && err.contains("20404")
+            && err.contains("404")
+            && err.contains("https://www.twilio.com/docs/errors/20404"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1);
+    assert_clean(&o);
+    let mut c = against(&emu);
+    c.env("TWILIO_AUTH_TOKEN", "wrong-token-value");
+    let o = run(c, &["list"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("20003") && err.contains("401"), "{err}");
+    assert!(!err.contains("wrong-token-value"));
+    assert!(o.stdout.is_empty(), "no lone header on stdout");
+}
+
+#[test]
+fn faults_recover_or_exit_1() {
+    let emu = Emulator::builder().generated_apps(120).start().unwrap();
+    emu.set_faults(FaultScript::new().rule(FaultRule::new(
+        Trigger::Nth(2),
+        Fault::Status(503, ErrorBody::Html),
+    )));
+    for transport in ["ureq", "hyper"] {
+        let o = run(
+            against(&emu),
+            &[
+                "--transport",
+                transport,
+                "list",
+                "--page-size",
+                "50",
+                "--json",
+            ],
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).lines().count(), 120);
+    }
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::Status(502, ErrorBody::Html)));
+    let o = run(against(&emu), &["list"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("HTTP 502"), "{}", text(&o.stderr));
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::ResetMidBody));
+    let o = run(against(&emu), &["--transport", "hyper", "list"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("connection reset"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_clean(&o);
+}
+
+#[test]
+fn a_failed_listing_resumes_with_nothing_lost_and_nothing_twice() {
+    let emu = Emulator::builder().generated_apps(250).start().unwrap();
+    // The third page fails, retries and all.
+    emu.set_faults(FaultScript::new().on(
+        Trigger::PathContains("Page=2&".into()),
+        Fault::Status(503, ErrorBody::Html),
+    ));
+    for transport in ["ureq", "hyper"] {
+        for format in ["json", "table"] {
+            let o = run(
+                against(&emu),
+                &[
+                    "--transport",
+                    transport,
+                    "list",
+                    "--page-size",
+                    "50",
+                    "--limit",
+                    "220",
+                    "--format",
+                    format,
+                ],
+            );
+            assert_eq!(o.status.code(), Some(1));
+            let err = text(&o.stderr);
+            let last = err.lines().last().unwrap();
+            assert!(last.contains("--resume c1."), "{err}");
+            let resume = last.split_once("run: ").unwrap().1;
+            assert!(
+                resume.starts_with(BIN) || resume.contains("connect-apps"),
+                "{last}"
+            );
+            assert!(
+                !resume.contains("--limit") && !resume.contains("--page-size"),
+                "{resume}"
+            );
+            let cursor = resume.split("--resume ").nth(1).unwrap();
+            let first = text(&o.stdout);
+            emu.set_faults(FaultScript::new());
+            let o = run(
+                against(&emu),
+                &[
+                    "--transport",
+                    transport,
+                    "list",
+                    "--format",
+                    format,
+                    "--resume",
+                    cursor,
+                ],
+            );
+            assert!(o.status.success(), "{}", text(&o.stderr));
+            let second = text(&o.stdout);
+            if format == "json" {
+                let sids = |s: &str| -> Vec<String> {
+                    s.lines()
+                        .map(|l| {
+                            serde_json::from_str::<Value>(l).unwrap()["connect_app_sid"]
+                                .as_str()
+                                .unwrap()
+                                .to_owned()
+                        })
+                        .collect()
+                };
+                let mut all = sids(&first);
+                assert_eq!(all.len(), 100);
+                all.extend(sids(&second));
+                let want: Vec<String> = twilio_connect_apps_testbed::generate_apps(220, 1)
+                    .into_iter()
+                    .map(|a| a.connect_app_sid)
+                    .collect();
+                assert_eq!(all, want, "{transport}: every app once, the limit kept");
+            } else {
+                assert!(
+                    second.lines().last().unwrap().starts_with("120 apps"),
+                    "{second}"
+                );
+            }
+            emu.set_faults(FaultScript::new().on(
+                Trigger::PathContains("Page=2&".into()),
+                Fault::Status(503, ErrorBody::Html),
+            ));
+        }
+    }
+}
+
+#[test]
+fn table_columns_stay_aligned_with_wide_characters_and_a_limit_says_more_may_exist() {
+    let emu = Emulator::builder().generated_apps(30).start().unwrap();
+    let o = run(against(&emu), &["list", "--limit", "14"]);
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    // Every row's HOMEPAGE column starts at the same display column as the header's.
+    let col = |l: &str| {
+        let at = l
+            .find("https://")
+            .or_else(|| l.find("not a url"))
+            .or_else(|| l.rfind("  -").map(|i| i + 2))
+            .or_else(|| l.find("HOMEPAGE"))
+            .unwrap();
+        l[..at].width()
+    };
+    let header = col(lines[0]);
+    for l in &lines[1..lines.len() - 1] {
+        assert_eq!(col(l), header, "misaligned: {l}");
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("应用")),
+        "a CJK name is there"
+    );
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("--limit reached: more apps may exist"),
+        "{out}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_before_any_request() {
+    let emu = Emulator::start();
+    let cases: &[&[&str]] = &[
+        &["fetch", "CN123"],
+        &["fetch"],
+        &["list", "--limit", "abc"],
+        &["list", "--limit", "0"],
+        &["list", "--page-size", "1001"],
+        &["list", "--page-size", "0"],
+        &["list", "--frobnicate"],
+        &["--transport", "curl", "list"],
+        &["--account-sid", "AC-not-a-sid", "list"],
+        &["--timeout", "0", "list"],
+        &["list", "--resume", "not-a-cursor"],
+        &["list", "--json", "--format", "csv"],
+        &["list", "--resume", "c1.e30", "--limit", "3"],
+        &["delete", "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+        &[],
+    ];
+    for args in cases {
+        let o = run(against(&emu), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert_clean(&o);
+    }
+    assert_eq!(emu.request_count(), 0, "nothing was sent");
+    // The core says what is wrong with a value; the CLI does not restate its bounds.
+    let o = run(against(&emu), &["list", "--page-size", "1001"]);
+    assert!(
+        text(&o.stderr).contains("invalid page_size: 1001 is outside 1..=1000"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A token in a base URL is refused, and not repeated.
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN);
+    let o = run(
+        c,
+        &[
+            "--base-url",
+            &format!("https://{DEFAULT_ACCOUNT_SID}:{DEFAULT_AUTH_TOKEN}@api.twilio.com"),
+            "list",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("user info"), "{}", text(&o.stderr));
+    assert_clean(&o);
+}
+
+#[test]
+fn error_lines_say_where_and_what() {
+    // A bad --ca-cert names the file.
+    let emu = Emulator::builder().tls(true).start().unwrap();
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN);
+    let o = run(
+        c,
+        &[
+            "--base-url",
+            emu.base_url(),
+            "--ca-cert",
+            "/nonexistent/ca.pem",
+            "list",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("/nonexistent/ca.pem"),
+        "{}",
+        text(&o.stderr)
+    );
+    // A connect failure through a proxy says which proxy.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+        .env(
+            "HTTPS_PROXY",
+            format!("http://u:proxy-secret@127.0.0.1:{port}"),
+        );
+    let o = run(c, &["--timeout", "2", "list"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "at https://api.twilio.com via proxy 127.0.0.1:{port} (from HTTPS_PROXY)"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("proxy-secret"), "{err}");
+    // An unsupported proxy scheme is a usage error naming the variable.
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+        .env("ALL_PROXY", "socks5://127.0.0.1:1080");
+    let o = run(c, &["list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("ALL_PROXY"), "{}", text(&o.stderr));
+    // A write failure on stdout is not a network error.
+    let emu = Emulator::start();
+    let devnull_full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let o = against(&emu)
+        .args(["list", "--json"])
+        .stdout(devnull_full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).starts_with("error: writing the output:"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn a_loopback_origin_is_never_proxied_whatever_the_environment_says() {
+    let emu = Emulator::start();
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", proxy.local_addr().unwrap());
+    proxy.set_nonblocking(true).unwrap();
+    for transport in ["ureq", "hyper"] {
+        let mut c = against(&emu);
+        for var in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            c.env(var, &url);
+        }
+        let o = run(c, &["--transport", transport, "list", "--json"]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).lines().count(), 4);
+    }
+    assert!(proxy.accept().is_err(), "the proxy saw a connection");
+}
+
+#[test]
+fn verbose_shows_attempts_and_retries_and_never_the_credentials() {
+    let emu = Emulator::start();
+    emu.set_faults(FaultScript::new().rule(FaultRule::new(
+        Trigger::Nth(1),
+        Fault::TooManyRequests(twilio_connect_apps_testbed::RetryAfter::Seconds(0)),
+    )));
+    let o = run(against(&emu), &["-v", "list", "--json"]);
+    assert!(o.status.success());
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("response") && err.contains("attempt=1") && err.contains("status=429"),
+        "{err}"
+    );
+    assert!(
+        err.contains("rate limited; retrying") && err.contains("attempt=2"),
+        "{err}"
+    );
+    assert_eq!(text(&o.stdout).lines().count(), 4, "logs stay off stdout");
+    // Everything, ureq's own logs included, at trace: still no credentials.
+    for transport in ["ureq", "hyper"] {
+        let mut c = against(&emu);
+        c.env("RUST_LOG", "trace");
+        let o = run(c, &["-vv", "--transport", transport, "list"]);
+        assert!(o.status.success());
+        let err = text(&o.stderr).to_ascii_lowercase();
+        assert!(err.lines().count() > 5, "{transport}: {err}");
+        assert!(
+            !err.contains("authorization") && !err.contains("basic "),
+            "{transport}"
+        );
+        assert_clean(&o);
+    }
+}
+
+#[test]
+fn subaccount_by_account_sid() {
+    let sub = "AC00000000000000000000000000000002";
+    let mut account = Account::new(sub, "sub-token");
+    account.parent = Some(DEFAULT_ACCOUNT_SID.into());
+    account
+        .apps
+        .push(App::new("CN00000000000000000000000000000009", "Sub app"));
+    let emu = Emulator::builder().account(account).start().unwrap();
+    let o = run(against(&emu), &["--account-sid", sub, "list", "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 1);
+    assert!(emu.requests()[0].path.contains(sub));
+}
+
+#[test]
+fn listing_streams_rows_before_the_last_page() {
+    let emu = Emulator::builder().generated_apps(3000).start().unwrap();
+    emu.set_faults(FaultScript::new().on(
+        Trigger::PathContains("Page=1&".into()),
+        Fault::Delay(Duration::from_millis(1500)),
+    ));
+    for transport in ["ureq", "hyper"] {
+        let mut child = against(&emu)
+            .args(["--transport", transport, "list"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let _header = lines.next().unwrap().unwrap();
+        let mut first_page = 0;
+        for line in lines.by_ref().take(1000) {
+            assert!(line.unwrap().contains("CN0000000000000"));
+            first_page += 1;
+        }
+        assert_eq!(first_page, 1000);
+        assert!(
+            !emu.requests()
+                .iter()
+                .any(|r| r.query.as_deref().unwrap_or("").contains("Page=2&")),
+            "{transport}: the whole first page came before the last page was asked for"
+        );
+        assert_eq!(lines.count(), 2000 + 1, "rows and the summary");
+        assert!(child.wait().unwrap().success());
+        emu.clear_log();
+    }
+}
+
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let emu = Emulator::builder().generated_apps(5000).start().unwrap();
+    let mut child = against(&emu)
+        .args(["list", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buf = [0u8; 16];
+    stdout.read_exact(&mut buf).unwrap();
+    drop(stdout);
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(status.success(), "{status:?} {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
