@@ -799,3 +799,27 @@ fn closed_stdout_is_not_a_panic() {
     assert!(status.success(), "{status:?} {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn twilio_ca_cert_is_the_same_rule_as_ca_cert() {
+    let emu = Emulator::start_tls();
+    let path = ca_file(&emu).unwrap();
+    for transport in ["ureq", "hyper"] {
+        let mut c = cli();
+        c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+            .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+            .env("TWILIO_BASE_URL", emu.base_url())
+            .env("TWILIO_CA_CERT", &path);
+        let o = run(c, &["--transport", transport, "list", "--json"]);
+        assert!(o.status.success(), "{transport}: {}", text(&o.stderr));
+        assert_eq!(text(&o.stdout).lines().count(), 4);
+        // Without the root, the emulator is not trusted.
+        let mut c = cli();
+        c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+            .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
+            .env("TWILIO_BASE_URL", emu.base_url());
+        let o = run(c, &["--transport", transport, "list"]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(text(&o.stderr).contains("TLS"), "{}", text(&o.stderr));
+    }
+}

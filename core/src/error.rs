@@ -12,7 +12,28 @@ use crate::text::{EXCERPT_LIMIT, excerpt};
 /// Errors are split by phase: caller input ([`Error::InvalidInput`], [`Error::Sid`]), Twilio's
 /// answer ([`Error::Api`], [`Error::Http`], [`Error::Parse`]), paging safety ([`Error::Paging`])
 /// and the transport's own failures ([`Error::Transport`]). No variant ever holds a secret or the
-/// `Authorization` header.
+/// `Authorization` header, and every server-supplied string in one is a short excerpt.
+///
+/// Match on the variants, or ask the helpers:
+///
+/// ```
+/// use twilio_connect_apps::{Error, TransportErrorKind, error_from_response};
+///
+/// fn explain(e: &Error) -> String {
+///     match e {
+///         e if e.is_not_found() => "no such app".into(),
+///         e if e.is_auth() => "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN".into(),
+///         Error::Api(api) => format!("Twilio error {:?}: {} ({:?})", api.code, api.message, api.more_info),
+///         Error::Transport(t) if t.kind == TransportErrorKind::Timeout => "too slow".into(),
+///         e if e.is_retryable() => format!("try again later: {e}"),
+///         e => e.to_string(),
+///     }
+/// }
+/// let e = error_from_response(&http::Response::builder().status(401)
+///     .body(br#"{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}"#.to_vec())?);
+/// assert_eq!(explain(&e), "check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN");
+/// # Ok::<(), http::Error>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -48,6 +69,75 @@ impl Error {
         match self {
             Error::Api(e) => e.code,
             _ => None,
+        }
+    }
+
+    /// Whether the thing asked for does not exist: HTTP 404 or Twilio's 20404.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// let e: Error = error_from_response(&http::Response::builder().status(404)
+    ///     .body(br#"{"code": 20404, "message": "Not found", "status": 404}"#.to_vec()).unwrap());
+    /// assert!(e.is_not_found() && !e.is_auth());
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        self.status().map(|s| s.as_u16()) == Some(404) || self.api_code() == Some(20404)
+    }
+
+    /// Whether the credentials were refused or do not reach this account: HTTP 401 or 403, or
+    /// Twilio's 20003.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// let e: Error = error_from_response(&http::Response::builder().status(401)
+    ///     .body(br#"{"code": 20003, "message": "Authenticate", "status": 401}"#.to_vec()).unwrap());
+    /// assert!(e.is_auth());
+    /// ```
+    pub fn is_auth(&self) -> bool {
+        matches!(self.status().map(|s| s.as_u16()), Some(401 | 403))
+            || self.api_code() == Some(20003)
+    }
+
+    /// Whether Twilio asked to slow down: HTTP 429 or Twilio's 20429 (after the retries the
+    /// policy allowed).
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// let e: Error = error_from_response(&http::Response::builder().status(429).body(Vec::new()).unwrap());
+    /// assert!(e.is_rate_limited() && e.is_retryable());
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        self.status().map(|s| s.as_u16()) == Some(429) || self.api_code() == Some(20429)
+    }
+
+    /// Whether a connect or request timeout fired.
+    ///
+    /// ```
+    /// use twilio_connect_apps::{Error, TransportError, TransportErrorKind};
+    /// let e = Error::from(TransportError::new(TransportErrorKind::Timeout, "slow", None));
+    /// assert!(e.is_timeout() && e.is_retryable());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(t) if t.kind == TransportErrorKind::Timeout)
+    }
+
+    /// Whether trying again later may succeed: what the retry policy retries (429, 500, 502,
+    /// 503, 504; connect failures, resets, timeouts, corrupt bodies). A listing that ends with
+    /// such an error is worth resuming from its cursor.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// let busy: Error = error_from_response(&http::Response::builder().status(503).body(Vec::new()).unwrap());
+    /// let gone: Error = error_from_response(&http::Response::builder().status(404).body(Vec::new()).unwrap());
+    /// assert!(busy.is_retryable() && !gone.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport(t) => crate::retry::Outcome::Failure(t.kind).is_retryable(),
+            _ => matches!(
+                self.status().map(|s| s.as_u16()),
+                Some(429 | 500 | 502 | 503 | 504)
+            ),
         }
     }
 

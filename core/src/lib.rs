@@ -63,6 +63,14 @@
 //!
 //! A loop like this asks [`RetryPolicy::decide`] after each attempt and waits when told to;
 //! the clients do that for you.
+//!
+//! # Features
+//!
+//! | feature | what it does |
+//! |---|---|
+//! | (none) | everything is always built: the core has no optional parts |
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 pub mod asynchronous;
 pub mod blocking;
 mod client;
@@ -95,17 +103,6 @@ pub use error::{
 /// version-locked dependency.
 pub use futures_core;
 
-/// Everything a user of a transport crate needs to call the client, handle its errors and read
-/// its values; `twilio-connect-apps-ureq` and `-hyper` re-export it whole, so one dependency
-/// is enough.
-pub mod export {
-    pub use crate::{
-        AccountSid, ApiError, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor,
-        DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS,
-        DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Error, ListParams, Page, PageQuery,
-        Paginator, Permission, RetryPolicy, Secret,
-    };
-}
 pub use model::{AuthorizedConnectApp, Permission};
 pub use origin::{DEFAULT_BASE_URL, Origin};
 pub use page::{Page, PageParseError, RECORDS_KEY};
@@ -127,6 +124,26 @@ pub use transport::{
 
 /// Re-exported so users need not depend on `http` themselves to match versions.
 pub use http;
+
+/// Re-exported because public types expose it ([`ApiError::details`]).
+pub use serde_json;
+/// Re-exported because public types expose it ([`AuthorizedConnectApp::homepage_url`]).
+pub use url;
+
+/// Everything a user of a transport crate needs to call the client, handle its errors and read
+/// its values; `twilio-connect-apps-ureq` and `-hyper` re-export it whole, so one dependency
+/// is enough (`http`, `url` and `serde_json` included, at the versions the types use).
+pub mod export {
+    pub use crate::{
+        AccountSid, ApiError, ApiKeySid, AuthorizedConnectApp, Clock, Config, ConnectAppSid,
+        Credentials, Cursor, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+        DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Error,
+        HttpError, HttpProxy, InputError, ListParams, MAX_PAGE_SIZE, Origin, Page, PageQuery,
+        Paginator, PagingError, ParseError, Permission, RetryPolicy, Secret, SidError, SidKind,
+        SystemClock, TransportError, TransportErrorKind, TransportSettings,
+    };
+    pub use crate::{futures_core, http, serde_json, url};
+}
 
 #[cfg(test)]
 mod tests {

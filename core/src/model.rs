@@ -91,6 +91,23 @@ impl<'de> Deserialize<'de> for Permission {
 /// Every field is optional, as in Twilio's spec: a missing or `null` field is `None`. Values are
 /// kept as the API sent them (a malformed homepage URL does not fail a page; see
 /// [`AuthorizedConnectApp::homepage_url`]). Serializes back with the API's field names.
+///
+/// ```
+/// use twilio_connect_apps::{AuthorizedConnectApp, Permission};
+/// let app: AuthorizedConnectApp = serde_json::from_str(r#"{
+///     "connect_app_sid": "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+///     "connect_app_friendly_name": "Campaign Blaster",
+///     "connect_app_homepage_url": "not a url",
+///     "permissions": ["get-all", "post-all"],
+///     "date_created": "old bodies carry it; ignored"
+/// }"#)?;
+/// assert!(app.can_write()); // post-all: it may act on the account
+/// assert!(app.has_permission(&Permission::GetAll));
+/// assert_eq!(app.sid().unwrap().as_str(), "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+/// assert_eq!(app.homepage_url(), None); // kept as sent, not a URL
+/// assert_eq!(app.account_sid, None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub struct AuthorizedConnectApp {

@@ -16,7 +16,18 @@ use crate::sid::AccountSid;
 /// What to list: how many records at most, how many per page, and whose.
 ///
 /// With neither `limit` nor `page_size`, pages of 1000 (the API's maximum: fewest round trips);
-/// with a limit only, pages of `min(limit, 1000)`; with both, `min(page_size, limit)`.
+/// with a limit only, pages of `min(limit, 1000)`; with both, `min(page_size, limit)`. The
+/// bounds are checked when the listing starts, before anything is sent.
+///
+/// ```
+/// use twilio_connect_apps::ListParams;
+/// let params = ListParams::new()
+///     .limit(250)
+///     .account("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
+/// assert_eq!(params.effective_page_size()?, 250);
+/// assert!(ListParams::new().page_size(1001).effective_page_size().is_err());
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListParams {
     limit: Option<u64>,
@@ -85,7 +96,21 @@ impl ListParams {
 /// out, and how many records the limit still allows.
 ///
 /// Save it (it is serde-serializable) when a listing fails and give it to
-/// [`Paginator::resume`] later: the new listing goes on with nothing lost and nothing twice.
+/// [`Paginator::resume`] (or a client's `resume`) later: the new listing goes on with nothing
+/// lost and nothing twice.
+///
+/// ```
+/// use twilio_connect_apps::{Config, Credentials, Cursor, Paginator, Secret, Step};
+/// let config = Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token")));
+/// let saved = r#"{"next": "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?PageSize=50&Page=3&PageToken=PT3",
+///     "skip": 7, "remaining": null}"#;
+/// let cursor: Cursor = serde_json::from_str(saved).unwrap();
+/// let mut pages = Paginator::resume(&config, cursor)?;
+/// let Step::Send(request) = pages.step()? else { unreachable!() };
+/// assert!(request.uri().query().unwrap().ends_with("PageToken=PT3")); // its first 7 records are skipped
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Cursor {
     /// The path and query of the page to fetch; `None` when the listing is finished.
@@ -103,7 +128,20 @@ impl Cursor {
     }
 }
 
-/// The next thing a transport must do for a listing.
+/// The next thing a transport must do for a listing: hand out a record, send a request, or
+/// stop. See [`Paginator`] for the loop that drives it:
+///
+/// ```
+/// # use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
+/// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+/// let mut pages = Paginator::new(&config, ListParams::new().limit(1))?;
+/// match pages.step()? {
+///     Step::Record(app) => println!("{:?}", app.connect_app_sid),
+///     Step::Send(request) => println!("send {}", request.uri()),
+///     Step::Done => println!("done"),
+/// }
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
 #[derive(Debug)]
 #[must_use = "a step is either a record to hand out or a request to send"]
 pub enum Step {

@@ -29,6 +29,26 @@ pub enum ErrorBody {
 }
 
 /// One thing that can go wrong with a response.
+///
+/// ```
+/// use std::time::Duration;
+/// use twilio_connect_apps_testbed::{Emulator, ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
+/// let emu = Emulator::builder()
+///     .faults(
+///         FaultScript::new()
+///             // the first request: 429 with Retry-After: 1
+///             .on(Trigger::Nth(1), Fault::TooManyRequests(RetryAfter::Seconds(1)))
+///             // every fifth request: a 503 with an HTML body, three times at most
+///             .rule(FaultRule::new(Trigger::EveryNth(5), Fault::Status(503, ErrorBody::Html)).times(3))
+///             // the second page: cut mid-body with a TCP reset
+///             .on(Trigger::PathContains("Page=1&".into()), Fault::ResetMidBody),
+///     )
+///     .start()?;
+/// // The same rules from a command line: `twilio-emulator --fault every=5:status=503/html:times=3`.
+/// assert_eq!("nth=2:delay=1500".parse::<FaultRule>()?, FaultRule::new(Trigger::Nth(2), Fault::Delay(Duration::from_millis(1500))));
+/// # drop(emu);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
     /// 429 Too Many Requests (code 20429) with a `Retry-After`.
@@ -103,6 +123,36 @@ pub enum Trigger {
 }
 
 /// A fault with its trigger, and how many times it may fire.
+///
+/// Also read from text, as `twilio-emulator --fault` takes it: `TRIGGER:FAULT[:times=N]`.
+///
+/// | trigger | requests |
+/// |---|---|
+/// | `always` | every one |
+/// | `nth=N` | the N-th (1-based, counting every request) |
+/// | `every=N` | N, 2N, 3N, ... |
+/// | `random=F[/SEED]` | each with probability F (0..=1), from a seeded generator |
+/// | `path=TEXT` | those whose path and query contain TEXT (no `:` in it) |
+///
+/// | fault | answer |
+/// |---|---|
+/// | `status=CODE[/html\|/empty\|/twilio]` | that status (5xx...) with that body (default html) |
+/// | `429[=SECS\|=date+SECS\|=none]` | 429 with `Retry-After` in seconds (default 1), a date, or none |
+/// | `close`, `reset`, `truncate` | close before answering; reset mid-body; a short body under a full `Content-Length` |
+/// | `delay=MS`, `trickle=BYTES/MS` | wait before the headers; send the body BYTES at a time |
+/// | `oversized=BYTES`, `malformed` | a huge valid body; a body that is not JSON |
+/// | `redirect=CODE/URL` | a redirect |
+/// | `foreign-next=ORIGIN`, `repeat-next`, `reordered-next`, `next=URI`, `empty-next` | a page whose next URI is on ORIGIN, itself, itself reordered, URI, or a new empty page |
+/// | `empty-records=N`, `huge-details=BYTES` | a page of N `{}` records; a 400 with a huge `details` |
+/// | `corrupt-gzip`, `gzip-bomb=BYTES` | a broken gzip body; a small gzip body inflating to BYTES |
+///
+/// ```
+/// use twilio_connect_apps_testbed::{ErrorBody, Fault, FaultRule, Trigger};
+/// let rule: FaultRule = "every=5:status=503/html:times=3".parse()?;
+/// assert_eq!(rule, FaultRule::new(Trigger::EveryNth(5), Fault::Status(503, ErrorBody::Html)).times(3));
+/// assert!("sometimes:reset".parse::<FaultRule>().is_err());
+/// # Ok::<(), String>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct FaultRule {
     pub(crate) trigger: Trigger,
@@ -157,6 +207,135 @@ impl FaultRule {
     }
 }
 
+impl PartialEq for FaultRule {
+    fn eq(&self, other: &Self) -> bool {
+        self.trigger == other.trigger
+            && self.fault == other.fault
+            && self.remaining == other.remaining
+    }
+}
+
+fn number<T: std::str::FromStr>(what: &str, v: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("{what}: `{v}` is not a number"))
+}
+
+impl std::str::FromStr for Trigger {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Trigger, String> {
+        let (name, value) = s.split_once('=').unwrap_or((s, ""));
+        Ok(match name {
+            "always" => Trigger::Always,
+            "nth" => Trigger::Nth(number("nth", value)?),
+            "every" => Trigger::EveryNth(number("every", value)?),
+            "random" => {
+                let (f, seed) = value.split_once('/').unwrap_or((value, "1"));
+                let fraction: f64 = number("random", f)?;
+                if !(0.0..=1.0).contains(&fraction) {
+                    return Err(format!("random: {fraction} is not in 0..=1"));
+                }
+                Trigger::Random {
+                    fraction,
+                    seed: number("random seed", seed)?,
+                }
+            }
+            "path" if !value.is_empty() => Trigger::PathContains(value.to_owned()),
+            _ => {
+                return Err(format!(
+                    "unknown trigger `{s}` (always, nth=N, every=N, random=F[/SEED], path=TEXT)"
+                ));
+            }
+        })
+    }
+}
+
+impl std::str::FromStr for Fault {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Fault, String> {
+        let (name, value) = s.split_once('=').unwrap_or((s, ""));
+        let ms = |v: &str| number::<u64>(name, v).map(Duration::from_millis);
+        Ok(match name {
+            "status" => {
+                let (code, body) = value.split_once('/').unwrap_or((value, "html"));
+                let body = match body {
+                    "html" => ErrorBody::Html,
+                    "empty" => ErrorBody::Empty,
+                    "twilio" => ErrorBody::Twilio,
+                    other => {
+                        return Err(format!(
+                            "status: body `{other}` is not html, empty or twilio"
+                        ));
+                    }
+                };
+                Fault::Status(number("status", code)?, body)
+            }
+            "429" => Fault::TooManyRequests(match value {
+                "" => RetryAfter::Seconds(1),
+                "none" => RetryAfter::None,
+                v => match v.strip_prefix("date+") {
+                    Some(secs) => RetryAfter::Date(Duration::from_secs(number("429 date", secs)?)),
+                    None => RetryAfter::Seconds(number("429", v)?),
+                },
+            }),
+            "close" => Fault::CloseBeforeResponse,
+            "reset" => Fault::ResetMidBody,
+            "truncate" => Fault::TruncatedBody,
+            "delay" => Fault::Delay(ms(value)?),
+            "trickle" => {
+                let (chunk, every) = value.split_once('/').ok_or("trickle=BYTES/MS".to_owned())?;
+                Fault::Trickle {
+                    chunk: number("trickle", chunk)?,
+                    interval: ms(every)?,
+                }
+            }
+            "oversized" => Fault::Oversized(number(name, value)?),
+            "malformed" => Fault::MalformedJson,
+            "redirect" => {
+                let (code, url) = value
+                    .split_once('/')
+                    .ok_or("redirect=CODE/URL".to_owned())?;
+                Fault::Redirect(number("redirect", code)?, url.to_owned())
+            }
+            "foreign-next" if !value.is_empty() => Fault::ForeignNextPage(value.to_owned()),
+            "repeat-next" => Fault::RepeatNextPage,
+            "reordered-next" => Fault::ReorderedNextPage,
+            "next" if !value.is_empty() => Fault::NextPage(value.to_owned()),
+            "empty-next" => Fault::EmptyPageWithNext,
+            "empty-records" => Fault::EmptyRecords(number(name, value)?),
+            "huge-details" => Fault::HugeErrorDetails(number(name, value)?),
+            "corrupt-gzip" => Fault::CorruptGzip,
+            "gzip-bomb" => Fault::GzipBomb(number(name, value)?),
+            _ => {
+                return Err(format!(
+                    "unknown fault `{s}` (see `twilio-emulator --help`)"
+                ));
+            }
+        })
+    }
+}
+
+impl std::str::FromStr for FaultRule {
+    type Err = String;
+
+    /// `TRIGGER:FAULT[:times=N]`.
+    fn from_str(s: &str) -> Result<FaultRule, String> {
+        let (trigger, rest) = s
+            .split_once(':')
+            .ok_or_else(|| format!("`{s}`: a rule is TRIGGER:FAULT[:times=N]"))?;
+        let (fault, times) = match rest.rsplit_once(":times=") {
+            Some((fault, n)) => (fault, Some(number::<u64>("times", n)?)),
+            None => (rest, None),
+        };
+        let rule = FaultRule::new(trigger.parse()?, fault.parse()?);
+        Ok(match times {
+            Some(n) => rule.times(n),
+            None => rule,
+        })
+    }
+}
+
 /// A list of rules; the first that fires decides the request's fault.
 #[derive(Debug, Clone, Default)]
 pub struct FaultScript {
@@ -190,5 +369,91 @@ impl FaultScript {
             }
         }
         chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_read_from_text() {
+        let cases: Vec<(&str, FaultRule)> = vec![
+            (
+                "nth=2:reset",
+                FaultRule::new(Trigger::Nth(2), Fault::ResetMidBody),
+            ),
+            (
+                "always:429=3:times=2",
+                FaultRule::new(
+                    Trigger::Always,
+                    Fault::TooManyRequests(RetryAfter::Seconds(3)),
+                )
+                .times(2),
+            ),
+            (
+                "always:429",
+                FaultRule::new(
+                    Trigger::Always,
+                    Fault::TooManyRequests(RetryAfter::Seconds(1)),
+                ),
+            ),
+            (
+                "every=5:status=503",
+                FaultRule::new(Trigger::EveryNth(5), Fault::Status(503, ErrorBody::Html)),
+            ),
+            (
+                "path=Page=1&:trickle=64/50",
+                FaultRule::new(
+                    Trigger::PathContains("Page=1&".into()),
+                    Fault::Trickle {
+                        chunk: 64,
+                        interval: Duration::from_millis(50),
+                    },
+                ),
+            ),
+            (
+                "random=0.1/7:status=500/twilio",
+                FaultRule::new(
+                    Trigger::Random {
+                        fraction: 0.1,
+                        seed: 7,
+                    },
+                    Fault::Status(500, ErrorBody::Twilio),
+                ),
+            ),
+            (
+                "nth=1:redirect=302/https://evil.example/x",
+                FaultRule::new(
+                    Trigger::Nth(1),
+                    Fault::Redirect(302, "https://evil.example/x".into()),
+                ),
+            ),
+            (
+                "nth=1:foreign-next=http://127.0.0.1:9",
+                FaultRule::new(
+                    Trigger::Nth(1),
+                    Fault::ForeignNextPage("http://127.0.0.1:9".into()),
+                ),
+            ),
+            (
+                "always:gzip-bomb=1000000",
+                FaultRule::new(Trigger::Always, Fault::GzipBomb(1_000_000)),
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(text.parse::<FaultRule>().unwrap(), want, "{text}");
+        }
+        for bad in [
+            "",
+            "nth=x:reset",
+            "nth=1",
+            "nth=1:explode",
+            "random=2:reset",
+            "always:status=503/xml",
+            "always:429=soon",
+        ] {
+            assert!(bad.parse::<FaultRule>().is_err(), "{bad}");
+        }
     }
 }

@@ -25,7 +25,15 @@
 //! other existing accounts give 403 (20003); unknown paths, accounts, apps and malformed SIDs
 //! give 404 (20404); other methods 405 (20004). Every error uses Twilio's envelope.
 
+//!
+//! # Features
+//!
+//! | feature | what it does |
+//! |---|---|
+//! | (none) | everything is always built; the `twilio-emulator` binary comes with the crate |
+
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
 mod data;
@@ -44,3 +52,8 @@ pub use tls::TLS_TEST_HOST;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 pub struct ReadmeDoctests;
+
+/// This crate's README's code blocks, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct TestbedReadmeDoctests;

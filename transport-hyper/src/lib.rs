@@ -12,18 +12,50 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
-use twilio_connect_apps::{
-    BuildTransport, TransportError, TransportErrorKind, TransportSettings, asynchronous,
-    body_capacity,
-};
+use twilio_connect_apps::{BuildTransport, asynchronous, body_capacity};
 
 pub use twilio_connect_apps::export::*;
 
 /// The async client on hyper: [`asynchronous::Client`] over [`HyperTransport`].
+///
+/// ```no_run
+/// use twilio_connect_apps_hyper::{Client, ListParams};
+/// # async fn run() -> Result<(), twilio_connect_apps_hyper::Error> {
+/// let client = Client::from_env()?;
+/// let mut apps = client.list(ListParams::new().limit(10))?;
+/// while let Some(app) = apps.next().await {
+///     println!("{:?}", app?.connect_app_friendly_name);
+/// }
+/// # Ok(()) }
+/// ```
 pub type Client = asynchronous::Client<HyperTransport>;
 /// Configures a [`Client`]: timeouts, body cap, pool, TLS roots, proxy.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use twilio_connect_apps_hyper::{Client, Config};
+/// # fn main() -> Result<(), twilio_connect_apps_hyper::Error> {
+/// let client = Client::builder(Config::from_env()?)
+///     .max_connections(8)
+///     .request_timeout(Duration::from_secs(10))
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 pub type ClientBuilder = asynchronous::ClientBuilder<HyperTransport>;
 /// A listing in progress: a `Stream` of apps (and [`Listing::next`](asynchronous::Listing::next)).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), twilio_connect_apps_hyper::Error> {
+/// use twilio_connect_apps_hyper::{Client, ListParams};
+/// let client = Client::from_env()?;
+/// let mut listing = client.list(ListParams::new())?;
+/// while let Some(app) = listing.next().await {
+///     if let Err(e) = app {
+///         eprintln!("stopped: {e}; resume from {:?}", listing.cursor());
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 pub type Listing = asynchronous::Listing<HyperTransport>;
 
 type Pooled = legacy::Client<connector::Connector, Empty<Bytes>>;

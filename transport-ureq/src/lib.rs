@@ -8,17 +8,55 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use http::{Request, Response};
-use twilio_connect_apps::{
-    BuildTransport, TransportError, TransportErrorKind, TransportSettings, blocking, body_capacity,
-};
+use twilio_connect_apps::{BuildTransport, blocking, body_capacity};
 
 pub use twilio_connect_apps::export::*;
 
 /// The blocking client on ureq: [`blocking::Client`] over [`UreqTransport`].
+///
+/// ```no_run
+/// use twilio_connect_apps_ureq::{Client, Config, Credentials, ListParams, Secret};
+/// # fn main() -> Result<(), twilio_connect_apps_ureq::Error> {
+/// let client = Client::from_env()?; // or:
+/// let client = Client::new(Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+///     Secret::new("auth token"),
+/// )))?;
+/// for app in client.list(ListParams::new().limit(10))? {
+///     println!("{:?}", app?.connect_app_friendly_name);
+/// }
+/// # Ok(()) }
+/// ```
 pub type Client = blocking::Client<UreqTransport>;
 /// Configures a [`Client`]: timeouts, body cap, TLS roots, proxy.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use twilio_connect_apps_ureq::{Client, Config};
+/// # fn main() -> Result<(), twilio_connect_apps_ureq::Error> {
+/// let client = Client::builder(Config::from_env()?)
+///     .request_timeout(Duration::from_secs(10))
+///     .root_certificate_pem_file("emulator-ca.pem")?
+///     .proxy_from_env(false)
+///     .build()?;
+/// # let _ = client; Ok(()) }
+/// ```
 pub type ClientBuilder = blocking::ClientBuilder<UreqTransport>;
 /// A listing in progress: an `Iterator` of apps.
+///
+/// ```no_run
+/// # fn main() -> Result<(), twilio_connect_apps_ureq::Error> {
+/// use twilio_connect_apps_ureq::{Client, ListParams};
+/// let client = Client::from_env()?;
+/// let mut listing = client.list(ListParams::new())?;
+/// for app in listing.by_ref() {
+///     if let Err(e) = app {
+///         eprintln!("stopped: {e}; resume from {:?}", listing.cursor());
+///         break;
+///     }
+/// }
+/// # Ok(()) }
+/// ```
 pub type Listing = blocking::Listing<UreqTransport>;
 
 /// The [`Transport`](twilio_connect_apps::Transport) on one [`ureq::Agent`]: connection reuse,

@@ -1,7 +1,7 @@
 //! Runs the emulator standalone.
 //!
 //! ```text
-//! cargo run --bin twilio-emulator -- --port 4010 [--tls] [--apps N] [--seed-file F]
+//! cargo run --bin twilio-emulator -- --port 4010 [--tls] [--apps N] [--seed-file F] [--fault RULE]...
 //! ```
 //!
 //! Prints `TWILIO_BASE_URL=…`, `TWILIO_ACCOUNT_SID=…`, `TWILIO_AUTH_TOKEN=…` (and with `--tls`,
@@ -11,28 +11,88 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use twilio_connect_apps_testbed::{Dataset, Emulator};
+use twilio_connect_apps_testbed::{Dataset, Emulator, FaultRule, FaultScript};
 
-const USAGE: &str = "usage: twilio-emulator [--port N] [--tls] [--apps N] [--seed-file FILE]";
+const HELP: &str = r#"twilio-emulator: Twilio's Authorized Connect Apps API on loopback, for tests in any language
+
+Usage: twilio-emulator [OPTIONS]
+
+Prints TWILIO_BASE_URL=..., TWILIO_ACCOUNT_SID=..., TWILIO_AUTH_TOKEN=... (and with --tls,
+TWILIO_CA_CERT=<PEM path>) on stdout, one per line, for a shell to source; logs every request on
+stderr; serves until Ctrl-C or SIGTERM.
+
+Options:
+  --port N            loopback port to listen on (default 4010; 0 picks a free one)
+  --tls               serve HTTPS (HTTP/2 or HTTP/1.1) with a CA and certificate made at start
+  --apps N            serve the default account with N generated apps (Unicode, quotes, nulls,
+                      unknown permissions, bad URLs; some post-all)
+  --seed-file FILE    serve the accounts, subaccounts, API keys and apps in FILE (below)
+  --no-gzip           never gzip (by default, answers are gzipped when a client asks)
+  --meta-envelope     answer lists in the newer `meta` envelope with absolute URLs
+  --fault RULE        inject a fault (repeatable; the first rule that fires wins):
+                      TRIGGER:FAULT[:times=N]
+      TRIGGER  always | nth=N | every=N | random=F[/SEED] | path=TEXT
+      FAULT    status=CODE[/html|/empty|/twilio]   429[=SECS|=date+SECS|=none]
+               close | reset | truncate | delay=MS | trickle=BYTES/MS | oversized=BYTES
+               malformed | redirect=CODE/URL | foreign-next=ORIGIN | repeat-next
+               reordered-next | next=URI | empty-next | empty-records=N
+               huge-details=BYTES | corrupt-gzip | gzip-bomb=BYTES
+      e.g. --fault every=5:status=503 --fault nth=2:reset --fault always:429=2:times=3
+  -h, --help          this text
+
+Seed file (JSON): accounts with their apps, subaccounts (`parent`), API keys. An account's
+"generate": N adds N generated apps after the listed ones. The first account's credentials
+are printed.
+  {
+    "accounts": [
+      {"sid": "AC00000000000000000000000000000001", "auth_token": "token-1",
+       "apps": [{"connect_app_sid": "CN00000000000000000000000000000001",
+                 "connect_app_friendly_name": "Call Insights",
+                 "connect_app_company_name": "Acme", "connect_app_description": null,
+                 "connect_app_homepage_url": "https://acme.example",
+                 "permissions": ["get-all", "post-all"]}]},
+      {"sid": "AC00000000000000000000000000000002", "auth_token": "token-2",
+       "parent": "AC00000000000000000000000000000001", "generate": 250}
+    ],
+    "api_keys": [{"sid": "SK00000000000000000000000000000001", "secret": "key-secret",
+                  "account_sid": "AC00000000000000000000000000000001"}]
+  }
+
+Exit codes: 0 stopped by a signal; 1 could not start; 2 bad arguments or seed file."#;
 
 struct Args {
     port: u16,
     tls: bool,
     apps: Option<usize>,
     seed_file: Option<String>,
+    gzip: bool,
+    meta: bool,
+    faults: FaultScript,
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<Option<Args>, String> {
     let mut args = Args {
         port: 4010,
         tls: false,
         apps: None,
         seed_file: None,
+        gzip: true,
+        meta: false,
+        faults: FaultScript::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
-        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
-        match a.as_str() {
+        let (flag, inline) = match a.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (a.clone(), None),
+        };
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match flag.as_str() {
             "--port" => {
                 let v = value("--port")?;
                 args.port = v
@@ -40,6 +100,8 @@ fn parse_args() -> Result<Args, String> {
                     .map_err(|_| format!("--port: `{v}` is not a port"))?;
             }
             "--tls" => args.tls = true,
+            "--no-gzip" => args.gzip = false,
+            "--meta-envelope" => args.meta = true,
             "--apps" => {
                 let v = value("--apps")?;
                 args.apps = Some(
@@ -48,21 +110,28 @@ fn parse_args() -> Result<Args, String> {
                 );
             }
             "--seed-file" => args.seed_file = Some(value("--seed-file")?),
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
+            "--fault" => {
+                let rule: FaultRule = value("--fault")?
+                    .parse()
+                    .map_err(|e| format!("--fault: {e}"))?;
+                args.faults = std::mem::take(&mut args.faults).rule(rule);
             }
-            other => return Err(format!("unknown argument `{other}`")),
+            "-h" | "--help" => return Ok(None),
+            other => return Err(format!("unknown argument `{other}` (see --help)")),
         }
     }
-    Ok(args)
+    Ok(Some(args))
 }
 
 fn main() -> ExitCode {
     let args = match parse_args() {
-        Ok(a) => a,
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            println!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
         Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
@@ -88,6 +157,9 @@ fn main() -> ExitCode {
         .dataset(data)
         .tls(args.tls)
         .port(args.port)
+        .gzip(args.gzip)
+        .meta_envelope(args.meta)
+        .faults(args.faults)
         .log_to_stderr(true)
         .start()
     {
