@@ -172,6 +172,20 @@ pub(crate) struct ListArgs {
     #[arg(long)]
     pub(crate) post_all_only: bool,
 
+    /// List the apps of the credentials' account and of every subaccount (the accounts come
+    /// from the API's account list), with the account as leading columns; a subaccount that
+    /// fails is reported and the rest go on (exit 1 at the end).
+    #[arg(long, conflicts_with_all = ["resume", "limit"])]
+    pub(crate) all_accounts: bool,
+
+    /// With --all-accounts: how many accounts to list at once.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "all_accounts")]
+    pub(crate) concurrency: usize,
+
+    /// With --all-accounts: only accounts with this status.
+    #[arg(long, value_enum, requires = "all_accounts")]
+    pub(crate) status: Option<StatusArg>,
+
     /// Go on with a listing that failed, from the cursor its error printed; nothing is lost
     /// and nothing is printed twice.
     #[arg(long, value_name = "CURSOR", conflicts_with_all = ["limit", "page_size"])]
@@ -180,6 +194,27 @@ pub(crate) struct ListArgs {
     /// Output options.
     #[command(flatten)]
     pub(crate) output: Output,
+}
+
+/// An account status, for --status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatusArg {
+    /// Active accounts.
+    Active,
+    /// Suspended accounts.
+    Suspended,
+    /// Closed accounts.
+    Closed,
+}
+
+impl From<StatusArg> for twilio_connect_apps::AccountStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Active => Self::Active,
+            StatusArg::Suspended => Self::Suspended,
+            StatusArg::Closed => Self::Closed,
+        }
+    }
 }
 
 /// `fetch`.

@@ -14,7 +14,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
-use twilio_connect_apps::{Error, ListParams};
+use twilio_connect_apps::{Error, ListParams, SweepParams};
 
 use crate::args::{Cli, Command, FetchArgs, Format, ListArgs};
 use crate::output::{Printer, Summary};
@@ -39,6 +39,8 @@ pub(crate) enum Failure {
     Closed,
     /// `--fail-on-post-all` and a shown app holds post-all. Exit 3.
     PostAll(u64),
+    /// With --all-accounts, some accounts failed (each already reported). Exit 1.
+    Partial,
 }
 
 impl From<io::Error> for Failure {
@@ -64,12 +66,108 @@ fn twilio_vars_set() -> Vec<String> {
     names
 }
 
+/// `list --all-accounts`: every account's apps, printed in account order as they complete.
+fn list_all_accounts(
+    setup: &Setup,
+    args: &ListArgs,
+    counts: Option<std::sync::Arc<progress::Counts>>,
+) -> Result<(), Failure> {
+    let usage = |e: Error| Failure::Usage(e.to_string());
+    if setup.account.is_some() {
+        // clap cannot see a subcommand's flag conflict with a global one.
+        return Err(Failure::Usage(
+            "--all-accounts lists every account: it does not go with --account-sid".into(),
+        ));
+    }
+    let mut apps = ListParams::new();
+    if let Some(s) = args.page_size {
+        apps = apps.page_size(s);
+    }
+    let mut params = SweepParams::new().apps(apps).concurrency(args.concurrency);
+    if let Some(status) = args.status {
+        params = params.status(status.into());
+    }
+    let sweep = setup.client.sweep(params).map_err(usage)?;
+    let stdout = io::stdout();
+    let mut printer = Printer::new(
+        io::BufWriter::with_capacity(64 * 1024, stdout.lock()),
+        args.output.format(),
+    )
+    .with_account();
+    let progress = progress::Progress::new(counts);
+    let mut summary = Summary {
+        post_all_only: args.post_all_only,
+        sample: setup.sample_data(),
+        accounts: Some((0, Vec::new())),
+        ..Summary::default()
+    };
+    // Results come as accounts complete; print them in the accounts listing's order.
+    let mut waiting = std::collections::BTreeMap::new();
+    let mut next = 0u64;
+    for result in sweep {
+        let result = result.map_err(|error| Failure::Run {
+            doing: format!("listing the accounts at {}", setup.place()),
+            error: Box::new(error),
+            resume: None,
+        })?;
+        waiting.insert(result.index, result);
+        while let Some(done) = waiting.remove(&next) {
+            next += 1;
+            for app in &done.apps {
+                summary.listed += 1;
+                if !args.post_all_only || app.can_write() {
+                    summary.shown += 1;
+                    summary.writers += u64::from(app.can_write());
+                    printer.app_of(app, &done.account)?;
+                }
+            }
+            let sid = done
+                .account
+                .sid
+                .clone()
+                .unwrap_or_else(|| "(no SID)".into());
+            if let Some((read, failed)) = summary.accounts.as_mut() {
+                *read += 1;
+                if let Some(error) = &done.error {
+                    let name = done.account.friendly_name.as_deref().unwrap_or("");
+                    eprintln!(
+                        "error: {}",
+                        error_line(
+                            &format!("listing the Connect Apps of {sid} ({name})"),
+                            error
+                        )
+                    );
+                    failed.push(sid);
+                }
+            }
+            printer.flush()?;
+            progress.update(summary.listed);
+        }
+    }
+    progress.done();
+    printer.finish(&summary)?;
+    let failed = summary.accounts.as_ref().map_or(0, |(_, f)| f.len());
+    if args.output.format() != Format::Table
+        && failed > 0
+        && let Some(line) = summary.accounts_line()
+    {
+        eprintln!("connect-apps: {line}");
+    }
+    if failed > 0 {
+        return Err(Failure::Partial);
+    }
+    fail_on_post_all(args.output.fail_on_post_all, summary.writers)
+}
+
 fn list(
     setup: &Setup,
     args: &ListArgs,
     argv: &[String],
     counts: Option<std::sync::Arc<progress::Counts>>,
 ) -> Result<(), Failure> {
+    if args.all_accounts {
+        return list_all_accounts(setup, args, counts);
+    }
     let client = &setup.client;
     let account = client.config().account_sid().clone();
     let usage = |e: Error| Failure::Usage(e.to_string());
@@ -238,6 +336,7 @@ fn main() -> ExitCode {
             eprintln!("error: writing the output: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Partial) => ExitCode::from(1),
         Err(Failure::PostAll(n)) => {
             let apps = if n == 1 { "app holds" } else { "apps hold" };
             eprintln!("connect-apps: {n} {apps} post-all (--fail-on-post-all)");

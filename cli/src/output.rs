@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 
-use twilio_connect_apps::{AuthorizedConnectApp, Permission};
+use twilio_connect_apps::{Account, AuthorizedConnectApp, Permission};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::args::Format;
@@ -12,6 +12,8 @@ use crate::args::Format;
 /// What the summary line says.
 #[derive(Debug, Default)]
 pub(crate) struct Summary {
+    /// With --all-accounts: accounts read, and the SIDs of those that failed.
+    pub(crate) accounts: Option<(u64, Vec<String>)>,
     /// Apps printed.
     pub(crate) shown: u64,
     /// Of those, holding post-all.
@@ -27,6 +29,17 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// `N accounts read, M failed: AC…, AC…` (with --all-accounts).
+    pub(crate) fn accounts_line(&self) -> Option<String> {
+        let (read, failed) = self.accounts.as_ref()?;
+        let accounts = if *read == 1 { "account" } else { "accounts" };
+        let mut line = format!("{read} {accounts} read");
+        if !failed.is_empty() {
+            line.push_str(&format!(", {} failed: {}", failed.len(), failed.join(", ")));
+        }
+        Some(line)
+    }
+
     fn line(&self) -> String {
         let apps = if self.shown == 1 { "app" } else { "apps" };
         let mut line = if self.post_all_only {
@@ -40,6 +53,10 @@ impl Summary {
                 self.shown, self.writers
             )
         };
+        if let Some(accounts) = self.accounts_line() {
+            line.push_str("; ");
+            line.push_str(&accounts);
+        }
         if self.limit_reached {
             line.push_str("; --limit reached: more apps may exist");
         }
@@ -54,9 +71,13 @@ impl Summary {
 pub(crate) struct Printer<W: Write> {
     out: W,
     format: Format,
+    /// With --all-accounts: the account SID and name lead each row.
+    with_account: bool,
     started: bool,
     /// A reused buffer for one CSV record at a time.
     csv: Vec<u8>,
+    /// The account of the rows being printed (SID, name), with --all-accounts.
+    account: Option<(String, String)>,
 }
 
 /// The CSV columns, in the API's field names.
@@ -77,9 +98,17 @@ impl<W: Write> Printer<W> {
         Printer {
             out,
             format,
+            with_account: false,
             started: false,
             csv: Vec::new(),
+            account: None,
         }
+    }
+
+    /// Rows lead with the account's SID and name (table, CSV).
+    pub(crate) fn with_account(mut self) -> Self {
+        self.with_account = true;
+        self
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -88,17 +117,42 @@ impl<W: Write> Printer<W> {
         }
         self.started = true;
         match self.format {
-            Format::Table => writeln!(
-                self.out,
-                "   {}  {}  {}  {}  HOMEPAGE",
-                pad("SID", 34),
-                pad("FRIENDLY NAME", 28),
-                pad("COMPANY", 24),
-                pad("PERMISSIONS", 18)
+            Format::Table => {
+                let lead = if self.with_account {
+                    format!("{}  {}  ", pad("ACCOUNT SID", 34), pad("ACCOUNT", 20))
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    self.out,
+                    "   {lead}{}  {}  {}  {}  HOMEPAGE",
+                    pad("SID", 34),
+                    pad("FRIENDLY NAME", 28),
+                    pad("COMPANY", 24),
+                    pad("PERMISSIONS", 18)
+                )
+            }
+            Format::Csv if self.with_account => self.csv_record(
+                ["account_sid", "account_friendly_name"]
+                    .into_iter()
+                    .chain(CSV_HEADER.into_iter().filter(|c| *c != "account_sid")),
             ),
             Format::Csv => self.csv_record(CSV_HEADER),
             Format::Json => Ok(()),
         }
+    }
+
+    /// Prints one app of `account` (with --all-accounts).
+    pub(crate) fn app_of(
+        &mut self,
+        app: &AuthorizedConnectApp,
+        account: &Account,
+    ) -> io::Result<()> {
+        self.account = Some((
+            account.sid.clone().unwrap_or_default(),
+            account.friendly_name.clone().unwrap_or_default(),
+        ));
+        self.app(app)
     }
 
     /// Prints one app.
@@ -112,9 +166,15 @@ impl<W: Write> Printer<W> {
             }
             Format::Table => {
                 let mark = if app.can_write() { "!" } else { " " };
+                let lead = match (&self.account, self.with_account) {
+                    (Some((sid, name)), true) => {
+                        format!("{}  {}  ", cell(Some(sid), 34), cell(Some(name), 20))
+                    }
+                    _ => String::new(),
+                };
                 writeln!(
                     self.out,
-                    "{mark}  {}  {}  {}  {}  {}",
+                    "{mark}  {lead}{}  {}  {}  {}  {}",
                     cell(app.connect_app_sid.as_deref(), 34),
                     cell(app.connect_app_friendly_name.as_deref(), 28),
                     cell(app.connect_app_company_name.as_deref(), 24),
@@ -129,6 +189,20 @@ impl<W: Write> Printer<W> {
                 };
                 fn field(v: &Option<String>) -> &str {
                     v.as_deref().unwrap_or_default()
+                }
+                if self.with_account {
+                    let (sid, name) = self.account.clone().unwrap_or_default();
+                    return self.csv_record([
+                        sid.as_str(),
+                        name.as_str(),
+                        field(&app.connect_app_sid),
+                        field(&app.connect_app_friendly_name),
+                        field(&app.connect_app_company_name),
+                        &perms,
+                        field(&app.connect_app_homepage_url),
+                        field(&app.connect_app_description),
+                        field(&app.uri),
+                    ]);
                 }
                 self.csv_record([
                     field(&app.connect_app_sid),

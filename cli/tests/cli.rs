@@ -823,3 +823,111 @@ fn twilio_ca_cert_is_the_same_rule_as_ca_cert() {
         assert!(text(&o.stderr).contains("TLS"), "{}", text(&o.stderr));
     }
 }
+
+#[test]
+fn all_accounts_lists_every_subaccount_and_reports_the_failing_one() {
+    let emu = Emulator::builder().subaccounts(12, 2).start().unwrap();
+    let broken = "AC00000000000000000000000000000005";
+    emu.set_faults(FaultScript::new().on(
+        Trigger::PathContains(broken.into()),
+        Fault::Status(403, ErrorBody::Twilio),
+    ));
+    let mut outputs = Vec::new();
+    for transport in ["ureq", "hyper"] {
+        let o = run(
+            against(&emu),
+            &[
+                "--transport",
+                transport,
+                "list",
+                "--all-accounts",
+                "--concurrency",
+                "3",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+        let out = text(&o.stdout);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].contains("ACCOUNT SID") && lines[0].contains("ACCOUNT "),
+            "{}",
+            lines[0]
+        );
+        assert_eq!(
+            lines.len(),
+            1 + 12 * 2 + 1,
+            "header, 2 apps of 12 readable accounts, summary"
+        );
+        assert!(
+            lines[1].contains("AC00000000000000000000000000000001")
+                && lines[1].contains("Parent account")
+        );
+        assert!(!out.contains(broken) || out.lines().last().unwrap().contains(broken));
+        let last = lines.last().unwrap();
+        assert!(
+            last.contains(&format!("13 accounts read, 1 failed: {broken}")),
+            "{last}"
+        );
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(broken) && err.contains("20003") && err.contains("403"),
+            "{err}"
+        );
+        assert_clean(&o);
+        assert!(!out.contains("token-"), "no subaccount token printed");
+        outputs.push(out);
+    }
+    assert_eq!(
+        outputs[0], outputs[1],
+        "both transports print the same bytes"
+    );
+
+    // JSON carries each app's account; the summary goes to stderr when something failed.
+    let o = run(against(&emu), &["list", "--all-accounts", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<Value> = text(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 24);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["account_sid"].as_str().is_some_and(|s| s != broken))
+    );
+    assert!(text(&o.stderr).contains("1 failed"));
+
+    // Audit flags apply across all accounts: only post-all, and exit 3 when all else is well.
+    emu.set_faults(FaultScript::new());
+    let o = run(
+        against(&emu),
+        &[
+            "list",
+            "--all-accounts",
+            "--post-all-only",
+            "--format",
+            "csv",
+            "--fail-on-post-all",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let csv = text(&o.stdout);
+    assert!(csv.starts_with("account_sid,account_friendly_name,connect_app_sid,"));
+    assert!(csv.lines().skip(1).all(|l| l.contains("post-all")), "{csv}");
+    assert!(csv.lines().count() > 1);
+    // Only active accounts: the suspended one (the 10th subaccount) is left out.
+    let o = run(
+        against(&emu),
+        &["list", "--all-accounts", "--status", "active", "--json"],
+    );
+    assert!(o.status.success());
+    let suspended = "AC0000000000000000000000000000000b";
+    assert!(!text(&o.stdout).contains(suspended));
+    assert_eq!(text(&o.stdout).lines().count(), 12 * 2);
+    // --all-accounts does not go with --account-sid or --resume.
+    let o = run(
+        against(&emu),
+        &["--account-sid", broken, "list", "--all-accounts"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -11,15 +11,18 @@ use std::task::{Context, Poll};
 
 use http::{Request, Response};
 
+use crate::account::Account;
 use crate::client::{Async, Exchange, Next, fetch_span, listing_span, page_span, resume_span};
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::AuthorizedConnectApp;
 use crate::page::Page;
-use crate::paging::{Cursor, ListParams, Paginator, Step};
+use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step};
 use crate::request::PageQuery;
+use crate::resource::Resource;
 use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
+use crate::sweep::{AccountApps, SweepParams};
 use crate::transport::{AsyncTransport, BuildTransport};
 use tracing::Instrument as _;
 
@@ -112,6 +115,40 @@ impl<T: AsyncTransport> Client<T> {
         Ok(Listing::new(self.clone(), paginator, span))
     }
 
+    /// Lists the accounts the credentials see (the parent first, then its subaccounts) lazily,
+    /// page by page. Each account's `auth_token`, which the API sends along, is never kept.
+    pub fn accounts(&self, params: AccountListParams) -> Result<Listing<T, Account>, Error> {
+        let span = tracing::debug_span!("listing", operation = "accounts");
+        let paginator = Paginator::accounts(self.config(), params)?;
+        Ok(Listing::new(self.clone(), paginator, span))
+    }
+
+    /// Goes on with an accounts listing from a saved [`Cursor`].
+    pub fn resume_accounts(&self, cursor: Cursor) -> Result<Listing<T, Account>, Error> {
+        let span = resume_span(&cursor);
+        let paginator = Paginator::<Account>::resuming(self.config(), cursor)?;
+        Ok(Listing::new(self.clone(), paginator, span))
+    }
+
+    /// Audits every account: lists the accounts (per `params`), then each one's apps with at
+    /// most `params.concurrency` accounts in flight, as concurrent futures inside the returned
+    /// stream (no runtime is assumed, so nothing is spawned; poll it from one task). Results come
+    /// as accounts complete (see [`AccountApps::index`]); an account whose listing fails is
+    /// reported with its error and the sweep goes on; an `Err` item means the accounts listing
+    /// itself failed. A 429 anywhere slows the whole sweep: every request holds off until its
+    /// `Retry-After` has passed.
+    pub fn sweep(&self, params: SweepParams) -> Result<Sweep<T>, Error> {
+        let accounts = self.accounts(params.accounts.clone())?;
+        params.apps.effective_page_size()?;
+        Ok(Sweep {
+            client: self.clone(),
+            accounts: Some(accounts),
+            next_index: 0,
+            in_flight: Vec::with_capacity(params.concurrency),
+            params,
+        })
+    }
+
     /// Fetches one page (`account` defaults to the configured one).
     pub async fn page(
         &self,
@@ -147,6 +184,9 @@ impl<T: AsyncTransport> Client<T> {
         let transport = self.transport();
         let mut exchange = Exchange::new(self.shared(), request);
         loop {
+            if let Some(wait) = exchange.gate_wait() {
+                transport.pause(wait).await;
+            }
             let result = transport.send(exchange.attempt()).await;
             match exchange.finish(result) {
                 Next::Again(wait) => transport.pause(wait).await,
@@ -185,6 +225,100 @@ impl<T: AsyncTransport> ClientBuilder<T> {
 
 type InFlight = Pin<Box<dyn Future<Output = Result<Response<Vec<u8>>, Error>> + Send>>;
 
+/// A sweep in progress: a stream of each account's apps (or its error), as accounts complete;
+/// see [`Client::sweep`]. Use [`Sweep::next`] or the `Stream` impl.
+pub struct Sweep<T> {
+    client: Client<T>,
+    accounts: Option<Listing<T, Account>>,
+    next_index: u64,
+    in_flight: Vec<Pin<Box<dyn Future<Output = AccountApps> + Send>>>,
+    params: SweepParams,
+}
+
+impl<T> fmt::Debug for Sweep<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sweep")
+            .field("in_flight", &self.in_flight.len())
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: AsyncTransport> Sweep<T> {
+    /// The next account's result, or `None` when every account is done.
+    #[allow(clippy::should_implement_trait)]
+    pub async fn next(&mut self) -> Option<Result<AccountApps, Error>> {
+        std::future::poll_fn(|cx| self.poll_item(cx)).await
+    }
+
+    fn start(&mut self, account: Account) {
+        let index = self.next_index;
+        self.next_index += 1;
+        let client = self.client.clone();
+        let params = self.params.apps_of(&account);
+        self.in_flight.push(Box::pin(async move {
+            let mut result = AccountApps::new(index, account);
+            match params.and_then(|p| client.list(p)) {
+                Err(e) => result.error = Some(e),
+                Ok(mut listing) => {
+                    while let Some(app) = listing.next().await {
+                        match app {
+                            Ok(app) => result.apps.push(app),
+                            Err(e) => result.error = Some(e),
+                        }
+                    }
+                }
+            }
+            result
+        }));
+    }
+
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<AccountApps, Error>>> {
+        // Keep `concurrency` accounts in flight while the accounts listing has more.
+        while self.in_flight.len() < self.params.concurrency {
+            let Some(accounts) = self.accounts.as_mut() else {
+                break;
+            };
+            match accounts.poll_item(cx) {
+                Poll::Ready(Some(Ok(account))) => self.start(account),
+                Poll::Ready(Some(Err(e))) => {
+                    self.accounts = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                Poll::Ready(None) => self.accounts = None,
+                Poll::Pending => break,
+            }
+        }
+        let done =
+            self.in_flight
+                .iter_mut()
+                .enumerate()
+                .find_map(|(i, f)| match f.as_mut().poll(cx) {
+                    Poll::Ready(r) => Some((i, r)),
+                    Poll::Pending => None,
+                });
+        if let Some((i, result)) = done {
+            drop(self.in_flight.swap_remove(i));
+            // Wake again at once: the freed slot can take the next account.
+            cx.waker().wake_by_ref();
+            return Poll::Ready(Some(Ok(result)));
+        }
+        if self.in_flight.is_empty() && self.accounts.is_none() {
+            Poll::Ready(None)
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl<T: AsyncTransport> futures_core::Stream for Sweep<T> {
+    type Item = Result<AccountApps, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
+    }
+}
+
 /// A listing in progress: a stream of apps, fetching pages as it goes.
 ///
 /// Use [`Listing::next`] (no extra crate needed) or the [`futures_core::Stream`] impl. After
@@ -200,15 +334,15 @@ type InFlight = Pin<Box<dyn Future<Output = Result<Response<Vec<u8>>, Error>> + 
 /// }
 /// # Ok(()) }
 /// ```
-pub struct Listing<T> {
+pub struct Listing<T, R = AuthorizedConnectApp> {
     client: Client<T>,
-    paginator: Paginator,
+    paginator: Paginator<R>,
     in_flight: Option<InFlight>,
     finished: bool,
     span: tracing::Span,
 }
 
-impl<T> fmt::Debug for Listing<T> {
+impl<T, R: fmt::Debug> fmt::Debug for Listing<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listing")
             .field("paginator", &self.paginator)
@@ -218,8 +352,8 @@ impl<T> fmt::Debug for Listing<T> {
     }
 }
 
-impl<T> Listing<T> {
-    fn new(client: Client<T>, paginator: Paginator, span: tracing::Span) -> Self {
+impl<T, R: Resource> Listing<T, R> {
+    fn new(client: Client<T>, paginator: Paginator<R>, span: tracing::Span) -> Self {
         Listing {
             client,
             paginator,
@@ -241,17 +375,14 @@ impl<T> Listing<T> {
     }
 }
 
-impl<T: AsyncTransport> Listing<T> {
-    /// The next app, or `None` at the end (or after an error).
+impl<T: AsyncTransport, R: Resource> Listing<T, R> {
+    /// The next record, or `None` at the end (or after an error).
     #[allow(clippy::should_implement_trait)]
-    pub async fn next(&mut self) -> Option<Result<AuthorizedConnectApp, Error>> {
+    pub async fn next(&mut self) -> Option<Result<R, Error>> {
         std::future::poll_fn(|cx| self.poll_item(cx)).await
     }
 
-    fn poll_item(
-        &mut self,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<AuthorizedConnectApp, Error>>> {
+    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<R, Error>>> {
         let _span = self.span.clone().entered();
         loop {
             if self.finished {
@@ -292,15 +423,15 @@ impl<T: AsyncTransport> Listing<T> {
     }
 }
 
-impl<T: AsyncTransport> futures_core::Stream for Listing<T> {
-    type Item = Result<AuthorizedConnectApp, Error>;
+impl<T: AsyncTransport, R: Resource> futures_core::Stream for Listing<T, R> {
+    type Item = Result<R, Error>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().poll_item(cx)
     }
 }
 
-impl<T: AsyncTransport> futures_core::FusedStream for Listing<T> {
+impl<T: AsyncTransport, R: Resource> futures_core::FusedStream for Listing<T, R> {
     fn is_terminated(&self) -> bool {
         self.finished
     }

@@ -12,10 +12,16 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::AuthorizedConnectApp;
 use crate::page::Page;
-use crate::paging::{Cursor, ListParams, Paginator, Step};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+
+use crate::account::Account;
+use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step};
 use crate::request::PageQuery;
+use crate::resource::Resource;
 use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
+use crate::sweep::{AccountApps, SweepParams};
 use crate::transport::{BuildTransport, Transport};
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes a blocking [`Client`].
@@ -93,6 +99,93 @@ impl<T: Transport> Client<T> {
         Ok(Listing::new(self.clone(), paginator, span))
     }
 
+    /// Lists the accounts the credentials see (the parent first, then its subaccounts) lazily,
+    /// page by page. Each account's `auth_token`, which the API sends along, is never kept.
+    pub fn accounts(&self, params: AccountListParams) -> Result<Listing<T, Account>, Error> {
+        let span = tracing::debug_span!("listing", operation = "accounts");
+        let paginator = Paginator::accounts(self.config(), params)?;
+        Ok(Listing::new(self.clone(), paginator, span))
+    }
+
+    /// Goes on with an accounts listing from a saved [`Cursor`].
+    pub fn resume_accounts(&self, cursor: Cursor) -> Result<Listing<T, Account>, Error> {
+        let span = resume_span(&cursor);
+        let paginator = Paginator::<Account>::resuming(self.config(), cursor)?;
+        Ok(Listing::new(self.clone(), paginator, span))
+    }
+
+    /// Audits every account: lists the accounts (per `params`), then each one's apps with at
+    /// most `params.concurrency` accounts in flight, on that many threads. Results come as
+    /// accounts complete (see [`AccountApps::index`] for the listing order); an account whose
+    /// listing fails is reported with its error and the sweep goes on; an `Err` item means the
+    /// accounts listing itself failed. A 429 anywhere slows the whole sweep: every request
+    /// holds off until its `Retry-After` has passed.
+    ///
+    /// Dropping the [`Sweep`] stops it after the requests in flight.
+    pub fn sweep(&self, params: SweepParams) -> Result<Sweep, Error>
+    where
+        T: Send + Sync + 'static,
+    {
+        let accounts = self.accounts(params.accounts.clone())?;
+        params.apps.effective_page_size()?;
+        let n = params.concurrency;
+        // The workers take turns reading the accounts listing, so no more than `n` threads
+        // ever send requests (and no more than `n` connections are needed).
+        let accounts = Arc::new(Mutex::new((0u64, accounts)));
+        let (out_tx, out_rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let span = tracing::debug_span!("sweep", concurrency = n);
+        let mut threads = Vec::with_capacity(n);
+        for _ in 0..n {
+            let (client, accounts, out, stop) =
+                (self.clone(), accounts.clone(), out_tx.clone(), stop.clone());
+            let (params, span) = (params.clone(), span.clone());
+            threads.push(std::thread::spawn(move || {
+                let _span = span.entered();
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let next = {
+                        let mut guard = accounts.lock().unwrap_or_else(|p| p.into_inner());
+                        let (index, listing) = &mut *guard;
+                        let item = listing.next().map(|r| (*index, r));
+                        *index += 1;
+                        item
+                    };
+                    let account = match next {
+                        None => return,
+                        Some((_, Err(e))) => {
+                            let _ = out.send(Err(e));
+                            return;
+                        }
+                        Some((index, Ok(account))) => (index, account),
+                    };
+                    let mut result = AccountApps::new(account.0, account.1);
+                    match params.apps_of(&result.account).and_then(|p| client.list(p)) {
+                        Err(e) => result.error = Some(e),
+                        Ok(listing) => {
+                            for app in listing {
+                                match app {
+                                    Ok(app) => result.apps.push(app),
+                                    Err(e) => result.error = Some(e),
+                                }
+                            }
+                        }
+                    }
+                    if out.send(Ok(result)).is_err() {
+                        return;
+                    }
+                }
+            }));
+        }
+        Ok(Sweep {
+            results: out_rx,
+            stop,
+            _threads: threads,
+        })
+    }
+
     /// Fetches one page (`account` defaults to the configured one).
     pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
         let _span = page_span(self.config(), account).entered();
@@ -116,6 +209,9 @@ impl<T: Transport> Client<T> {
         let transport = self.transport();
         let mut exchange = Exchange::new(self.shared(), request);
         loop {
+            if let Some(wait) = exchange.gate_wait() {
+                transport.pause(wait);
+            }
             let result = transport.send(exchange.attempt());
             match exchange.finish(result) {
                 Next::Again(wait) => transport.pause(wait),
@@ -152,6 +248,35 @@ impl<T: Transport> ClientBuilder<T> {
     }
 }
 
+/// A sweep in progress: an iterator of each account's apps (or its error), as accounts
+/// complete; see [`Client::sweep`].
+pub struct Sweep {
+    results: mpsc::Receiver<Result<AccountApps, Error>>,
+    stop: Arc<AtomicBool>,
+    _threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Sweep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sweep").finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Sweep {
+    type Item = Result<AccountApps, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.results.recv().ok()
+    }
+}
+
+impl Drop for Sweep {
+    fn drop(&mut self) {
+        // The threads end after their request in flight; they are not waited for.
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// A listing in progress: an iterator of apps, fetching pages as it goes.
 ///
 /// After an error the iterator ends; [`Listing::cursor`] says where, and [`Client::resume`]
@@ -175,14 +300,14 @@ impl<T: Transport> ClientBuilder<T> {
 /// # let _ = rest;
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
-pub struct Listing<T> {
+pub struct Listing<T, R = AuthorizedConnectApp> {
     client: Client<T>,
-    paginator: Paginator,
+    paginator: Paginator<R>,
     finished: bool,
     span: tracing::Span,
 }
 
-impl<T> fmt::Debug for Listing<T> {
+impl<T, R: fmt::Debug> fmt::Debug for Listing<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Listing")
             .field("paginator", &self.paginator)
@@ -191,8 +316,8 @@ impl<T> fmt::Debug for Listing<T> {
     }
 }
 
-impl<T> Listing<T> {
-    fn new(client: Client<T>, paginator: Paginator, span: tracing::Span) -> Self {
+impl<T, R: Resource> Listing<T, R> {
+    fn new(client: Client<T>, paginator: Paginator<R>, span: tracing::Span) -> Self {
         Listing {
             client,
             paginator,
@@ -213,8 +338,8 @@ impl<T> Listing<T> {
     }
 }
 
-impl<T: Transport> Iterator for Listing<T> {
-    type Item = Result<AuthorizedConnectApp, Error>;
+impl<T: Transport, R: Resource> Iterator for Listing<T, R> {
+    type Item = Result<R, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.finished {
@@ -244,4 +369,4 @@ impl<T: Transport> Iterator for Listing<T> {
     }
 }
 
-impl<T: Transport> std::iter::FusedIterator for Listing<T> {}
+impl<T: Transport, R: Resource> std::iter::FusedIterator for Listing<T, R> {}

@@ -247,6 +247,7 @@ impl<T, M> ClientBuilder<T, M> {
             max_body_size: self.settings.max_body_size,
             clock: self.clock,
             proxy: self.settings.proxy.clone(),
+            gate: Default::default(),
         };
         Ok((shared, self.settings))
     }
@@ -370,6 +371,15 @@ pub(crate) struct Shared {
     pub(crate) max_body_size: u64,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) proxy: Option<crate::proxy::HttpProxy>,
+    /// Shared back-pressure: after a 429, every request of this client waits until then.
+    gate: std::sync::Mutex<Gate>,
+}
+
+/// Until when the server asked this client to hold off, and which 429 said so.
+#[derive(Default)]
+struct Gate {
+    until: Option<SystemTime>,
+    generation: u64,
 }
 
 impl Shared {
@@ -379,7 +389,12 @@ impl Shared {
             max_body_size: crate::transport::DEFAULT_MAX_BODY_SIZE,
             clock: Arc::new(SystemClock),
             proxy: None,
+            gate: Default::default(),
         }
+    }
+
+    fn gate(&self) -> std::sync::MutexGuard<'_, Gate> {
+        self.gate.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Checks a transport's response against the body cap (a transport that ignored it is
@@ -407,6 +422,10 @@ pub(crate) struct Exchange<'a> {
     retry: RetryState,
     attempt: u32,
     started: Option<SystemTime>,
+    /// The gate generation this call already waited for (or set): it waits once per 429.
+    covered: u64,
+    /// The gate generation when the last attempt started.
+    sent_under: u64,
 }
 
 impl<'a> Exchange<'a> {
@@ -417,12 +436,32 @@ impl<'a> Exchange<'a> {
             retry: RetryState::new(),
             attempt: 0,
             started: None,
+            covered: 0,
+            sent_under: 0,
         }
+    }
+
+    /// How long to hold off before the next attempt because a 429 on this client (from this
+    /// call or any other sharing the client, e.g. a sweep's) asked to: shared back-pressure.
+    pub(crate) fn gate_wait(&mut self) -> Option<Duration> {
+        let gate = self.shared.gate();
+        let until = gate.until?;
+        if gate.generation == self.covered {
+            return None;
+        }
+        self.covered = gate.generation;
+        let wait = until.duration_since(self.shared.clock.now()).ok()?;
+        tracing::debug!(
+            wait_ms = wait.as_millis() as u64,
+            "holding off: the server asked this client to slow down"
+        );
+        Some(wait)
     }
 
     /// The request to send now.
     pub(crate) fn attempt(&mut self) -> Request<()> {
         self.attempt += 1;
+        self.sent_under = self.shared.gate().generation;
         // Durations are measured only when someone listens.
         if tracing::enabled!(Level::DEBUG) {
             self.started = Some(self.shared.clock.now());
@@ -450,6 +489,25 @@ impl<'a> Exchange<'a> {
             now,
             clock.random(),
         );
+        let rate_limited =
+            matches!(&result, Ok(r) if r.status() == http::StatusCode::TOO_MANY_REQUESTS);
+        {
+            let mut gate = self.shared.gate();
+            match decision {
+                RetryDecision::Retry(wait) if rate_limited => {
+                    // Everyone sharing this client holds off as long as this call waits.
+                    let until = now + wait;
+                    gate.until = Some(gate.until.map_or(until, |u| u.max(until)));
+                    gate.generation += 1;
+                    self.covered = gate.generation;
+                }
+                _ if !rate_limited && result.is_ok() && self.sent_under == gate.generation => {
+                    // Sent after the last 429 and answered: the server takes requests again.
+                    gate.until = None;
+                }
+                _ => {}
+            }
+        }
         match decision {
             RetryDecision::Retry(wait) => {
                 self.trace_retry(&result, wait);
@@ -530,5 +588,71 @@ impl<'a> Exchange<'a> {
             ),
             Err(e) => tracing::warn!(attempt, wait_ms, reason = %e, "retrying"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credentials::Credentials;
+    use std::time::UNIX_EPOCH;
+
+    struct Fixed(SystemTime);
+    impl Clock for Fixed {
+        fn now(&self) -> SystemTime {
+            self.0
+        }
+        fn random(&self) -> u64 {
+            0
+        }
+    }
+
+    fn response(
+        status: u16,
+        retry_after: Option<&str>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let mut r = Response::builder().status(status);
+        if let Some(v) = retry_after {
+            r = r.header(http::header::RETRY_AFTER, v);
+        }
+        Ok(r.body(Vec::new()).unwrap())
+    }
+
+    #[test]
+    fn a_429_holds_off_every_call_sharing_the_client_once() {
+        let config = Config::new(Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            crate::Secret::new("t"),
+        ));
+        let mut shared = Shared::new(config);
+        shared.clock = Arc::new(Fixed(UNIX_EPOCH + Duration::from_secs(1_000)));
+        let request = || Request::get("https://api.twilio.com/x").body(()).unwrap();
+        let (mut a, mut b, mut c) = (
+            Exchange::new(&shared, request()),
+            Exchange::new(&shared, request()),
+            Exchange::new(&shared, request()),
+        );
+        // B is in flight when A meets a 429 asking for 5 s.
+        assert_eq!((a.gate_wait(), b.gate_wait()), (None, None));
+        let _ = (a.attempt(), b.attempt());
+        let Next::Again(wait) = a.finish(response(429, Some("5"))) else {
+            panic!()
+        };
+        assert_eq!(wait, Duration::from_secs(5));
+        // A waits its own 5 s (Next::Again), not twice; B's next attempt and C hold off too.
+        assert_eq!(a.gate_wait(), None);
+        let Next::Again(_) = b.finish(response(503, None)) else {
+            panic!()
+        };
+        assert_eq!(b.gate_wait(), Some(Duration::from_secs(5)));
+        assert_eq!(b.gate_wait(), None, "once per 429");
+        assert_eq!(c.gate_wait(), Some(Duration::from_secs(5)));
+        // A's retry, sent after the 429, succeeds: the gate lifts for calls that come later.
+        let _ = a.attempt();
+        let Next::Done(Ok(_)) = a.finish(response(200, None)) else {
+            panic!()
+        };
+        let mut d = Exchange::new(&shared, request());
+        assert_eq!(d.gate_wait(), None);
     }
 }

@@ -12,8 +12,11 @@ pub(crate) enum Segment {
     Index(usize),
 }
 
+/// `pub` only because the sealed `Resource` trait's hidden method names it; this module is
+/// private, so nothing outside the crate can reach it.
 #[derive(Default)]
-pub(crate) struct Trail(RefCell<Vec<Segment>>);
+#[allow(unreachable_pub)]
+pub struct Trail(RefCell<Vec<Segment>>);
 
 impl Trail {
     pub(crate) fn push(&self, segment: Segment) {

@@ -71,6 +71,7 @@
 //! | (none) | everything is always built: the core has no optional parts |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod account;
 pub mod asynchronous;
 pub mod blocking;
 mod client;
@@ -85,10 +86,12 @@ mod page;
 mod paging;
 mod proxy;
 mod request;
+mod resource;
 mod response;
 mod retry;
 mod secret;
 mod sid;
+mod sweep;
 mod text;
 mod transport;
 
@@ -103,12 +106,14 @@ pub use error::{
 /// version-locked dependency.
 pub use futures_core;
 
+pub use account::{Account, AccountStatus};
 pub use model::{AuthorizedConnectApp, Permission};
 pub use origin::{DEFAULT_BASE_URL, Origin};
 pub use page::{Page, PageParseError, RECORDS_KEY};
-pub use paging::{Cursor, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, Step};
+pub use paging::{AccountListParams, Cursor, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, Step};
 pub use proxy::HttpProxy;
 pub use request::{MAX_PAGE_SIZE, PageQuery};
+pub use resource::Resource;
 pub use response::{
     MAX_ERROR_DETAILS, error_from_response, page_size_asked, parse_app, parse_page,
     parse_page_with_limit,
@@ -116,6 +121,7 @@ pub use response::{
 pub use retry::{Outcome, RetryDecision, RetryPolicy, RetryState};
 pub use secret::Secret;
 pub use sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
+pub use sweep::{AccountApps, DEFAULT_SWEEP_CONCURRENCY, SweepParams};
 pub use transport::{
     AsyncTransport, BuildTransport, Clock, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, SystemClock,

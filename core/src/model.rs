@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use url::Url;
 
 use crate::json_path::{Segment, Trail};
+use crate::resource::Record;
 use crate::sid::{AccountSid, ConnectAppSid};
 
 /// A permission an account granted to a Connect App.
@@ -323,24 +324,45 @@ impl<'de> Visitor<'de> for PermissionsSeed<'_> {
     }
 }
 
-/// Deserializes an array of at most `max` apps, recording the failing index in the trail.
+/// Deserializes an array of at most `max` records, recording the failing index in the trail.
 /// One record more is an error found before that record is allocated.
-pub(crate) struct AppsSeed<'t> {
+pub(crate) struct RecordsSeed<'t, R> {
     pub(crate) trail: &'t Trail,
     pub(crate) max: usize,
+    pub(crate) marker: std::marker::PhantomData<fn() -> R>,
 }
 
-impl<'de> DeserializeSeed<'de> for AppsSeed<'_> {
-    type Value = Vec<AuthorizedConnectApp>;
+impl<'t, R> RecordsSeed<'t, R> {
+    pub(crate) fn new(trail: &'t Trail, max: usize) -> Self {
+        RecordsSeed {
+            trail,
+            max,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+/// One record of `R`, for `next_element_seed`.
+struct RecordSeed<'t, R>(&'t Trail, std::marker::PhantomData<fn() -> R>);
+
+impl<'de, R: Record> DeserializeSeed<'de> for RecordSeed<'_, R> {
+    type Value = R;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<R, D::Error> {
+        R::read(self.0, deserializer)
+    }
+}
+
+impl<'de, R: Record> DeserializeSeed<'de> for RecordsSeed<'_, R> {
+    type Value = Vec<R>;
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for AppsSeed<'_> {
-    type Value = Vec<AuthorizedConnectApp>;
+impl<'de, R: Record> Visitor<'de> for RecordsSeed<'_, R> {
+    type Value = Vec<R>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of authorized connect apps")
+        f.write_str("an array of records")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
@@ -360,8 +382,11 @@ impl<'de> Visitor<'de> for AppsSeed<'_> {
                     }
                 };
             }
-            match seq.next_element_seed(AppSeed(self.trail)).map_err(at)? {
-                Some(app) => out.push(app),
+            match seq
+                .next_element_seed(RecordSeed::<R>(self.trail, std::marker::PhantomData))
+                .map_err(at)?
+            {
+                Some(record) => out.push(record),
                 None => return Ok(out),
             }
         }

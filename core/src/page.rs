@@ -7,11 +7,12 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde_json::value::RawValue;
 
 use crate::json_path::{Segment, Trail};
-use crate::model::{AppsSeed, AuthorizedConnectApp, OptionSeed};
+use crate::model::{AuthorizedConnectApp, OptionSeed, RecordsSeed};
 use crate::request::MAX_PAGE_SIZE;
+use crate::resource::Resource;
 use crate::text::{EXCERPT_LIMIT, excerpt};
 
-/// The key that holds the records in this resource's envelope.
+/// The key that holds the records in the Authorized Connect Apps envelope.
 pub const RECORDS_KEY: &str = "authorized_connect_apps";
 
 /// One page of Authorized Connect Apps and where it sits in the listing.
@@ -22,9 +23,9 @@ pub const RECORDS_KEY: &str = "authorized_connect_apps";
 /// `next_page_uri` reads as `None`, like `null`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
-pub struct Page {
-    /// The apps on this page, in the server's order.
-    pub records: Vec<AuthorizedConnectApp>,
+pub struct Page<R = AuthorizedConnectApp> {
+    /// The records on this page (apps, or accounts), in the server's order.
+    pub records: Vec<R>,
     /// The page index (`page`, or `meta.page`).
     pub page: Option<u64>,
     /// The page size the server used (`page_size`, or `meta.page_size`).
@@ -46,7 +47,7 @@ pub struct Page {
 }
 
 impl Page {
-    /// Parses a page body. Errors name the JSON path where the body went wrong.
+    /// Parses a page of apps. Errors name the JSON path where the body went wrong.
     ///
     /// ```
     /// use twilio_connect_apps::Page;
@@ -70,11 +71,27 @@ impl Page {
     /// assert_eq!(e.path, "$.authorized_connect_apps[2]");
     /// ```
     pub fn from_json_with_limit(body: &[u8], max_records: usize) -> Result<Page, PageParseError> {
+        Page::parse(body, max_records)
+    }
+}
+
+impl<R: Resource> Page<R> {
+    /// Parses a page of `R` with at most `max_records` records (see
+    /// [`Page::from_json_with_limit`]).
+    ///
+    /// ```
+    /// use twilio_connect_apps::{Account, Page};
+    /// let page = Page::<Account>::parse(br#"{"accounts": [{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+    ///     "auth_token": "never kept"}], "next_page_uri": null}"#, 1000).unwrap();
+    /// assert_eq!(page.records[0].sid.as_deref(), Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    /// ```
+    pub fn parse(body: &[u8], max_records: usize) -> Result<Page<R>, PageParseError> {
         let trail = Trail::default();
         let mut de = serde_json::Deserializer::from_slice(body);
-        let parsed = PageSeed {
+        let parsed = PageSeed::<R> {
             trail: &trail,
             max: max_records,
+            marker: std::marker::PhantomData,
         }
         .deserialize(&mut de)
         .and_then(|p| de.end().map(|_| p));
@@ -116,15 +133,15 @@ impl PageParseError {
 }
 
 /// A page as read, before the meta envelope's records (under any key) are resolved.
-struct RawPage<'de> {
-    page: Page,
+struct RawPage<'de, R> {
+    page: Page<R>,
     has_records: bool,
     meta: Option<Meta>,
     others: Vec<(String, &'de RawValue)>,
 }
 
-impl RawPage<'_> {
-    fn finish(mut self, max: usize) -> Result<Page, PageParseError> {
+impl<R: Resource> RawPage<'_, R> {
+    fn finish(mut self, max: usize) -> Result<Page<R>, PageParseError> {
         if let Some(meta) = self.meta {
             let p = &mut self.page;
             p.page = p.page.or(meta.page);
@@ -136,7 +153,7 @@ impl RawPage<'_> {
             p.key = meta.key;
         }
         if !self.has_records {
-            let key = self.page.key.as_deref().unwrap_or(RECORDS_KEY);
+            let key = self.page.key.as_deref().unwrap_or(R::RECORDS_KEY);
             let Some((_, raw)) = self.others.iter().find(|(k, _)| k == key) else {
                 return Err(PageParseError {
                     path: format!("$.{key}"),
@@ -145,7 +162,7 @@ impl RawPage<'_> {
             };
             let trail = Trail::default();
             let mut de = serde_json::Deserializer::from_str(raw.get());
-            self.page.records = AppsSeed { trail: &trail, max }
+            self.page.records = RecordsSeed::<R>::new(&trail, max)
                 .deserialize(&mut de)
                 .map_err(|e| {
                     PageParseError::new(
@@ -193,7 +210,7 @@ enum Key {
 impl Key {
     fn name(self) -> &'static str {
         match self {
-            Key::Records => RECORDS_KEY,
+            Key::Records => "records",
             Key::Page => "page",
             Key::PageSize => "page_size",
             Key::Start => "start",
@@ -209,7 +226,6 @@ impl Key {
 
     fn of(s: &str) -> Option<Key> {
         Some(match s {
-            RECORDS_KEY => Key::Records,
             "page" => Key::Page,
             "page_size" => Key::PageSize,
             "start" => Key::Start,
@@ -232,14 +248,20 @@ enum TopKey {
     Other(String),
 }
 
-struct TopKeyVisitor;
+/// Reads a top-level key; `records` is the resource's records key.
+struct TopKeySeed {
+    records: &'static str,
+}
 
-impl Visitor<'_> for TopKeyVisitor {
+impl Visitor<'_> for TopKeySeed {
     type Value = TopKey;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a key")
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<TopKey, E> {
+        if v == self.records {
+            return Ok(TopKey::Known(Key::Records));
+        }
         Ok(match Key::of(v) {
             Some(k) => TopKey::Known(k),
             None => TopKey::Other(v.to_owned()),
@@ -247,30 +269,32 @@ impl Visitor<'_> for TopKeyVisitor {
     }
 }
 
-impl<'de> de::Deserialize<'de> for TopKey {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_identifier(TopKeyVisitor)
+impl<'de> DeserializeSeed<'de> for TopKeySeed {
+    type Value = TopKey;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<TopKey, D::Error> {
+        d.deserialize_identifier(self)
     }
 }
 
-struct PageSeed<'t> {
+struct PageSeed<'t, R> {
     trail: &'t Trail,
     max: usize,
+    marker: std::marker::PhantomData<fn() -> R>,
 }
 
 /// Unknown top-level keys kept (borrowed) in case `meta.key` names one of them; more are
 /// skipped, so a body of a million unknown keys costs nothing.
 const OTHERS_KEPT: usize = 16;
 
-impl<'de, 't> DeserializeSeed<'de> for PageSeed<'t> {
-    type Value = RawPage<'de>;
+impl<'de, R: Resource> DeserializeSeed<'de> for PageSeed<'_, R> {
+    type Value = RawPage<'de, R>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for PageSeed<'_> {
-    type Value = RawPage<'de>;
+impl<'de, R: Resource> Visitor<'de> for PageSeed<'_, R> {
+    type Value = RawPage<'de, R>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a page object")
@@ -279,12 +303,25 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let trail = self.trail;
         let mut raw = RawPage {
-            page: Page::default(),
+            page: Page {
+                records: Vec::new(),
+                page: None,
+                page_size: None,
+                start: None,
+                end: None,
+                uri: None,
+                first_page_uri: None,
+                next_page_uri: None,
+                previous_page_uri: None,
+                key: None,
+            },
             has_records: false,
             meta: None,
             others: Vec::new(),
         };
-        while let Some(key) = map.next_key::<TopKey>()? {
+        while let Some(key) = map.next_key_seed(TopKeySeed {
+            records: R::RECORDS_KEY,
+        })? {
             let key = match key {
                 TopKey::Known(k) => k,
                 TopKey::Other(name) => {
@@ -298,15 +335,17 @@ impl<'de> Visitor<'de> for PageSeed<'_> {
                     continue;
                 }
             };
-            let at = || trail.at(Segment::Key(key.name()));
+            let at = || {
+                trail.at(Segment::Key(match key {
+                    Key::Records => R::RECORDS_KEY,
+                    other => other.name(),
+                }))
+            };
             let p = &mut raw.page;
             match key {
                 Key::Records => {
                     p.records = map
-                        .next_value_seed(AppsSeed {
-                            trail,
-                            max: self.max,
-                        })
+                        .next_value_seed(RecordsSeed::<R>::new(trail, self.max))
                         .map_err(at())?;
                     raw.has_records = true;
                 }

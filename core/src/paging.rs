@@ -6,10 +6,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use http::{Request, Response};
 use serde::{Deserialize, Serialize};
 
+use crate::account::{Account, AccountStatus};
 use crate::config::Config;
 use crate::error::{Error, PagingError};
 use crate::model::AuthorizedConnectApp;
-use crate::request::{MAX_PAGE_SIZE, PageQuery, check_page_size, listing_account};
+use crate::request::{MAX_PAGE_SIZE, PageQuery, check_page_size};
+use crate::resource::{Resource, scope_of};
 use crate::response::parse_page_with_limit;
 use crate::sid::AccountSid;
 
@@ -92,6 +94,52 @@ impl ListParams {
     }
 }
 
+/// What accounts to list: the parent and its subaccounts, optionally only those with a status
+/// or a friendly name; at most `limit`, `page_size` per page (the same rules as [`ListParams`]).
+///
+/// ```
+/// use twilio_connect_apps::{AccountListParams, AccountStatus};
+/// let params = AccountListParams::new().status(AccountStatus::Active).page_size(100);
+/// # let _ = params;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AccountListParams {
+    pages: ListParams,
+    status: Option<AccountStatus>,
+    friendly_name: Option<String>,
+}
+
+impl AccountListParams {
+    /// Every account the credentials can see, in pages of 1000.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only accounts with this status (`Status`).
+    pub fn status(mut self, status: AccountStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only accounts with exactly this friendly name (`FriendlyName`).
+    pub fn friendly_name(mut self, name: impl Into<String>) -> Self {
+        self.friendly_name = Some(name.into());
+        self
+    }
+
+    /// Stop after this many accounts (at least 1).
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.pages = self.pages.limit(limit);
+        self
+    }
+
+    /// Ask for this many accounts per page (1..=1000).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.pages = self.pages.page_size(page_size);
+        self
+    }
+}
+
 /// Where a listing stands: the page to fetch next, how many of its records were already handed
 /// out, and how many records the limit still allows.
 ///
@@ -144,9 +192,11 @@ impl Cursor {
 /// ```
 #[derive(Debug)]
 #[must_use = "a step is either a record to hand out or a request to send"]
-pub enum Step {
+// Steps are matched and moved out at once; boxing the request would cost an allocation a page.
+#[allow(clippy::large_enum_variant)]
+pub enum Step<R = AuthorizedConnectApp> {
     /// Hand this record to the caller.
-    Record(AuthorizedConnectApp),
+    Record(R),
     /// Send this request (retrying per the policy), then pass the response to
     /// [`Paginator::handle_response`].
     Send(Request<()>),
@@ -197,19 +247,19 @@ const RECENT_PAGES: usize = 4;
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Paginator {
+pub struct Paginator<R = AuthorizedConnectApp> {
     config: Config,
     state: State,
     remaining: Option<u64>,
     /// The current page's records still to hand out, with their position in the page as served.
-    buffer: std::vec::IntoIter<(u64, AuthorizedConnectApp)>,
+    buffer: std::vec::IntoIter<(u64, R)>,
     /// The page the buffer came from, and how many records it held as served.
     current: Option<String>,
     page_len: u64,
     /// Records to drop from the start of the next page (set by `resume`).
     pending_skip: u64,
-    /// The account the listing is of; next pages must stay in it.
-    account: Option<AccountSid>,
+    /// The account the listing is of (apps), or `""` (accounts); next pages must stay in it.
+    scope: Option<String>,
     /// Normalized fingerprints of every page fetched.
     seen: HashSet<u64>,
     /// Hashed record SIDs of the last pages.
@@ -218,30 +268,60 @@ pub struct Paginator {
 }
 
 impl Paginator {
-    /// A listing from the first page.
+    /// A listing of apps from the first page.
     pub fn new(config: &Config, params: ListParams) -> Result<Self, Error> {
         let size = params.effective_page_size()?;
-        let target =
-            config.list_target(&PageQuery::new().page_size(size), params.account.as_ref())?;
+        let target = config.list_target::<AuthorizedConnectApp>(
+            &PageQuery::new().page_size(size),
+            params.account.as_ref(),
+        )?;
         Ok(Self::at(config, State::Fetch(target), 0, params.limit))
     }
 
-    /// A listing that goes on from `cursor`. The cursor's URI is checked like any next-page
-    /// URI: it must be this resource on the configured origin.
+    /// A listing of apps that goes on from `cursor`. The cursor's URI is checked like any
+    /// next-page URI: it must be this resource on the configured origin.
     pub fn resume(config: &Config, cursor: Cursor) -> Result<Self, Error> {
+        Self::resuming(config, cursor)
+    }
+}
+
+impl Paginator<Account> {
+    /// A listing of the accounts the credentials see: the parent first, then its subaccounts.
+    pub fn accounts(config: &Config, params: AccountListParams) -> Result<Self, Error> {
+        let size = params.pages.effective_page_size()?;
+        let mut query = PageQuery::new();
+        if let Some(status) = &params.status {
+            query = query.filter("Status", status.as_str());
+        }
+        if let Some(name) = &params.friendly_name {
+            query = query.filter("FriendlyName", name.as_str());
+        }
+        let target = config.list_target::<Account>(&query.page_size(size), None)?;
+        Ok(Self::at(
+            config,
+            State::Fetch(target),
+            0,
+            params.pages.limit,
+        ))
+    }
+}
+
+impl<R: Resource> Paginator<R> {
+    /// A listing of `R` that goes on from `cursor` (what [`Paginator::resume`] does for apps).
+    pub fn resuming(config: &Config, cursor: Cursor) -> Result<Self, Error> {
         if cursor.remaining == Some(0) {
             return Ok(Self::at(config, State::Done, 0, Some(0)));
         }
         let state = match &cursor.next {
-            Some(uri) => State::Fetch(config.page_target(uri)?),
+            Some(uri) => State::Fetch(config.page_target::<R>(uri)?),
             None => State::Done,
         };
         Ok(Self::at(config, state, cursor.skip, cursor.remaining))
     }
 
     fn at(config: &Config, state: State, skip: u64, remaining: Option<u64>) -> Self {
-        let account = match &state {
-            State::Fetch(target) => listing_account(target),
+        let scope = match &state {
+            State::Fetch(target) => scope_of::<R>(target),
             _ => None,
         };
         Paginator {
@@ -252,7 +332,7 @@ impl Paginator {
             current: None,
             page_len: 0,
             pending_skip: skip,
-            account,
+            scope,
             seen: HashSet::new(),
             recent: VecDeque::with_capacity(RECENT_PAGES),
             empty_in_row: 0,
@@ -263,7 +343,7 @@ impl Paginator {
     ///
     /// Calling it again after [`Step::Send`] without a response builds the same request again
     /// (that is how a transport retries).
-    pub fn step(&mut self) -> Result<Step, Error> {
+    pub fn step(&mut self) -> Result<Step<R>, Error> {
         if self.remaining == Some(0) {
             self.finish();
             return Ok(Step::Done);
@@ -291,12 +371,12 @@ impl Paginator {
             ));
         };
         let target = target.clone();
-        let page = parse_page_with_limit(response, page_size_of(&target))?;
+        let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
         let mut fresh = Vec::with_capacity(served);
         let mut sids = HashSet::with_capacity(served);
         for (position, app) in (0u64..).zip(page.records) {
-            if let Some(sid) = app.connect_app_sid.as_deref() {
+            if let Some(sid) = app.identity() {
                 let h = hash_of(sid);
                 let repeated = !sids.insert(h) || self.recent.iter().any(|p| p.contains(&h));
                 if repeated {
@@ -341,10 +421,10 @@ impl Paginator {
 
     /// Where a next-page URI leads: the next fetch, or why not.
     fn next_state(&self, uri: &str) -> State {
-        match self.config.page_target(uri) {
-            Ok(next) => match (&self.account, listing_account(&next)) {
+        match self.config.page_target::<R>(uri) {
+            Ok(next) => match (&self.scope, scope_of::<R>(&next)) {
                 (Some(mine), Some(theirs)) if *mine != theirs => {
-                    State::Failed(PagingError::account_changed(uri, mine.as_str()))
+                    State::Failed(PagingError::account_changed(uri, mine))
                 }
                 _ if self.seen.contains(&fingerprint(&next)) => {
                     State::Failed(PagingError::repeated(uri))

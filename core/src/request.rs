@@ -10,10 +10,8 @@ use crate::sid::{AccountSid, ConnectAppSid};
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
-/// The API version prefix of every path.
-const API_PREFIX: &str = "/2010-04-01/Accounts/";
-/// The listing's path suffix after the account SID.
-const LIST_SUFFIX: &str = "/AuthorizedConnectApps.json";
+use crate::model::AuthorizedConnectApp;
+use crate::resource::{API_PREFIX, Record, scope_of};
 
 /// Query parameters of one list page (`PageSize`, `Page`, `PageToken`).
 ///
@@ -25,6 +23,7 @@ const LIST_SUFFIX: &str = "/AuthorizedConnectApps.json";
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageQuery {
+    filters: Vec<(&'static str, String)>,
     page_size: Option<u32>,
     page: Option<u64>,
     page_token: Option<String>,
@@ -54,9 +53,19 @@ impl PageQuery {
         self
     }
 
+    /// A listing filter (`Status`, `FriendlyName` for accounts), sent before the paging
+    /// parameters.
+    pub(crate) fn filter(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.filters.push((name, value.into()));
+        self
+    }
+
     /// The encoded query string, after checking the bounds.
     pub fn to_query_string(&self) -> Result<String, Error> {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.filters {
+            q.append_pair(name, value);
+        }
         if let Some(size) = self.page_size {
             check_page_size(size)?;
             q.append_pair("PageSize", &size.to_string());
@@ -69,16 +78,6 @@ impl PageQuery {
         }
         Ok(q.finish())
     }
-}
-
-/// The account of a listing path (`/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json`,
-/// with or without a query), when it is one.
-pub(crate) fn listing_account(target: &str) -> Option<AccountSid> {
-    let path = target.split(['?', '#']).next().unwrap_or(target);
-    path.strip_prefix(API_PREFIX)?
-        .strip_suffix(LIST_SUFFIX)?
-        .parse()
-        .ok()
 }
 
 pub(crate) fn check_page_size(size: u32) -> Result<(), Error> {
@@ -117,18 +116,18 @@ impl Config {
         query: &PageQuery,
         account: Option<&AccountSid>,
     ) -> Result<Request<()>, Error> {
-        self.get(&self.list_target(query, account)?)
+        self.get(&self.list_target::<AuthorizedConnectApp>(query, account)?)
     }
 
-    /// The path and query of a list page.
-    pub(crate) fn list_target(
+    /// The path and query of a list page of `R`.
+    pub(crate) fn list_target<R: Record>(
         &self,
         query: &PageQuery,
         account: Option<&AccountSid>,
     ) -> Result<String, Error> {
         let account = account.unwrap_or(self.account_sid());
         let qs = query.to_query_string()?;
-        let mut target = format!("{API_PREFIX}{}{LIST_SUFFIX}", account.as_str());
+        let mut target = R::list_path(account);
         if !qs.is_empty() {
             target.push('?');
             target.push_str(&qs);
@@ -142,11 +141,11 @@ impl Config {
     /// The URI must resolve to the configured origin (after edge/region), and name this
     /// resource's listing; otherwise nothing is built and credentials stay home.
     pub fn page_at_request(&self, uri: &str) -> Result<Request<()>, Error> {
-        self.get(&self.page_target(uri)?)
+        self.get(&self.page_target::<AuthorizedConnectApp>(uri)?)
     }
 
-    /// Checks a page URI and returns its path and query on the configured origin.
-    pub(crate) fn page_target(&self, uri: &str) -> Result<String, Error> {
+    /// Checks a page URI of `R` and returns its path and query on the configured origin.
+    pub(crate) fn page_target<R: Record>(&self, uri: &str) -> Result<String, Error> {
         let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
         let url: Url = self
             .origin()
@@ -162,10 +161,8 @@ impl Config {
             )));
         }
         let path = url.path();
-        if listing_account(path).is_none() {
-            return Err(invalid(
-                "it is not an Authorized Connect Apps listing path".to_owned(),
-            ));
+        if scope_of::<R>(path).is_none() {
+            return Err(invalid("it is not this resource's listing path".to_owned()));
         }
         Ok(match url.query() {
             Some(q) => format!("{path}?{q}"),

@@ -8,6 +8,7 @@ use crate::json_path::Trail;
 use crate::model::{AppSeed, AuthorizedConnectApp};
 use crate::page::Page;
 use crate::request::MAX_PAGE_SIZE;
+use crate::resource::Resource;
 use crate::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
 use serde_json::value::RawValue;
 
@@ -50,13 +51,13 @@ pub fn parse_page<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Page, Error>
 
 /// Like [`parse_page`], with at most `max_records` records (the page size the request asked
 /// for; see [`page_size_asked`]): more is a [`ParseError`] found before they are allocated.
-pub fn parse_page_with_limit<B: AsRef<[u8]>>(
+pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
     response: &Response<B>,
     max_records: usize,
-) -> Result<Page, Error> {
+) -> Result<Page<R>, Error> {
     let status = response.status();
     let body = success_body(response)?;
-    Page::from_json_with_limit(body, max_records).map_err(|e| {
+    Page::<R>::parse(body, max_records).map_err(|e| {
         Error::Parse(ParseError {
             status,
             path: e.path,

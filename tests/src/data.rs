@@ -91,8 +91,14 @@ impl App {
 pub struct Account {
     /// `AC` + 32 hex digits.
     pub sid: String,
-    /// The auth token (Basic password).
+    /// The auth token (Basic password). The accounts listing sends it, as Twilio's does.
     pub auth_token: String,
+    /// Its name (default: "Account <sid>").
+    #[serde(default)]
+    pub friendly_name: Option<String>,
+    /// `active` (default), `suspended` or `closed`.
+    #[serde(default)]
+    pub status: Option<String>,
     /// The parent account, for a subaccount.
     #[serde(default)]
     pub parent: Option<String>,
@@ -110,6 +116,8 @@ impl Account {
         Account {
             sid: sid.into(),
             auth_token: auth_token.into(),
+            friendly_name: None,
+            status: None,
             parent: None,
             apps: Vec::new(),
             generate: 0,
@@ -211,6 +219,37 @@ impl Dataset {
         account.apps = generate_apps(n, 1);
         Dataset {
             accounts: vec![account],
+            api_keys: Vec::new(),
+        }
+    }
+
+    /// The default account with `apps_each` generated apps, and `subaccounts` subaccounts of it
+    /// with `apps_each` generated apps each (SIDs `AC…0002` upward). Every 10th subaccount is
+    /// suspended and every 33rd closed; their auth tokens are `token-<n>`.
+    pub fn with_subaccounts(subaccounts: usize, apps_each: usize) -> Dataset {
+        let mut parent = Account::new(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN);
+        parent.friendly_name = Some("Parent account".into());
+        parent.apps = generate_apps(apps_each, 1);
+        let mut accounts = vec![parent];
+        for i in 0..subaccounts {
+            let n = i as u64 + 2;
+            let sid = format!("AC{n:032x}");
+            let mut a = Account::new(sid.clone(), format!("token-{n}"));
+            a.parent = Some(DEFAULT_ACCOUNT_SID.into());
+            a.friendly_name = Some(format!("Client {n} «Ltd»"));
+            a.status = Some(
+                match i % 33 {
+                    32 => "closed",
+                    _ if i % 10 == 9 => "suspended",
+                    _ => "active",
+                }
+                .into(),
+            );
+            a.apps = generate_apps(apps_each, seed_of(&sid));
+            accounts.push(a);
+        }
+        Dataset {
+            accounts,
             api_keys: Vec::new(),
         }
     }

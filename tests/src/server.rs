@@ -70,6 +70,10 @@ impl RecordedRequest {
 struct AccountEntry {
     token: String,
     parent: Option<String>,
+    friendly_name: String,
+    status: String,
+    /// The account as the accounts listing shows it (auth token included, as Twilio's does).
+    json: Bytes,
     /// Each app's JSON, made once at start.
     apps: Vec<(String, Bytes)>,
     index: HashMap<String, usize>,
@@ -77,6 +81,8 @@ struct AccountEntry {
 
 struct State {
     accounts: HashMap<String, AccountEntry>,
+    /// Account SIDs in dataset order (the accounts listing's order).
+    order: Vec<String>,
     keys: HashMap<String, ApiKey>,
     faults: FaultScript,
     log: Vec<RecordedRequest>,
@@ -88,6 +94,10 @@ struct Shared {
     connections: AtomicU64,
     /// Response body bytes written (after compression): bytes on the wire, headers aside.
     body_bytes: AtomicU64,
+    /// The most connections open at once.
+    peak_connections: AtomicU64,
+    /// Every answer waits this long first (a network's round trip).
+    latency: std::time::Duration,
     /// Whether to gzip answers for clients that ask.
     gzip: bool,
     open_connections: AtomicU64,
@@ -122,11 +132,34 @@ fn index_data(data: &Dataset) -> HashMap<String, AccountEntry> {
                 .enumerate()
                 .map(|(i, (sid, _))| (sid.clone(), i))
                 .collect();
+            let friendly_name = a
+                .friendly_name
+                .clone()
+                .unwrap_or_else(|| format!("Account {}", a.sid));
+            let status = a.status.clone().unwrap_or_else(|| "active".into());
+            let json = serde_json::to_vec(&serde_json::json!({
+                "auth_token": a.auth_token,
+                "date_created": "Thu, 30 Jul 2015 20:00:00 +0000",
+                "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
+                "friendly_name": friendly_name,
+                "owner_account_sid": a.parent.clone().unwrap_or_else(|| a.sid.clone()),
+                "sid": a.sid,
+                "status": status,
+                "subresource_uris": {
+                    "authorized_connect_apps": format!("/2010-04-01/Accounts/{}/AuthorizedConnectApps.json", a.sid),
+                },
+                "type": "Full",
+                "uri": format!("/2010-04-01/Accounts/{}.json", a.sid),
+            }))
+            .unwrap_or_default();
             (
                 a.sid.clone(),
                 AccountEntry {
                     token: a.auth_token.clone(),
                     parent: a.parent.clone(),
+                    friendly_name,
+                    status,
+                    json: Bytes::from(json),
                     apps,
                     index,
                 },
@@ -145,6 +178,7 @@ pub struct EmulatorBuilder {
     log_stderr: bool,
     meta_envelope: bool,
     gzip: bool,
+    latency: std::time::Duration,
 }
 
 impl Default for EmulatorBuilder {
@@ -157,6 +191,7 @@ impl Default for EmulatorBuilder {
             log_stderr: false,
             meta_envelope: false,
             gzip: true,
+            latency: std::time::Duration::ZERO,
         }
     }
 }
@@ -220,6 +255,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serve [`Dataset::with_subaccounts`]: the default account and `n` subaccounts, each with
+    /// `apps_each` generated apps.
+    pub fn subaccounts(self, n: usize, apps_each: usize) -> Self {
+        self.dataset(Dataset::with_subaccounts(n, apps_each))
+    }
+
+    /// Every answer waits this long before its headers, as a network's round trip would.
+    pub fn latency(mut self, latency: std::time::Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Whether to gzip answers for requests whose `Accept-Encoding` names gzip (on by
     /// default, as Twilio does).
     pub fn gzip(mut self, on: bool) -> Self {
@@ -246,6 +293,7 @@ impl EmulatorBuilder {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 accounts: index_data(&self.data),
+                order: self.data.accounts.iter().map(|a| a.sid.clone()).collect(),
                 keys: self
                     .data
                     .api_keys
@@ -258,6 +306,8 @@ impl EmulatorBuilder {
             }),
             connections: AtomicU64::new(0),
             body_bytes: AtomicU64::new(0),
+            peak_connections: AtomicU64::new(0),
+            latency: self.latency,
             gzip: self.gzip,
             open_connections: AtomicU64::new(0),
             token_salt: salt,
@@ -386,6 +436,11 @@ impl Emulator {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
+    /// The most connections that were open at once.
+    pub fn peak_connections(&self) -> u64 {
+        self.shared.peak_connections.load(Ordering::SeqCst)
+    }
+
     /// How many connections are open now.
     pub fn open_connections(&self) -> u64 {
         self.shared.open_connections.load(Ordering::SeqCst)
@@ -434,7 +489,8 @@ async fn accept_loop(
         };
         let _ = stream.set_nodelay(true);
         let conn = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
-        shared.open_connections.fetch_add(1, Ordering::SeqCst);
+        let open = shared.open_connections.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.peak_connections.fetch_max(open, Ordering::SeqCst);
         let shared = shared.clone();
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
@@ -600,6 +656,9 @@ async fn handle(
         (n, fault)
     };
 
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
     let mut next_override = None;
     let mut body_fault = None;
     let mut gzip_fault = None;
@@ -636,9 +695,12 @@ async fn handle(
             Some(a)
         }
         Some(Fault::Status(code, body)) => Some(match body {
-            ErrorBody::Twilio => {
-                Answer::error(code, 20500, "An internal server error has occurred")
-            }
+            ErrorBody::Twilio => match code {
+                401 => Answer::error(code, 20003, "Authenticate"),
+                403 => Answer::error(code, 20003, "Permission Denied"),
+                404 => Answer::error(code, 20404, "The requested resource was not found"),
+                _ => Answer::error(code, 20500, "An internal server error has occurred"),
+            },
             ErrorBody::Empty => Answer {
                 status: StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 headers: Vec::new(),
@@ -904,6 +966,16 @@ fn route(
     next_override: Option<NextOverride>,
 ) -> Answer {
     const PREFIX: &str = "/2010-04-01/Accounts/";
+    if path == "/2010-04-01/Accounts.json" {
+        if req.method() != Method::GET {
+            return Answer::error(405, 20004, "Method not allowed");
+        }
+        let st = shared.lock();
+        let Some(caller) = authenticate(&st, req) else {
+            return Answer::error(401, 20003, "Authenticate");
+        };
+        return accounts_page(shared, &st, &caller, query);
+    }
     let Some(rest) = path.strip_prefix(PREFIX) else {
         return Answer::not_found(path);
     };
@@ -960,6 +1032,97 @@ fn route(
         }
         Route::List => list_page(shared, account, entry, query, next_override),
     }
+}
+
+/// `GET /2010-04-01/Accounts.json`: the caller's account first, then its subaccounts, each
+/// with its auth token (as Twilio sends them); `Status` and `FriendlyName` filter; paged.
+fn accounts_page(shared: &Shared, st: &State, caller: &str, query: Option<&str>) -> Answer {
+    let params = query.map(form_pairs).unwrap_or_default();
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let size = match get("PageSize").map(str::parse::<usize>) {
+        None => 50,
+        Some(Ok(n)) if (1..=1000).contains(&n) => n,
+        Some(_) => return Answer::error(400, 20001, "Invalid PageSize (must be 1..=1000)"),
+    };
+    let status = get("Status");
+    if let Some(s) = status
+        && !["active", "suspended", "closed"].contains(&s)
+    {
+        return Answer::error(400, 20001, &format!("Invalid Status: {s}"));
+    }
+    let name = get("FriendlyName");
+    let scope = format!(
+        "accounts:{caller}:{}:{}",
+        status.unwrap_or(""),
+        name.unwrap_or("")
+    );
+    let start = match get("PageToken") {
+        Some(t) => match read_token(shared, &scope, t) {
+            Some(offset) => offset,
+            None => return Answer::error(400, 20001, &format!("Invalid PageToken: {t}")),
+        },
+        None => 0,
+    };
+    let page: usize = get("Page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let listed: Vec<&AccountEntry> = st
+        .order
+        .iter()
+        .filter_map(|sid| Some((sid, st.accounts.get(sid)?)))
+        .filter(|(sid, a)| *sid == caller || a.parent.as_deref() == Some(caller))
+        .map(|(_, a)| a)
+        .filter(|a| status.is_none_or(|s| a.status == s))
+        .filter(|a| name.is_none_or(|n| a.friendly_name == n))
+        .collect();
+    let end = (start + size).min(listed.len());
+    let base = "/2010-04-01/Accounts.json";
+    let mut filters = String::new();
+    for (k, v) in [("FriendlyName", name), ("Status", status)] {
+        if let Some(v) = v {
+            filters.push_str(&format!("{k}={}&", percent_encode(v)));
+        }
+    }
+    let next = (end < listed.len()).then(|| {
+        format!(
+            "{base}?{filters}Page={}&PageSize={size}&PageToken={}",
+            page + 1,
+            page_token(shared, &scope, end)
+        )
+    });
+    let mut body = b"{\"accounts\":[".to_vec();
+    for (i, a) in listed
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(&a.json);
+    }
+    let s = |v: &Option<String>| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+    body.extend_from_slice(
+        format!(
+            "],\"end\":{},\"first_page_uri\":{},\"next_page_uri\":{},\"page\":{page},\"page_size\":{size},\"previous_page_uri\":null,\"start\":{start},\"uri\":{}}}",
+            end.saturating_sub(1).max(start),
+            s(&Some(format!("{base}?{filters}Page=0&PageSize={size}"))),
+            s(&next),
+            s(&Some(format!("{base}?{filters}Page={page}&PageSize={size}"))),
+        )
+        .as_bytes(),
+    );
+    Answer::json(StatusCode::OK, body)
+}
+
+fn percent_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn page_token(shared: &Shared, account: &str, offset: usize) -> String {

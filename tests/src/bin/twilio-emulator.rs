@@ -27,6 +27,11 @@ Options:
   --apps N            serve the default account with N generated apps (Unicode, quotes, nulls,
                       unknown permissions, bad URLs; some post-all)
   --seed-file FILE    serve the accounts, subaccounts, API keys and apps in FILE (below)
+  --subaccounts N     serve the default account and N subaccounts (every 10th suspended, every
+                      33rd closed), each with --apps-per-account generated apps (default 5);
+                      GET /2010-04-01/Accounts.json lists them, auth tokens included
+  --apps-per-account M
+  --latency MS        every answer waits MS milliseconds first (a network's round trip)
   --no-gzip           never gzip (by default, answers are gzipped when a client asks)
   --meta-envelope     answer lists in the newer `meta` envelope with absolute URLs
   --fault RULE        inject a fault (repeatable; the first rule that fires wins):
@@ -64,6 +69,9 @@ struct Args {
     port: u16,
     tls: bool,
     apps: Option<usize>,
+    subaccounts: Option<usize>,
+    apps_per_account: usize,
+    latency: u64,
     seed_file: Option<String>,
     gzip: bool,
     meta: bool,
@@ -75,6 +83,9 @@ fn parse_args() -> Result<Option<Args>, String> {
         port: 4010,
         tls: false,
         apps: None,
+        subaccounts: None,
+        apps_per_account: 5,
+        latency: 0,
         seed_file: None,
         gzip: true,
         meta: false,
@@ -110,6 +121,25 @@ fn parse_args() -> Result<Option<Args>, String> {
                 );
             }
             "--seed-file" => args.seed_file = Some(value("--seed-file")?),
+            "--subaccounts" => {
+                let v = value("--subaccounts")?;
+                args.subaccounts = Some(
+                    v.parse()
+                        .map_err(|_| format!("--subaccounts: `{v}` is not a count"))?,
+                );
+            }
+            "--apps-per-account" => {
+                let v = value("--apps-per-account")?;
+                args.apps_per_account = v
+                    .parse()
+                    .map_err(|_| format!("--apps-per-account: `{v}` is not a count"))?;
+            }
+            "--latency" => {
+                let v = value("--latency")?;
+                args.latency = v
+                    .parse()
+                    .map_err(|_| format!("--latency: `{v}` is not a number of milliseconds"))?;
+            }
             "--fault" => {
                 let rule: FaultRule = value("--fault")?
                     .parse()
@@ -136,6 +166,9 @@ fn main() -> ExitCode {
         }
     };
     let data = match (&args.seed_file, args.apps) {
+        (None, _) if args.subaccounts.is_some() => {
+            Dataset::with_subaccounts(args.subaccounts.unwrap_or_default(), args.apps_per_account)
+        }
         (Some(f), _) => match std::fs::read_to_string(f)
             .map_err(|e| format!("{f}: {e}"))
             .and_then(|s| Dataset::from_json(&s))
@@ -159,6 +192,7 @@ fn main() -> ExitCode {
         .port(args.port)
         .gzip(args.gzip)
         .meta_envelope(args.meta)
+        .latency(std::time::Duration::from_millis(args.latency))
         .faults(args.faults)
         .log_to_stderr(true)
         .start()

@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use twilio_connect_apps::{
-    AccountSid, AsyncTransport, AuthorizedConnectApp, BuildTransport, ClientBuilder, Config,
-    ConnectAppSid, Credentials, Cursor, Error, ListParams, Page, PageQuery, RetryPolicy, Secret,
-    Transport, TransportError, asynchronous, blocking,
+    AccountApps, AccountSid, AsyncTransport, AuthorizedConnectApp, BuildTransport, ClientBuilder,
+    Config, ConnectAppSid, Credentials, Cursor, Error, ListParams, Page, PageQuery, RetryPolicy,
+    Secret, SweepParams, Transport, TransportError, asynchronous, blocking,
 };
 use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
@@ -140,6 +140,8 @@ pub trait Harness: Sized {
     ) -> Result<(Vec<AuthorizedConnectApp>, Cursor), Error>;
     fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error>;
     fn page_at(&self, uri: &str) -> Result<Page, Error>;
+    /// Sweeps every account; the results in completion order.
+    fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error>;
 }
 
 /// The builder settings every harness applies.
@@ -207,7 +209,9 @@ impl Named for tcp::TcpTransport {
     const LISTING_CONNECTIONS: Option<u64> = None;
 }
 
-impl<T: Transport + BuildTransport + Named> Harness for Sync<T> {
+impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static> Harness
+    for Sync<T>
+{
     const NAME: &'static str = T::NAME;
     const TLS_AND_PROXY: bool = T::TLS_AND_PROXY;
     const LISTING_CONNECTIONS: Option<u64> = T::LISTING_CONNECTIONS;
@@ -251,6 +255,9 @@ impl<T: Transport + BuildTransport + Named> Harness for Sync<T> {
     }
     fn page_at(&self, uri: &str) -> Result<Page, Error> {
         self.client.page_at(uri)
+    }
+    fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error> {
+        Ok(self.client.sweep(params)?.collect())
     }
 }
 
@@ -343,6 +350,16 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
     }
     fn page_at(&self, uri: &str) -> Result<Page, Error> {
         self.rt.block_on(self.client.page_at(uri))
+    }
+    fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error> {
+        let mut sweep = self.client.sweep(params)?;
+        Ok(self.rt.block_on(async {
+            let mut out = Vec::new();
+            while let Some(r) = sweep.next().await {
+                out.push(r);
+            }
+            out
+        }))
     }
 }
 
@@ -502,6 +519,10 @@ macro_rules! e2e_suite {
         #[test]
         fn gzip_is_asked_for_decoded_and_bounded() {
             $crate::suite::compression::<$harness>();
+        }
+        #[test]
+        fn sweep_reads_every_account_and_reports_the_failing_one() {
+            $crate::suite::sweep::<$harness>();
         }
         #[test]
         fn interim_1xx_responses_are_skipped() {

@@ -1,0 +1,285 @@
+//! The Account resource, as the accounts listing returns it (the parent and its subaccounts).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::json_path::{Segment, Trail};
+use crate::sid::AccountSid;
+
+/// An account's status.
+///
+/// ```
+/// use twilio_connect_apps::AccountStatus;
+/// assert_eq!("active".parse::<AccountStatus>(), Ok(AccountStatus::Active));
+/// assert_eq!(AccountStatus::Other("frozen".into()).as_str(), "frozen");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum AccountStatus {
+    /// `active`.
+    Active,
+    /// `suspended`.
+    Suspended,
+    /// `closed`.
+    Closed,
+    /// A value this version of the crate does not know, kept as sent.
+    Other(String),
+}
+
+impl AccountStatus {
+    /// The API's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Closed => "closed",
+            AccountStatus::Other(s) => s,
+        }
+    }
+
+    fn from_api(s: &str) -> Self {
+        match s {
+            "active" => AccountStatus::Active,
+            "suspended" => AccountStatus::Suspended,
+            "closed" => AccountStatus::Closed,
+            other => AccountStatus::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AccountStatus {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(AccountStatus::from_api(s))
+    }
+}
+
+impl Serialize for AccountStatus {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for AccountStatus {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(AccountStatus::from_api(&s))
+    }
+}
+
+/// An account: the parent or one of its subaccounts.
+///
+/// Every field is optional and kept as sent, like [`AuthorizedConnectApp`](crate::AuthorizedConnectApp)'s.
+/// **The API sends each account's `auth_token` with it; this type has no field for it: the
+/// token is skipped while parsing and never held, printed, logged or serialized.**
+///
+/// ```
+/// use twilio_connect_apps::{Account, AccountStatus};
+/// let a: Account = serde_json::from_str(r#"{"sid": "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+///     "friendly_name": "Client B", "status": "active", "type": "Full",
+///     "owner_account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "auth_token": "s3cr3t"}"#)?;
+/// assert_eq!(a.status, Some(AccountStatus::Active));
+/// assert!(!format!("{a:?} {}", serde_json::to_string(&a)?).contains("s3cr3t"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub struct Account {
+    /// The account SID (`AC…`).
+    pub sid: Option<String>,
+    /// Its name.
+    pub friendly_name: Option<String>,
+    /// `active`, `suspended` or `closed`.
+    pub status: Option<AccountStatus>,
+    /// `Trial` or `Full`, as sent.
+    #[serde(rename = "type")]
+    pub account_type: Option<String>,
+    /// The parent account's SID (for a subaccount), or its own.
+    pub owner_account_sid: Option<String>,
+    /// When it was created (RFC 2822, as sent).
+    pub date_created: Option<String>,
+    /// When it was last updated (RFC 2822, as sent).
+    pub date_updated: Option<String>,
+    /// Its URI, relative to the API origin.
+    pub uri: Option<String>,
+}
+
+impl Account {
+    /// The SID, when present and well-formed.
+    pub fn account_sid(&self) -> Option<AccountSid> {
+        self.sid.as_deref()?.parse().ok()
+    }
+
+    /// Whether its status is `active`.
+    pub fn is_active(&self) -> bool {
+        self.status == Some(AccountStatus::Active)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Field {
+    Sid,
+    FriendlyName,
+    Status,
+    Type,
+    Owner,
+    Created,
+    Updated,
+    Uri,
+    /// Everything else, `auth_token` included: skipped unread.
+    Skipped,
+}
+
+impl Field {
+    fn name(self) -> &'static str {
+        match self {
+            Field::Sid => "sid",
+            Field::FriendlyName => "friendly_name",
+            Field::Status => "status",
+            Field::Type => "type",
+            Field::Owner => "owner_account_sid",
+            Field::Created => "date_created",
+            Field::Updated => "date_updated",
+            Field::Uri => "uri",
+            Field::Skipped => "?",
+        }
+    }
+}
+
+struct FieldVisitor;
+
+impl Visitor<'_> for FieldVisitor {
+    type Value = Field;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+        Ok(match v {
+            "sid" => Field::Sid,
+            "friendly_name" => Field::FriendlyName,
+            "status" => Field::Status,
+            "type" => Field::Type,
+            "owner_account_sid" => Field::Owner,
+            "date_created" => Field::Created,
+            "date_updated" => Field::Updated,
+            "uri" => Field::Uri,
+            _ => Field::Skipped,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_identifier(FieldVisitor)
+    }
+}
+
+/// Deserializes one account, recording the failing field in the trail.
+pub(crate) struct AccountSeed<'t>(pub(crate) &'t Trail);
+
+impl<'de> DeserializeSeed<'de> for AccountSeed<'_> {
+    type Value = Account;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Account, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AccountSeed<'_> {
+    type Value = Account;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an account object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Account, A::Error> {
+        let trail = self.0;
+        let mut account = Account::default();
+        while let Some(field) = map.next_key::<Field>()? {
+            let at = || trail.at(Segment::Key(field.name()));
+            let slot = match field {
+                Field::Sid => &mut account.sid,
+                Field::FriendlyName => &mut account.friendly_name,
+                Field::Type => &mut account.account_type,
+                Field::Owner => &mut account.owner_account_sid,
+                Field::Created => &mut account.date_created,
+                Field::Updated => &mut account.date_updated,
+                Field::Uri => &mut account.uri,
+                Field::Status => {
+                    account.status = map.next_value().map_err(at())?;
+                    continue;
+                }
+                Field::Skipped => {
+                    // auth_token, subresource_uris, ...: read past, kept nowhere.
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value::<Option<String>>().map_err(at())?;
+        }
+        Ok(account)
+    }
+}
+
+impl<'de> Deserialize<'de> for Account {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        AccountSeed(&Trail::default()).deserialize(d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Config, Credentials, Paginator, Secret, Step};
+
+    #[test]
+    fn the_auth_token_is_never_kept_and_the_listing_pages() {
+        let config = Config::new(Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            Secret::new("t"),
+        ));
+        let body = r#"{"accounts": [
+            {"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "auth_token": "PARENT-TOKEN", "status": "active", "friendly_name": "P"},
+            {"sid": "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", "auth_token": "SUB-TOKEN", "status": "paused", "type": "Trial",
+             "subresource_uris": {"calls": "/x"}}],
+            "next_page_uri": null}"#;
+        let mut p = Paginator::accounts(
+            &config,
+            crate::AccountListParams::new().status(AccountStatus::Active),
+        )
+        .unwrap();
+        let Step::Send(req) = p.step().unwrap() else {
+            panic!()
+        };
+        assert_eq!(req.uri().path(), "/2010-04-01/Accounts.json");
+        assert_eq!(req.uri().query(), Some("Status=active&PageSize=1000"));
+        p.handle_response(&http::Response::new(body.as_bytes().to_vec()))
+            .unwrap();
+        let mut accounts = Vec::new();
+        while let Step::Record(a) = p.step().unwrap() {
+            accounts.push(a);
+        }
+        assert_eq!(accounts.len(), 2);
+        assert_eq!(
+            accounts[1].status,
+            Some(AccountStatus::Other("paused".into()))
+        );
+        assert_eq!(accounts[1].account_type.as_deref(), Some("Trial"));
+        let shown = format!(
+            "{accounts:?} {accounts:#?} {} {p:?}",
+            serde_json::to_string(&accounts).unwrap()
+        );
+        assert!(!shown.contains("TOKEN"), "{shown}");
+        assert!(
+            serde_json::to_string(&accounts[1])
+                .unwrap()
+                .contains(r#""type":"Trial""#)
+        );
+    }
+}
