@@ -82,9 +82,25 @@ fn end_to_end(c: &mut Criterion) {
         assert_eq!(r, 100, "default page size 1000: 100 requests");
     };
     check("ureq transport", &mut || ureq_transport(&ureq_client));
+    check("ureq views", &mut || ureq_views(&ureq_client));
     check("hyper transport", &mut || {
         rt.block_on(hyper_transport(&hyper_client))
     });
+
+    // gzip: bytes on the wire for the same listing, identity against gzip (the emulator counts
+    // the body bytes it sends), then the time of each below.
+    let gzip_client =
+        twilio_connect_apps_ureq::Client::new(config_for(&emu).with_compression(true)).unwrap();
+    let wire = |client: &twilio_connect_apps_ureq::Client| {
+        let before = emu.body_bytes_sent();
+        assert_eq!(ureq_transport(client), APPS);
+        emu.body_bytes_sent() - before
+    };
+    let (identity, zipped) = (wire(&ureq_client), wire(&gzip_client));
+    println!(
+        "bytes on the wire for {APPS} apps: identity {identity}, gzip {zipped} ({:.3}x)",
+        zipped as f64 / identity as f64
+    );
 
     let mut g = c.benchmark_group("list_100k");
     g.sample_size(10)
@@ -93,6 +109,12 @@ fn end_to_end(c: &mut Criterion) {
     g.throughput(Throughput::Elements(APPS as u64));
     g.bench_function("ureq_transport", |b| {
         b.iter(|| assert_eq!(ureq_transport(&ureq_client), APPS))
+    });
+    g.bench_function("ureq_views", |b| {
+        b.iter(|| assert_eq!(ureq_views(&ureq_client), APPS))
+    });
+    g.bench_function("ureq_gzip", |b| {
+        b.iter(|| assert_eq!(ureq_transport(&gzip_client), APPS))
     });
     g.bench_function("ureq_baseline", |b| {
         b.iter(|| assert_eq!(ureq_baseline(&agent, emu.base_url()), APPS))

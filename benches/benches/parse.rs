@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use twilio_connect_apps::{Page, error_from_response, parse_app};
+use twilio_connect_apps::{Page, PageView, error_from_response, parse_app};
 use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]
@@ -33,11 +33,13 @@ fn bodies() -> Vec<(&'static str, usize, Vec<u8>)> {
 fn allocations_per_record(bodies: &[(&'static str, usize, Vec<u8>)]) {
     for (name, n, body) in bodies {
         let (_, core, _) = track(|| Page::from_json(body).unwrap());
+        let (_, view, _) = track(|| PageView::parse(body, 1000, |_| Ok::<(), ()>(())).unwrap());
         let (_, plain, _) = track(|| serde_json::from_slice::<PlainPage>(body).unwrap());
         let (_, value, _) = track(|| serde_json::from_slice::<serde_json::Value>(body).unwrap());
         println!(
-            "allocations per record, {name}: core {:.2}, plain struct {:.2}, Value {:.2}",
+            "allocations per record, {name}: core {:.2}, view {:.3}, plain struct {:.2}, Value {:.2}",
             core as f64 / *n as f64,
+            view as f64 / *n as f64,
             plain as f64 / *n as f64,
             value as f64 / *n as f64
         );
@@ -53,6 +55,17 @@ fn parse(c: &mut Criterion) {
         println!("{name}: {} bytes, {n} records", body.len());
         g.bench_function("core", |b| {
             b.iter(|| Page::from_json(black_box(body)).unwrap())
+        });
+        g.bench_function("view", |b| {
+            b.iter(|| {
+                let mut sids = 0usize;
+                PageView::parse(black_box(body), 1000, |app| {
+                    sids += usize::from(black_box(app).connect_app_sid.is_some());
+                    Ok::<(), ()>(())
+                })
+                .unwrap();
+                sids
+            })
         });
         g.bench_function("plain_struct", |b| {
             b.iter(|| serde_json::from_slice::<PlainPage>(black_box(body)).unwrap())

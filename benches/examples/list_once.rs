@@ -6,6 +6,10 @@
 //! cargo build --release -p twilio-connect-apps-benches --example list_once
 //! valgrind --tool=callgrind target/release/examples/list_once ureq 20000
 //! ```
+//!
+//! Modes: `ureq` (owned records), `ureq_views` (the streaming fast path), `ureq_gzip` (asks
+//! for gzip: the emulator's compressing counts too), `hyper`, `ureq_baseline` (ureq and
+//! `serde_json` into a plain struct, no paging logic), `none` (the set-up alone).
 
 #[path = "../benches/support.rs"]
 mod support;
@@ -25,6 +29,30 @@ fn main() {
         "ureq" => {
             let client = twilio_connect_apps_ureq::Client::new(config).unwrap();
             support::count_ok(client.list(ListParams::new()).unwrap())
+        }
+        "ureq_gzip" => {
+            let client =
+                twilio_connect_apps_ureq::Client::new(config.with_compression(true)).unwrap();
+            support::count_ok(client.list(ListParams::new()).unwrap())
+        }
+        "ureq_views" => {
+            support::ureq_views(&twilio_connect_apps_ureq::Client::new(config).unwrap())
+        }
+        "hyper" => {
+            let client = twilio_connect_apps_hyper::Client::new(config).unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let mut listing = client.list(ListParams::new()).unwrap();
+                let mut n = 0;
+                while let Some(app) = listing.next().await {
+                    app.unwrap();
+                    n += 1;
+                }
+                n
+            })
         }
         "ureq_baseline" => {
             let agent: ureq::Agent = ureq::Agent::config_builder()

@@ -37,6 +37,17 @@ fn main() {
             "core" => {
                 black_box(twilio_connect_apps::Page::from_json(black_box(&body)).unwrap());
             }
+            "view" => {
+                let mut writers = 0usize;
+                black_box(
+                    twilio_connect_apps::PageView::parse(black_box(&body), 1000, |app| {
+                        writers += usize::from(black_box(app).connect_app_sid.is_some());
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap(),
+                );
+                black_box(writers);
+            }
             "plain" => {
                 black_box(serde_json::from_slice::<support::PlainPage>(black_box(&body)).unwrap());
             }

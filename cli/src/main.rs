@@ -200,12 +200,26 @@ fn list(
         sample: setup.sample_data(),
         ..Summary::default()
     };
-    while let Some(item) = listing.next() {
-        let app = match item {
-            Ok(app) => app,
-            Err(error) => {
+    // Each page's apps are printed straight from the body as it is read (no owned record per
+    // app); the page is flushed before the listing may wait on the network again.
+    loop {
+        let more = listing.next_page_with(|app| {
+            summary.listed += 1;
+            if !args.post_all_only || app.can_write() {
+                summary.shown += 1;
+                summary.writers += u64::from(app.can_write());
+                printer.view(&app).map_err(Stop::Output)?;
+            }
+            Ok::<(), Stop>(())
+        });
+        printer.flush()?;
+        progress.update(summary.listed);
+        match more {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(Stop::Output(e)) => return Err(e.into()),
+            Err(Stop::Listing(error)) => {
                 progress.done();
-                printer.flush()?;
                 let cursor = listing.cursor();
                 return Err(Failure::Run {
                     doing: format!("listing the Connect Apps of {account} at {}", setup.place()),
@@ -216,23 +230,24 @@ fn list(
                         .then(|| resume::command_line(argv, &cursor)),
                 });
             }
-        };
-        summary.listed += 1;
-        if !args.post_all_only || app.can_write() {
-            summary.shown += 1;
-            summary.writers += u64::from(app.can_write());
-            printer.app(&app)?;
-        }
-        // Rows appear as each page arrives: flush before the listing may wait on the network.
-        if listing.buffered() == 0 {
-            printer.flush()?;
-            progress.update(summary.listed);
         }
     }
     progress.done();
     summary.limit_reached = args.limit.is_some_and(|l| summary.listed >= l);
     printer.finish(&summary)?;
     fail_on_post_all(args.output.fail_on_post_all, summary.writers)
+}
+
+/// Why a page's hand-out stopped: printing failed (a closed pipe), or the listing did.
+enum Stop {
+    Output(io::Error),
+    Listing(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Listing(e)
+    }
 }
 
 /// The account to list: `--account-sid`, or the credentials' own.

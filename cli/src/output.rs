@@ -2,9 +2,10 @@
 //! or CSV. Nothing is printed before the first app arrives, so a failure before it leaves
 //! stdout empty.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
-use twilio_connect_apps::{Account, AuthorizedConnectApp, Permission};
+use twilio_connect_apps::{Account, AppView, AuthorizedConnectApp, JsonStr};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::args::Format;
@@ -157,11 +158,16 @@ impl<W: Write> Printer<W> {
 
     /// Prints one app.
     pub(crate) fn app(&mut self, app: &AuthorizedConnectApp) -> io::Result<()> {
+        self.view(&AppView::of(app))
+    }
+
+    /// Prints one app read from a page body, borrowed (the listing's fast path: NDJSON is
+    /// copied from the body as serde_json would write it, with nothing allocated per app).
+    pub(crate) fn view(&mut self, app: &AppView<'_>) -> io::Result<()> {
         self.start()?;
         match self.format {
             Format::Json => {
-                // From keeps the io error's kind (a closed pipe stays BrokenPipe).
-                serde_json::to_writer(&mut self.out, app).map_err(io::Error::from)?;
+                app.write_json(&mut self.out)?;
                 self.out.write_all(b"\n")
             }
             Format::Table => {
@@ -175,11 +181,11 @@ impl<W: Write> Printer<W> {
                 writeln!(
                     self.out,
                     "{mark}  {lead}{}  {}  {}  {}  {}",
-                    cell(app.connect_app_sid.as_deref(), 34),
-                    cell(app.connect_app_friendly_name.as_deref(), 28),
-                    cell(app.connect_app_company_name.as_deref(), 24),
+                    cell(text(&app.connect_app_sid).as_deref(), 34),
+                    cell(text(&app.connect_app_friendly_name).as_deref(), 28),
+                    cell(text(&app.connect_app_company_name).as_deref(), 24),
                     cell(Some(&permissions(app, ",")), 18),
-                    cell(app.connect_app_homepage_url.as_deref(), 60).trim_end(),
+                    cell(text(&app.connect_app_homepage_url).as_deref(), 60).trim_end(),
                 )
             }
             Format::Csv => {
@@ -187,33 +193,32 @@ impl<W: Write> Printer<W> {
                     None => String::new(),
                     Some(_) => permissions(app, ";"),
                 };
-                fn field(v: &Option<String>) -> &str {
-                    v.as_deref().unwrap_or_default()
+                fn field<'a>(v: &Option<JsonStr<'a>>) -> Cow<'a, str> {
+                    text(v).unwrap_or_default()
                 }
-                if self.with_account {
-                    let (sid, name) = self.account.clone().unwrap_or_default();
-                    return self.csv_record([
-                        sid.as_str(),
-                        name.as_str(),
-                        field(&app.connect_app_sid),
-                        field(&app.connect_app_friendly_name),
-                        field(&app.connect_app_company_name),
-                        &perms,
-                        field(&app.connect_app_homepage_url),
-                        field(&app.connect_app_description),
-                        field(&app.uri),
-                    ]);
-                }
-                self.csv_record([
+                let fields = [
                     field(&app.connect_app_sid),
                     field(&app.connect_app_friendly_name),
                     field(&app.connect_app_company_name),
-                    &perms,
+                    Cow::Owned(perms),
                     field(&app.connect_app_homepage_url),
                     field(&app.connect_app_description),
                     field(&app.account_sid),
                     field(&app.uri),
-                ])
+                ];
+                let fields = fields.iter().map(AsRef::as_ref);
+                if !self.with_account {
+                    return self.csv_record(fields);
+                }
+                // --all-accounts: the account's SID and name lead the row, in place of
+                // account_sid.
+                let (sid, name) = self.account.clone().unwrap_or_default();
+                let lead = [sid.as_str(), name.as_str()];
+                let row = fields
+                    .zip(CSV_HEADER)
+                    .filter(|(_, column)| *column != "account_sid")
+                    .map(|(f, _)| f);
+                self.csv_record(lead.into_iter().chain(row))
             }
         }
     }
@@ -246,16 +251,23 @@ impl<W: Write> Printer<W> {
     }
 }
 
-fn permissions(app: &AuthorizedConnectApp, sep: &str) -> String {
+fn permissions(app: &AppView<'_>, sep: &str) -> String {
     match &app.permissions {
         None => "-".into(),
-        Some(p) if p.is_empty() => "(none)".into(),
-        Some(p) => p
-            .iter()
-            .map(Permission::as_str)
-            .collect::<Vec<_>>()
-            .join(sep),
+        Some(p) => {
+            let names: Vec<_> = p.iter().map(|p| p.to_str()).collect();
+            if names.is_empty() {
+                "(none)".into()
+            } else {
+                names.join(sep)
+            }
+        }
     }
+}
+
+/// A field's decoded text (borrowed unless it holds escapes).
+fn text<'a>(v: &Option<JsonStr<'a>>) -> Option<Cow<'a, str>> {
+    v.map(|s| s.to_str())
 }
 
 /// `text` padded with spaces to `width` display columns.
@@ -305,7 +317,7 @@ pub(crate) fn details(out: &mut impl Write, app: &AuthorizedConnectApp) -> io::R
     line("Company", app.connect_app_company_name.as_deref())?;
     line("Description", app.connect_app_description.as_deref())?;
     line("Homepage", app.connect_app_homepage_url.as_deref())?;
-    let mut perms = permissions(app, ",");
+    let mut perms = permissions(&AppView::of(app), ",");
     if app.can_write() {
         perms.push_str("  ! post-all: may create and change resources on the account");
     }

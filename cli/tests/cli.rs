@@ -276,6 +276,12 @@ fn json_is_ndjson_identical_with_and_without_gzip() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines.len(), 250);
+    // Printed straight from the page body, each line is byte for byte what serde_json writes
+    // for the record (field order, escapes, nulls).
+    for line in text(&o.stdout).lines() {
+        let app: twilio_connect_apps::AuthorizedConnectApp = serde_json::from_str(line).unwrap();
+        assert_eq!(serde_json::to_string(&app).unwrap(), line);
+    }
     for (got, app) in lines.iter().zip(&want) {
         assert_eq!(got, &app.to_json(DEFAULT_ACCOUNT_SID));
         assert_eq!(

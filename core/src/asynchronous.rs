@@ -17,13 +17,14 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::AuthorizedConnectApp;
 use crate::page::Page;
-use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step};
+use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step, ViewStop};
 use crate::request::PageQuery;
 use crate::resource::Resource;
 use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
 use crate::sweep::{AccountApps, SweepParams};
 use crate::transport::{AsyncTransport, BuildTransport};
+use crate::view::AppView;
 use tracing::Instrument as _;
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes an async [`Client`].
@@ -308,6 +309,56 @@ impl<T: AsyncTransport> Sweep<T> {
         } else {
             Poll::Pending
         }
+    }
+}
+
+impl<T: AsyncTransport> Listing<T> {
+    /// The fast path for programs that stream records out: fetches the next page and hands
+    /// each of its records to `f` as a borrowed [`AppView`], with no allocation per record; see
+    /// the blocking `Listing::next_page_with`. Returns whether more pages may follow.
+    pub async fn next_page_with<E: From<Error>>(
+        &mut self,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        if self.finished {
+            return Ok(false);
+        }
+        let result = loop {
+            let step = {
+                let _span = self.span.clone().entered();
+                self.paginator.step()
+            };
+            match step {
+                Ok(Step::Record(app)) => {
+                    if let Err(e) = f(AppView::of(&app)) {
+                        break Err(e);
+                    }
+                }
+                Ok(Step::Done) => break Ok(false),
+                Ok(Step::Send(request)) => {
+                    let response = self
+                        .client
+                        .send(request)
+                        .instrument(self.span.clone())
+                        .await;
+                    break match response {
+                        Err(e) => Err(E::from(e)),
+                        Ok(response) => {
+                            match self.paginator.handle_response_with(&response, &mut f) {
+                                Ok(()) => Ok(!self.paginator.is_done()),
+                                Err(ViewStop::Failed(e)) => Err(E::from(e)),
+                                Err(ViewStop::Stopped(e)) => Err(e),
+                            }
+                        }
+                    };
+                }
+                Err(e) => break Err(E::from(e)),
+            }
+        };
+        if !matches!(result, Ok(true)) {
+            self.finished = true;
+        }
+        result
     }
 }
 

@@ -16,13 +16,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::account::Account;
-use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step};
+use crate::paging::{AccountListParams, Cursor, ListParams, Paginator, Step, ViewStop};
 use crate::request::PageQuery;
 use crate::resource::Resource;
 use crate::response::{page_size_asked, parse_app, parse_page_with_limit};
 use crate::sid::{AccountSid, ConnectAppSid};
 use crate::sweep::{AccountApps, SweepParams};
 use crate::transport::{BuildTransport, Transport};
+use crate::view::AppView;
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes a blocking [`Client`].
 pub type ClientBuilder<T> = crate::ClientBuilder<T, Blocking>;
@@ -335,6 +336,69 @@ impl<T, R: Resource> Listing<T, R> {
     /// network, so a program streaming its output should flush it then.
     pub fn buffered(&self) -> usize {
         self.paginator.buffered()
+    }
+}
+
+impl<T: Transport> Listing<T> {
+    /// The fast path for programs that stream records out: fetches the next page and hands
+    /// each of its records to `f` as a borrowed [`AppView`], with no allocation per record
+    /// (records already buffered by [`Iterator::next`] come first). Returns whether more pages
+    /// may follow. The listing's rules all hold (limit, resume skip, no record twice, the next
+    /// page checked); after an error, [`Listing::cursor`] resumes after the last record `f`
+    /// took.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{blocking::Client, Config, Credentials, Error, ListParams, Secret, TransportError};
+    /// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+    /// # let client = Client::with_transport(config, |_: http::Request<()>| -> Result<_, TransportError> {
+    /// #     Ok(http::Response::new(br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1"}], "next_page_uri": null}"#.to_vec()))
+    /// # });
+    /// let mut out = Vec::new();
+    /// let mut listing = client.list(ListParams::new())?;
+    /// while listing.next_page_with(|app| {
+    ///     app.write_json(&mut out).map_err(|e| Error::from(twilio_connect_apps::TransportError::new(
+    ///         twilio_connect_apps::TransportErrorKind::Other, e.to_string(), None)))?;
+    ///     out.push(b'\n');
+    ///     Ok::<(), Error>(())
+    /// })? {}
+    /// assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn next_page_with<E: From<Error>>(
+        &mut self,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        if self.finished {
+            return Ok(false);
+        }
+        let _span = self.span.clone().entered();
+        let result = loop {
+            match self.paginator.step() {
+                Ok(Step::Record(app)) => {
+                    if let Err(e) = f(AppView::of(&app)) {
+                        break Err(e);
+                    }
+                }
+                Ok(Step::Done) => break Ok(false),
+                Ok(Step::Send(request)) => {
+                    break match self.client.send(request) {
+                        Err(e) => Err(E::from(e)),
+                        Ok(response) => {
+                            match self.paginator.handle_response_with(&response, &mut f) {
+                                Ok(()) => Ok(!self.paginator.is_done()),
+                                Err(ViewStop::Failed(e)) => Err(E::from(e)),
+                                Err(ViewStop::Stopped(e)) => Err(e),
+                            }
+                        }
+                    };
+                }
+                Err(e) => break Err(E::from(e)),
+            }
+        };
+        if !matches!(result, Ok(true)) {
+            self.finished = true;
+        }
+        result
     }
 }
 

@@ -89,11 +89,13 @@ mod request;
 mod resource;
 mod response;
 mod retry;
+mod scan;
 mod secret;
 mod sid;
 mod sweep;
 mod text;
 mod transport;
+mod view;
 
 pub use client::{Async, Blocking, Client, ClientBuilder};
 pub use config::{Config, default_user_agent};
@@ -110,7 +112,9 @@ pub use account::{Account, AccountStatus};
 pub use model::{AuthorizedConnectApp, Permission};
 pub use origin::{DEFAULT_BASE_URL, Origin};
 pub use page::{Page, PageParseError, RECORDS_KEY};
-pub use paging::{AccountListParams, Cursor, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, Step};
+pub use paging::{
+    AccountListParams, Cursor, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, Step, ViewStop,
+};
 pub use proxy::HttpProxy;
 pub use request::{MAX_PAGE_SIZE, PageQuery};
 pub use resource::Resource;
@@ -127,6 +131,7 @@ pub use transport::{
     DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, SystemClock,
     Transport, TransportSettings, body_capacity,
 };
+pub use view::{AppView, JsonStr, PageView, PageViewError, PermissionsView};
 
 /// Re-exported so users need not depend on `http` themselves to match versions.
 pub use http;
@@ -141,12 +146,14 @@ pub use url;
 /// is enough (`http`, `url` and `serde_json` included, at the versions the types use).
 pub mod export {
     pub use crate::{
-        AccountSid, ApiError, ApiKeySid, AuthorizedConnectApp, Clock, Config, ConnectAppSid,
-        Credentials, Cursor, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
-        DEFAULT_MAX_CONNECTIONS, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Error,
-        HttpError, HttpProxy, InputError, ListParams, MAX_PAGE_SIZE, Origin, Page, PageQuery,
-        Paginator, PagingError, ParseError, Permission, RetryPolicy, Secret, SidError, SidKind,
-        SystemClock, TransportError, TransportErrorKind, TransportSettings,
+        Account, AccountApps, AccountListParams, AccountSid, AccountStatus, ApiError, ApiKeySid,
+        AppView, AuthorizedConnectApp, Clock, Config, ConnectAppSid, Credentials, Cursor,
+        DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS,
+        DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SWEEP_CONCURRENCY, Error,
+        HttpError, HttpProxy, InputError, JsonStr, ListParams, MAX_PAGE_SIZE, Origin, Page,
+        PageQuery, Paginator, PagingError, ParseError, Permission, PermissionsView, RetryPolicy,
+        Secret, SidError, SidKind, SweepParams, SystemClock, TransportError, TransportErrorKind,
+        TransportSettings, ViewStop,
     };
     pub use crate::{futures_core, http, serde_json, url};
 }

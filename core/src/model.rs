@@ -41,7 +41,7 @@ impl Permission {
         }
     }
 
-    fn from_api(s: &str) -> Self {
+    pub(crate) fn from_api(s: &str) -> Self {
         match s {
             "get-all" => Permission::GetAll,
             "post-all" => Permission::PostAll,
@@ -159,8 +159,9 @@ impl AuthorizedConnectApp {
     }
 }
 
+/// A record's field name, read without allocating (by the owned and the view parsers).
 #[derive(Clone, Copy)]
-enum Field {
+pub(crate) enum Field {
     AccountSid,
     CompanyName,
     Description,
@@ -173,7 +174,7 @@ enum Field {
 }
 
 impl Field {
-    fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Field::AccountSid => "account_sid",
             Field::CompanyName => "connect_app_company_name",
@@ -329,6 +330,8 @@ impl<'de> Visitor<'de> for PermissionsSeed<'_> {
 pub(crate) struct RecordsSeed<'t, R> {
     pub(crate) trail: &'t Trail,
     pub(crate) max: usize,
+    /// How many records to make room for at once.
+    pub(crate) expected: usize,
     pub(crate) marker: std::marker::PhantomData<fn() -> R>,
 }
 
@@ -337,8 +340,15 @@ impl<'t, R> RecordsSeed<'t, R> {
         RecordsSeed {
             trail,
             max,
+            expected: 0,
             marker: std::marker::PhantomData,
         }
+    }
+
+    /// Makes room for `n` records at once (never more than `max`).
+    pub(crate) fn expecting(mut self, n: usize) -> Self {
+        self.expected = n.min(self.max);
+        self
     }
 }
 
@@ -365,7 +375,7 @@ impl<'de, R: Record> Visitor<'de> for RecordsSeed<'_, R> {
         f.write_str("an array of records")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(self.expected).min(self.max));
         loop {
             let index = out.len();
             let at = self.trail.at(Segment::Index(index));

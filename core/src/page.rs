@@ -86,22 +86,98 @@ impl<R: Resource> Page<R> {
     /// assert_eq!(page.records[0].sid.as_deref(), Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
     /// ```
     pub fn parse(body: &[u8], max_records: usize) -> Result<Page<R>, PageParseError> {
-        let trail = Trail::default();
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let parsed = PageSeed::<R> {
-            trail: &trail,
-            max: max_records,
-            marker: std::marker::PhantomData,
+        // UTF-8 is checked once for the whole body (fast), not string by string (slow).
+        let body = utf8(body)?;
+        // Records are rarely under 64 bytes: room for all of them at once, never more than the
+        // page may hold.
+        let expected = max_records.min(body.len() / 64 + 1);
+        if let Some((records, env)) = R::fast_page(body, max_records, expected) {
+            return Ok(env.into_page(records));
         }
-        .deserialize(&mut de)
-        .and_then(|p| de.end().map(|_| p));
-        let raw = match parsed {
-            Ok(raw) => raw,
-            Err(e) => {
-                return Err(PageParseError::new(trail.render(), &e));
-            }
+        let mut sink = Collect::<R> {
+            out: Vec::new(),
+            max: max_records,
+            expected,
         };
-        raw.finish(max_records)
+        let info = read_page(body, &mut sink)?;
+        Ok(info.with_records(sink.out))
+    }
+}
+
+impl<R> Page<R> {
+    fn with_records<T>(self, records: Vec<T>) -> Page<T> {
+        Page {
+            records,
+            page: self.page,
+            page_size: self.page_size,
+            start: self.start,
+            end: self.end,
+            uri: self.uri,
+            first_page_uri: self.first_page_uri,
+            next_page_uri: self.next_page_uri,
+            previous_page_uri: self.previous_page_uri,
+            key: self.key,
+        }
+    }
+}
+
+/// Parses a page's envelope (either style), handing its records array to `sink`.
+pub(crate) fn read_page<'de, S: Sink<'de>>(
+    body: &'de str,
+    sink: &mut S,
+) -> Result<Page<()>, PageParseError> {
+    let trail = Trail::default();
+    let mut de = serde_json::Deserializer::from_str(body);
+    let parsed = PageSeed {
+        trail: &trail,
+        sink: &mut *sink,
+    }
+    .deserialize(&mut de)
+    .and_then(|p| de.end().map(|_| p));
+    match parsed {
+        Ok(raw) => raw.finish(sink),
+        Err(e) => Err(PageParseError::new(trail.render(), &e)),
+    }
+}
+
+/// What a page parse does with the records array: collect owned records, or hand views on.
+pub(crate) trait Sink<'de> {
+    /// The records array's key in a v2010 envelope.
+    fn key(&self) -> &'static str;
+    /// Reads the records array.
+    fn read<D: Deserializer<'de>>(&mut self, trail: &Trail, d: D) -> Result<(), D::Error>;
+}
+
+/// Collects owned records.
+struct Collect<R> {
+    out: Vec<R>,
+    max: usize,
+    expected: usize,
+}
+
+impl<'de, R: Resource> Sink<'de> for Collect<R> {
+    fn key(&self) -> &'static str {
+        R::RECORDS_KEY
+    }
+
+    fn read<D: Deserializer<'de>>(&mut self, trail: &Trail, d: D) -> Result<(), D::Error> {
+        self.out = RecordsSeed::<R>::new(trail, self.max)
+            .expecting(self.expected)
+            .deserialize(d)?;
+        Ok(())
+    }
+}
+
+/// Hands a sink the records array as a value of the page object.
+struct SinkSeed<'t, 's, S> {
+    trail: &'t Trail,
+    sink: &'s mut S,
+}
+
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for SinkSeed<'_, '_, S> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.sink.read(self.trail, d)
     }
 }
 
@@ -122,6 +198,18 @@ impl fmt::Display for PageParseError {
 
 impl std::error::Error for PageParseError {}
 
+/// The body as text, or where it stops being UTF-8.
+pub(crate) fn utf8(body: &[u8]) -> Result<&str, PageParseError> {
+    if let Ok(text) = simdutf8::basic::from_utf8(body) {
+        return Ok(text);
+    }
+    // Invalid: std says where.
+    std::str::from_utf8(body).map_err(|e| PageParseError {
+        path: "$".to_owned(),
+        message: format!("the body is not UTF-8 (at byte {})", e.valid_up_to()),
+    })
+}
+
 impl PageParseError {
     /// The message is cut to a short excerpt: serde's messages repeat the offending value.
     fn new(path: String, e: &dyn fmt::Display) -> Self {
@@ -133,15 +221,15 @@ impl PageParseError {
 }
 
 /// A page as read, before the meta envelope's records (under any key) are resolved.
-struct RawPage<'de, R> {
-    page: Page<R>,
+struct RawPage<'de> {
+    page: Page<()>,
     has_records: bool,
     meta: Option<Meta>,
     others: Vec<(String, &'de RawValue)>,
 }
 
-impl<R: Resource> RawPage<'_, R> {
-    fn finish(mut self, max: usize) -> Result<Page<R>, PageParseError> {
+impl<'de> RawPage<'de> {
+    fn finish<S: Sink<'de>>(mut self, sink: &mut S) -> Result<Page<()>, PageParseError> {
         if let Some(meta) = self.meta {
             let p = &mut self.page;
             p.page = p.page.or(meta.page);
@@ -153,7 +241,7 @@ impl<R: Resource> RawPage<'_, R> {
             p.key = meta.key;
         }
         if !self.has_records {
-            let key = self.page.key.as_deref().unwrap_or(R::RECORDS_KEY);
+            let key = self.page.key.as_deref().unwrap_or(sink.key());
             let Some((_, raw)) = self.others.iter().find(|(k, _)| k == key) else {
                 return Err(PageParseError {
                     path: format!("$.{key}"),
@@ -162,14 +250,12 @@ impl<R: Resource> RawPage<'_, R> {
             };
             let trail = Trail::default();
             let mut de = serde_json::Deserializer::from_str(raw.get());
-            self.page.records = RecordsSeed::<R>::new(&trail, max)
-                .deserialize(&mut de)
-                .map_err(|e| {
-                    PageParseError::new(
-                        format!("$.{key}{}", trail.render().trim_start_matches('$')),
-                        &e,
-                    )
-                })?;
+            sink.read(&trail, &mut de).map_err(|e| {
+                PageParseError::new(
+                    format!("$.{key}{}", trail.render().trim_start_matches('$')),
+                    &e,
+                )
+            })?;
         }
         let p = &mut self.page;
         for uri in [&mut p.next_page_uri, &mut p.previous_page_uri] {
@@ -276,25 +362,24 @@ impl<'de> DeserializeSeed<'de> for TopKeySeed {
     }
 }
 
-struct PageSeed<'t, R> {
+struct PageSeed<'t, 's, S> {
     trail: &'t Trail,
-    max: usize,
-    marker: std::marker::PhantomData<fn() -> R>,
+    sink: &'s mut S,
 }
 
 /// Unknown top-level keys kept (borrowed) in case `meta.key` names one of them; more are
 /// skipped, so a body of a million unknown keys costs nothing.
 const OTHERS_KEPT: usize = 16;
 
-impl<'de, R: Resource> DeserializeSeed<'de> for PageSeed<'_, R> {
-    type Value = RawPage<'de, R>;
+impl<'de, S: Sink<'de>> DeserializeSeed<'de> for PageSeed<'_, '_, S> {
+    type Value = RawPage<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, R: Resource> Visitor<'de> for PageSeed<'_, R> {
-    type Value = RawPage<'de, R>;
+impl<'de, S: Sink<'de>> Visitor<'de> for PageSeed<'_, '_, S> {
+    type Value = RawPage<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a page object")
@@ -319,8 +404,9 @@ impl<'de, R: Resource> Visitor<'de> for PageSeed<'_, R> {
             meta: None,
             others: Vec::new(),
         };
+        let records_key = self.sink.key();
         while let Some(key) = map.next_key_seed(TopKeySeed {
-            records: R::RECORDS_KEY,
+            records: records_key,
         })? {
             let key = match key {
                 TopKey::Known(k) => k,
@@ -337,16 +423,18 @@ impl<'de, R: Resource> Visitor<'de> for PageSeed<'_, R> {
             };
             let at = || {
                 trail.at(Segment::Key(match key {
-                    Key::Records => R::RECORDS_KEY,
+                    Key::Records => records_key,
                     other => other.name(),
                 }))
             };
             let p = &mut raw.page;
             match key {
                 Key::Records => {
-                    p.records = map
-                        .next_value_seed(RecordsSeed::<R>::new(trail, self.max))
-                        .map_err(at())?;
+                    map.next_value_seed(SinkSeed {
+                        trail,
+                        sink: &mut *self.sink,
+                    })
+                    .map_err(at())?;
                     raw.has_records = true;
                 }
                 Key::Page => p.page = map.next_value().map_err(at())?,

@@ -8,12 +8,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, AccountStatus};
 use crate::config::Config;
+use crate::error::ParseError;
 use crate::error::{Error, PagingError};
 use crate::model::AuthorizedConnectApp;
 use crate::request::{MAX_PAGE_SIZE, PageQuery, check_page_size};
 use crate::resource::{Resource, scope_of};
 use crate::response::parse_page_with_limit;
 use crate::sid::AccountSid;
+use crate::view::{AppView, PageView, PageViewError};
 
 /// What to list: how many records at most, how many per page, and whose.
 ///
@@ -285,6 +287,99 @@ impl Paginator {
     }
 }
 
+/// Why [`Paginator::handle_response_with`] stopped.
+#[derive(Debug)]
+pub enum ViewStop<E> {
+    /// The response was an error, or not a page; the listing fails with it.
+    Failed(Error),
+    /// The callback returned this error.
+    Stopped(E),
+}
+
+impl Paginator {
+    /// Takes the response to the last [`Step::Send`] and hands the page's records to `f` as
+    /// borrowed [`AppView`]s, as they are read (no allocation per record), instead of
+    /// buffering owned records for [`Paginator::step`]: the fast path for programs that stream
+    /// records out. The same rules as [`Paginator::handle_response`]: records handed out before
+    /// (a resume's skip) or seen on recent pages are not handed again; the limit stops the
+    /// hand-out; the next page is checked.
+    ///
+    /// If `f` fails, or the page turns out malformed part-way, the records already handed out
+    /// are remembered: [`Paginator::cursor`] then resumes after them, nothing twice.
+    pub fn handle_response_with<B: AsRef<[u8]>, E>(
+        &mut self,
+        response: &Response<B>,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<(), ViewStop<E>> {
+        let State::Fetch(target) = &self.state else {
+            return Err(ViewStop::Failed(Error::input(
+                "response",
+                "the paginator has no request outstanding",
+            )));
+        };
+        if self.buffer.len() > 0 {
+            return Err(ViewStop::Failed(Error::input(
+                "response",
+                "records of the last page are still buffered: step() through them first",
+            )));
+        }
+        let target = target.clone();
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ViewStop::Failed(crate::response::error_from_response(
+                response,
+            )));
+        }
+        let mut position = 0u64;
+        let mut handed_upto = self.pending_skip;
+        let mut new = 0usize;
+        let mut sids = HashSet::new();
+        let (recent, skip, remaining) = (&self.recent, self.pending_skip, &mut self.remaining);
+        let parsed = PageView::parse(response.body().as_ref(), page_size_of(&target), |view| {
+            let p = position;
+            position += 1;
+            if let Some(sid) = &view.connect_app_sid {
+                let h = hash_of(sid.to_str().as_ref());
+                if !sids.insert(h) || recent.iter().any(|r| r.contains(&h)) {
+                    return Ok(());
+                }
+            }
+            if p < skip || *remaining == Some(0) {
+                return Ok(());
+            }
+            f(view)?;
+            handed_upto = p + 1;
+            new += 1;
+            if let Some(r) = remaining.as_mut() {
+                *r -= 1;
+            }
+            Ok(())
+        });
+        match parsed {
+            Ok(page) => {
+                if self.remaining == Some(0) {
+                    self.finish();
+                    return Ok(());
+                }
+                self.finish_page(target, page.records, new, sids, page.next_page_uri);
+                Ok(())
+            }
+            Err(e) => {
+                // The page will be fetched again: skip what was handed out of it.
+                self.pending_skip = handed_upto;
+                Err(match e {
+                    PageViewError::Stopped(e) => ViewStop::Stopped(e),
+                    PageViewError::Parse(p) => ViewStop::Failed(Error::Parse(ParseError {
+                        status,
+                        path: p.path,
+                        message: p.message,
+                    })),
+                })
+            }
+        }
+    }
+}
+
 impl Paginator<Account> {
     /// A listing of the accounts the credentials see: the parent first, then its subaccounts.
     pub fn accounts(config: &Config, params: AccountListParams) -> Result<Self, Error> {
@@ -387,13 +482,29 @@ impl<R: Resource> Paginator<R> {
                 fresh.push((position, app));
             }
         }
+        let new = fresh.len();
+        self.buffer = fresh.into_iter();
+        self.finish_page(target, served, new, sids, page.next_page_uri);
+        Ok(())
+    }
+
+    /// What both ways of taking a page do once it was read: the empty-page rule, the window
+    /// of recent SIDs, the loop guard, and where to go next.
+    fn finish_page(
+        &mut self,
+        target: String,
+        served: usize,
+        new: usize,
+        sids: HashSet<u64>,
+        next_page_uri: Option<String>,
+    ) {
         tracing::debug!(
             records = served,
-            new = fresh.len(),
-            next = page.next_page_uri.is_some(),
+            new,
+            next = next_page_uri.is_some(),
             "page"
         );
-        self.empty_in_row = if fresh.is_empty() && page.next_page_uri.is_some() {
+        self.empty_in_row = if new == 0 && next_page_uri.is_some() {
             self.empty_in_row + 1
         } else {
             0
@@ -403,11 +514,10 @@ impl<R: Resource> Paginator<R> {
         }
         self.recent.push_back(sids);
         self.pending_skip = 0;
-        self.buffer = fresh.into_iter();
         self.page_len = served as u64;
         self.seen.insert(fingerprint(&target));
         self.current = Some(target);
-        self.state = match page.next_page_uri {
+        self.state = match next_page_uri {
             None => State::Done,
             Some(_) if self.empty_in_row >= MAX_EMPTY_PAGES_IN_ROW => {
                 State::Failed(PagingError::EmptyPages {
@@ -416,7 +526,6 @@ impl<R: Resource> Paginator<R> {
             }
             Some(uri) => self.next_state(&uri),
         };
-        Ok(())
     }
 
     /// Where a next-page URI leads: the next fetch, or why not.

@@ -31,6 +31,15 @@ mod sealed {
         fn scope(path: &str) -> Option<String>;
         /// The record's identity (its SID), for dropping repeats.
         fn identity(&self) -> Option<&str>;
+        /// Reads a whole page on the fast path, when this resource has one; `None`: the serde
+        /// path must.
+        fn fast_page(
+            _body: &str,
+            _max: usize,
+            _expected: usize,
+        ) -> Option<(Vec<Self>, crate::scan::Envelope)> {
+            None
+        }
     }
 }
 
@@ -68,6 +77,20 @@ impl Record for AuthorizedConnectApp {
 
     fn identity(&self) -> Option<&str> {
         self.connect_app_sid.as_deref()
+    }
+
+    fn fast_page(
+        body: &str,
+        max: usize,
+        expected: usize,
+    ) -> Option<(Vec<Self>, crate::scan::Envelope)> {
+        let mut out = Vec::with_capacity(expected);
+        let env = crate::scan::apps_page(body, max, |view| {
+            out.push(view.to_owned());
+            Ok(())
+        })
+        .ok()?;
+        Some((out, env))
     }
 }
 

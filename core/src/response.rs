@@ -29,8 +29,15 @@ use serde_json::value::RawValue;
 pub fn parse_app<B: AsRef<[u8]>>(response: &Response<B>) -> Result<AuthorizedConnectApp, Error> {
     let status = response.status();
     let body = success_body(response)?;
+    let body = crate::page::utf8(body).map_err(|e| {
+        Error::Parse(ParseError {
+            status,
+            path: e.path,
+            message: e.message,
+        })
+    })?;
     let trail = Trail::default();
-    let mut de = serde_json::Deserializer::from_slice(body);
+    let mut de = serde_json::Deserializer::from_str(body);
     AppSeed(&trail)
         .deserialize(&mut de)
         .and_then(|app| de.end().map(|_| app))

@@ -9,8 +9,8 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use twilio_connect_apps::{
-    AuthorizedConnectApp, Config, Credentials, Cursor, Error, ListParams, Page, Paginator,
-    Permission, Secret, Step,
+    AppView, AuthorizedConnectApp, Config, Credentials, Cursor, Error, ListParams, Page, PageView,
+    PageViewError, Paginator, Permission, Secret, Step, ViewStop,
 };
 
 const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -293,6 +293,64 @@ proptest! {
         page.check(&parsed.unwrap());
     }
 
+    /// (c) The borrowed view path agrees with the owned one on every generated envelope: the
+    /// same records, the same envelope, and byte for byte the JSON serde_json writes.
+    #[test]
+    fn views_agree_with_owned_records(page in gen_page()) {
+        let body = page.body();
+        let owned = Page::from_json(body.as_bytes()).unwrap();
+        let mut seen = Vec::new();
+        let info = PageView::parse(body.as_bytes(), 1000, |v| {
+            let mut json = Vec::new();
+            v.write_json(&mut json).unwrap();
+            seen.push((v.to_owned(), json, v.can_write()));
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        prop_assert_eq!(info.records, owned.records.len());
+        prop_assert_eq!(&info.next_page_uri, &owned.next_page_uri);
+        prop_assert_eq!(info.page, owned.page);
+        for ((view, json, writes), app) in seen.iter().zip(&owned.records) {
+            prop_assert_eq!(view, app);
+            prop_assert_eq!(json, &serde_json::to_vec(app).unwrap());
+            prop_assert_eq!(*writes, app.can_write());
+            prop_assert_eq!(AppView::of(app).to_owned(), app.clone());
+        }
+    }
+
+    /// (c) On mutated bodies the view path fails exactly when the owned path does, at the same
+    /// place, and agrees with it when both succeed.
+    #[test]
+    fn views_fail_where_owned_parsing_fails(
+        page in gen_page(),
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
+    ) {
+        let mut body = page.body().into_bytes();
+        for (at, byte, op) in edits {
+            if body.is_empty() { break; }
+            let i = at.index(body.len());
+            match op {
+                0 => body[i] = byte,
+                1 => body.truncate(i),
+                _ => body.insert(i, byte),
+            }
+        }
+        let owned = Page::from_json(&body);
+        let mut views = Vec::new();
+        let viewed = PageView::parse(&body, 1000, |v| {
+            views.push(v.to_owned());
+            Ok::<(), ()>(())
+        });
+        match (&owned, &viewed) {
+            (Ok(p), Ok(info)) => {
+                prop_assert_eq!(&p.records, &views);
+                prop_assert_eq!(&p.next_page_uri, &info.next_page_uri);
+            }
+            (Err(a), Err(PageViewError::Parse(b))) => prop_assert_eq!(&a.path, &b.path),
+            _ => prop_assert!(false, "owned {owned:?} vs view {viewed:?}"),
+        }
+    }
+
     /// (b) Arbitrary bytes never panic.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
@@ -377,6 +435,44 @@ fn config() -> Config {
 }
 
 /// Drives a paginator to its end or first error, collecting records.
+/// Drives a listing through the view path: pages handed to a callback, which may refuse
+/// (fail) on its `refuse_at`-th record; returns whether it stopped there.
+fn drive_views(
+    p: &mut Paginator,
+    server: &mut SimServer,
+    out: &mut Vec<String>,
+    refuse_at: &mut Option<usize>,
+) -> Result<(), Error> {
+    loop {
+        match p.step()? {
+            Step::Record(app) => out.push(app.connect_app_sid.unwrap()),
+            Step::Done => return Ok(()),
+            Step::Send(req) => {
+                let resp = server.respond(&req);
+                let r = p.handle_response_with(&resp, |v| {
+                    if *refuse_at == Some(out.len()) {
+                        *refuse_at = None;
+                        return Err("refused");
+                    }
+                    out.push(v.connect_app_sid.unwrap().to_str().into_owned());
+                    Ok(())
+                });
+                match r {
+                    Ok(()) => {}
+                    Err(ViewStop::Failed(e)) => return Err(e),
+                    Err(ViewStop::Stopped(_)) => {
+                        return Err(Error::from(twilio_connect_apps::TransportError::new(
+                            twilio_connect_apps::TransportErrorKind::Other,
+                            "refused",
+                            None,
+                        )));
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn drive(p: &mut Paginator, server: &mut SimServer, out: &mut Vec<String>) -> Result<(), Error> {
     loop {
         match p.step()? {
@@ -392,6 +488,35 @@ proptest! {
 
     /// (c) Every record exactly once, in order, in the fewest requests; also across a failure
     /// and a resume from the saved cursor.
+    #[test]
+    fn the_view_path_yields_exactly_the_expected_records(
+        total in 0u64..2500,
+        page_size in proptest::option::of(1u32..=1000),
+        limit in proptest::option::of(1u64..3000),
+        fail_at in proptest::option::of(1u64..6),
+        refuse_at in proptest::option::of(0usize..2500),
+    ) {
+        let mut params = ListParams::new();
+        if let Some(s) = page_size { params = params.page_size(s); }
+        if let Some(l) = limit { params = params.limit(l); }
+        let want_n = limit.unwrap_or(u64::MAX).min(total);
+        let want: Vec<String> = (0..want_n).map(|i| format!("CN{i:032x}")).collect();
+        let mut server = SimServer { total, requests: 0, fail_at };
+        let mut got = Vec::new();
+        let mut refuse = refuse_at;
+        let mut p = Paginator::new(&config(), params).unwrap();
+        let mut attempts = 0;
+        // Failures (a 503, the callback refusing) end the listing; it resumes from the cursor
+        // (through serde) with nothing lost and nothing twice.
+        while let Err(e) = drive_views(&mut p, &mut server, &mut got, &mut refuse) {
+            attempts += 1;
+            prop_assert!(attempts < 4, "{e}");
+            let saved = serde_json::to_string(&p.cursor()).unwrap();
+            p = Paginator::resume(&config(), serde_json::from_str(&saved).unwrap()).unwrap();
+        }
+        prop_assert_eq!(&got, &want);
+    }
+
     #[test]
     fn paginator_yields_exactly_the_expected_records(
         total in 0u64..2500,

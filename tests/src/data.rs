@@ -93,7 +93,7 @@ pub struct Account {
     pub sid: String,
     /// The auth token (Basic password). The accounts listing sends it, as Twilio's does.
     pub auth_token: String,
-    /// Its name (default: "Account <sid>").
+    /// Its name (default: `Account <sid>`).
     #[serde(default)]
     pub friendly_name: Option<String>,
     /// `active` (default), `suspended` or `closed`.
