@@ -142,6 +142,42 @@ pub trait Harness: Sized {
     fn page_at(&self, uri: &str) -> Result<Page, Error>;
     /// Sweeps every account; the results in completion order.
     fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error>;
+    /// Lists through `next_page_with` (borrowed views), each record written as an NDJSON
+    /// line, until the end or the first error; the callback refuses its `refuse_at`-th record.
+    fn views(&self, from: Start, refuse_at: Option<usize>) -> Result<Viewed, Error>;
+}
+
+/// Where a listing starts.
+pub enum Start {
+    New(ListParams),
+    Resume(Cursor),
+}
+
+/// What a views listing gave before it ended.
+pub struct Viewed {
+    /// One `AppView::write_json` line per record.
+    pub lines: Vec<String>,
+    pub error: Option<Error>,
+    pub cursor: Cursor,
+}
+
+/// The callback the views listings run: writes the record as a line, or refuses it.
+fn view_line(
+    lines: &mut Vec<String>,
+    refuse_at: Option<usize>,
+    app: twilio_connect_apps::AppView<'_>,
+) -> Result<(), Error> {
+    if refuse_at == Some(lines.len()) {
+        return Err(Error::from(TransportError::new(
+            twilio_connect_apps::TransportErrorKind::Other,
+            "the callback refused this record",
+            None,
+        )));
+    }
+    let mut line = Vec::new();
+    app.write_json(&mut line).unwrap();
+    lines.push(String::from_utf8(line).unwrap());
+    Ok(())
 }
 
 /// The builder settings every harness applies.
@@ -259,6 +295,25 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
     fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error> {
         Ok(self.client.sweep(params)?.collect())
     }
+    fn views(&self, from: Start, refuse_at: Option<usize>) -> Result<Viewed, Error> {
+        let mut listing = match from {
+            Start::New(params) => self.client.list(params)?,
+            Start::Resume(cursor) => self.client.resume(cursor)?,
+        };
+        let mut lines = Vec::new();
+        let error = loop {
+            match listing.next_page_with(|app| view_line(&mut lines, refuse_at, app)) {
+                Ok(true) => {}
+                Ok(false) => break None,
+                Err(e) => break Some(e),
+            }
+        };
+        Ok(Viewed {
+            lines,
+            error,
+            cursor: listing.cursor(),
+        })
+    }
 }
 
 /// The async client over the transport `T`, driven from a runtime of its own.
@@ -360,6 +415,30 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
             }
             out
         }))
+    }
+    fn views(&self, from: Start, refuse_at: Option<usize>) -> Result<Viewed, Error> {
+        let mut listing = match from {
+            Start::New(params) => self.client.list(params)?,
+            Start::Resume(cursor) => self.client.resume(cursor)?,
+        };
+        let mut lines = Vec::new();
+        let error = self.rt.block_on(async {
+            loop {
+                let more = listing
+                    .next_page_with(|app| view_line(&mut lines, refuse_at, app))
+                    .await;
+                match more {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    Err(e) => return Some(e),
+                }
+            }
+        });
+        Ok(Viewed {
+            lines,
+            error,
+            cursor: listing.cursor(),
+        })
     }
 }
 
@@ -471,6 +550,10 @@ macro_rules! e2e_suite {
         #[test]
         fn listing_of_5000_under_10_percent_faults_yields_every_app_once_in_order() {
             $crate::suite::listing_under_random_faults::<$harness>();
+        }
+        #[test]
+        fn views_hand_out_every_record_once_as_serde_writes_it() {
+            $crate::suite::views::<$harness>();
         }
         #[test]
         fn retry_waits_are_the_ones_asked_for() {

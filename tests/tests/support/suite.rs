@@ -289,6 +289,57 @@ fn list_resuming<T: Harness>(c: &T, params: ListParams) -> (Vec<String>, Vec<Err
     (sids, errors)
 }
 
+/// The views path (`next_page_with`) over real sockets: under retried faults, refused by its
+/// callback part-way and resumed, and with a limit, it hands out every record exactly once,
+/// in order, each written byte for byte as serde_json writes the owned record.
+pub fn views<T: Harness>() {
+    let faults = FaultScript::new()
+        .on(Trigger::EveryNth(4), Fault::Status(503, ErrorBody::Html))
+        .on(Trigger::EveryNth(7), Fault::ResetMidBody);
+    let emu = Emulator::builder()
+        .generated_apps(2_500)
+        .faults(faults)
+        .start()
+        .unwrap();
+    let c: T = client(&emu);
+    let owned = c.list(ListParams::new().page_size(300)).unwrap();
+    assert!(owned.error.is_none(), "{:?}", owned.error);
+    let want: Vec<String> = owned
+        .apps
+        .iter()
+        .map(|a| serde_json::to_string(a).unwrap())
+        .collect();
+    assert_eq!(want.len(), 2_500);
+
+    // Refused at record 1,234 (mid-page), then resumed from the cursor twice over.
+    let first = c
+        .views(Start::New(ListParams::new().page_size(300)), Some(1_234))
+        .unwrap();
+    let e = first
+        .error
+        .expect("the callback's refusal ends the listing");
+    assert!(e.to_string().contains("refused"), "{e}");
+    assert_eq!(first.lines.len(), 1_234);
+    let rest = c.views(Start::Resume(first.cursor), None).unwrap();
+    assert!(rest.error.is_none(), "{:?}", rest.error);
+    let mut got = first.lines;
+    got.extend(rest.lines);
+    assert_eq!(
+        got, want,
+        "every record once, in order, as serde_json writes it"
+    );
+
+    let limited = c
+        .views(
+            Start::New(ListParams::new().page_size(300).limit(777)),
+            None,
+        )
+        .unwrap();
+    assert!(limited.error.is_none());
+    assert_eq!(limited.lines, want[..777]);
+    assert!(!c.waits().is_empty(), "faults were injected and retried");
+}
+
 pub fn listing_under_random_faults<T: Harness>() {
     let faults = FaultScript::new()
         .on(
