@@ -251,6 +251,28 @@ impl<T: Transport> ClientBuilder<T> {
 
 /// A sweep in progress: an iterator of each account's apps (or its error), as accounts
 /// complete; see [`Client::sweep`].
+///
+/// ```
+/// # use twilio_connect_apps::{blocking::Client, Config, Credentials, Secret, SweepParams, TransportError};
+/// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+/// // A stand-in for the API: the parent and one subaccount, one app each.
+/// let client = Client::with_transport(config, |req: http::Request<()>| -> Result<_, TransportError> {
+///     let body: &[u8] = if req.uri().path().ends_with("/Accounts.json") {
+///         br#"{"accounts": [{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}, {"sid": "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}], "next_page_uri": null}"#
+///     } else {
+///         br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1", "permissions": ["post-all"]}], "next_page_uri": null}"#
+///     };
+///     Ok(http::Response::new(body.to_vec()))
+/// });
+/// let mut writers = 0;
+/// for account in client.sweep(SweepParams::new().concurrency(2))? {
+///     let account = account?; // Err: the accounts listing itself failed
+///     assert!(account.error.is_none());
+///     writers += account.apps.iter().filter(|a| a.can_write()).count();
+/// }
+/// assert_eq!(writers, 2);
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
 pub struct Sweep {
     results: mpsc::Receiver<Result<AccountApps, Error>>,
     stop: Arc<AtomicBool>,

@@ -63,7 +63,22 @@ type Pooled = legacy::Client<connector::Connector, Empty<Bytes>>;
 /// The [`AsyncTransport`](twilio_connect_apps::AsyncTransport) on hyper-util's pooled client:
 /// HTTP/1.1, or HTTP/2 when TLS negotiates it (ALPN); rustls with an explicit ring provider;
 /// at most `max_connections` requests in flight (waiting for a slot is not timed); timeouts,
-/// the body cap and the proxy tunnel; no redirects, no retries.
+/// the body cap and the proxy tunnel; no redirects, no retries. Built (inside a tokio
+/// runtime) from the [`ClientBuilder`]'s settings:
+///
+/// ```
+/// use std::time::Duration;
+/// use twilio_connect_apps_hyper::{Client, Config, Credentials, Secret};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), twilio_connect_apps_hyper::Error> {
+/// let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+/// let client: Client = Client::builder(config)
+///     .max_connections(8)
+///     .request_timeout(Duration::from_secs(5))
+///     .build()?;
+/// # drop(client); Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct HyperTransport {
     client: Pooled,

@@ -61,6 +61,19 @@ pub type Listing = blocking::Listing<UreqTransport>;
 
 /// The [`Transport`](twilio_connect_apps::Transport) on one [`ureq::Agent`]: connection reuse,
 /// rustls with ring, timeouts, the body cap, the proxy tunnel; no redirects, no retries.
+/// Built from the [`ClientBuilder`]'s settings; wrap it to observe what the client sends:
+///
+/// ```
+/// use std::time::Duration;
+/// use twilio_connect_apps_ureq::{Client, Config, Credentials, Secret};
+///
+/// let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+/// let client: Client = Client::builder(config)
+///     .request_timeout(Duration::from_secs(5))
+///     .max_body_size(4 << 20)
+///     .build()?;
+/// # Ok::<(), twilio_connect_apps_ureq::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
