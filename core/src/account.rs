@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::json_path::{Segment, Trail};
@@ -123,61 +123,18 @@ impl Account {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Field {
-    Sid,
-    FriendlyName,
-    Status,
-    Type,
-    Owner,
-    Created,
-    Updated,
-    Uri,
-    /// Everything else, `auth_token` included: skipped unread.
-    Skipped,
-}
-
-impl Field {
-    fn name(self) -> &'static str {
-        match self {
-            Field::Sid => "sid",
-            Field::FriendlyName => "friendly_name",
-            Field::Status => "status",
-            Field::Type => "type",
-            Field::Owner => "owner_account_sid",
-            Field::Created => "date_created",
-            Field::Updated => "date_updated",
-            Field::Uri => "uri",
-            Field::Skipped => "?",
-        }
-    }
-}
-
-struct FieldVisitor;
-
-impl Visitor<'_> for FieldVisitor {
-    type Value = Field;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-        Ok(match v {
-            "sid" => Field::Sid,
-            "friendly_name" => Field::FriendlyName,
-            "status" => Field::Status,
-            "type" => Field::Type,
-            "owner_account_sid" => Field::Owner,
-            "date_created" => Field::Created,
-            "date_updated" => Field::Updated,
-            "uri" => Field::Uri,
-            _ => Field::Skipped,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_identifier(FieldVisitor)
+field_names! {
+    /// An account's field name; everything else, `auth_token` included, is skipped unread.
+    enum Field {
+        Sid = "sid",
+        FriendlyName = "friendly_name",
+        Status = "status",
+        Type = "type",
+        Owner = "owner_account_sid",
+        Created = "date_created",
+        Updated = "date_updated",
+        Uri = "uri",
+        _ => Skipped,
     }
 }
 

@@ -71,6 +71,48 @@
 //! | (none) | everything is always built: the core has no optional parts |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// A record's field names, read without allocating: the enum, each variant's JSON name (for
+/// error paths), and a `Deserialize` that maps every other name to the catch-all variant.
+macro_rules! field_names {
+    ($(#[$meta:meta])* enum $name:ident { $($variant:ident = $json:literal,)* _ => $other:ident $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        pub(crate) enum $name {
+            $($variant,)*
+            $other,
+        }
+
+        impl $name {
+            /// The JSON name (`?` for the catch-all).
+            pub(crate) fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $json,)*
+                    $name::$other => "?",
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct Names;
+                impl serde::de::Visitor<'_> for Names {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a field name")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok(match v {
+                            $($json => $name::$variant,)*
+                            _ => $name::$other,
+                        })
+                    }
+                }
+                d.deserialize_identifier(Names)
+            }
+        }
+    };
+}
+
 mod account;
 pub mod asynchronous;
 pub mod blocking;

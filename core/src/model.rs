@@ -159,61 +159,18 @@ impl AuthorizedConnectApp {
     }
 }
 
-/// A record's field name, read without allocating (by the owned and the view parsers).
-#[derive(Clone, Copy)]
-pub(crate) enum Field {
-    AccountSid,
-    CompanyName,
-    Description,
-    FriendlyName,
-    HomepageUrl,
-    ConnectAppSid,
-    Permissions,
-    Uri,
-    Unknown,
-}
-
-impl Field {
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Field::AccountSid => "account_sid",
-            Field::CompanyName => "connect_app_company_name",
-            Field::Description => "connect_app_description",
-            Field::FriendlyName => "connect_app_friendly_name",
-            Field::HomepageUrl => "connect_app_homepage_url",
-            Field::ConnectAppSid => "connect_app_sid",
-            Field::Permissions => "permissions",
-            Field::Uri => "uri",
-            Field::Unknown => "?",
-        }
-    }
-}
-
-struct FieldVisitor;
-
-impl Visitor<'_> for FieldVisitor {
-    type Value = Field;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a field name")
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
-        Ok(match v {
-            "account_sid" => Field::AccountSid,
-            "connect_app_company_name" => Field::CompanyName,
-            "connect_app_description" => Field::Description,
-            "connect_app_friendly_name" => Field::FriendlyName,
-            "connect_app_homepage_url" => Field::HomepageUrl,
-            "connect_app_sid" => Field::ConnectAppSid,
-            "permissions" => Field::Permissions,
-            "uri" => Field::Uri,
-            _ => Field::Unknown,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Field {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_identifier(FieldVisitor)
+field_names! {
+    /// An app's field name (read by the owned and the view parsers).
+    enum Field {
+        AccountSid = "account_sid",
+        CompanyName = "connect_app_company_name",
+        Description = "connect_app_description",
+        FriendlyName = "connect_app_friendly_name",
+        HomepageUrl = "connect_app_homepage_url",
+        ConnectAppSid = "connect_app_sid",
+        Permissions = "permissions",
+        Uri = "uri",
+        _ => Unknown,
     }
 }
 

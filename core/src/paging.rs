@@ -311,19 +311,13 @@ impl Paginator {
         response: &Response<B>,
         mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
     ) -> Result<(), ViewStop<E>> {
-        let State::Fetch(target) = &self.state else {
-            return Err(ViewStop::Failed(Error::input(
-                "response",
-                "the paginator has no request outstanding",
-            )));
-        };
+        let target = self.outstanding().map_err(ViewStop::Failed)?;
         if self.buffer.len() > 0 {
             return Err(ViewStop::Failed(Error::input(
                 "response",
                 "records of the last page are still buffered: step() through them first",
             )));
         }
-        let target = target.clone();
         let status = response.status();
         if !status.is_success() {
             return Err(ViewStop::Failed(crate::response::error_from_response(
@@ -338,11 +332,10 @@ impl Paginator {
         let parsed = PageView::parse(response.body().as_ref(), page_size_of(&target), |view| {
             let p = position;
             position += 1;
-            if let Some(sid) = &view.connect_app_sid {
-                let h = hash_of(sid.to_str().as_ref());
-                if !sids.insert(h) || recent.iter().any(|r| r.contains(&h)) {
-                    return Ok(());
-                }
+            if let Some(sid) = &view.connect_app_sid
+                && repeated(&mut sids, recent, sid.to_str().as_ref())
+            {
+                return Ok(());
             }
             if p < skip || *remaining == Some(0) {
                 return Ok(());
@@ -459,24 +452,16 @@ impl<R: Resource> Paginator<R> {
     /// Takes the response to the last [`Step::Send`]. On success the page's records are
     /// buffered for [`Paginator::step`]; on error nothing changes.
     pub fn handle_response<B: AsRef<[u8]>>(&mut self, response: &Response<B>) -> Result<(), Error> {
-        let State::Fetch(target) = &self.state else {
-            return Err(Error::input(
-                "response",
-                "the paginator has no request outstanding",
-            ));
-        };
-        let target = target.clone();
+        let target = self.outstanding()?;
         let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
         let mut fresh = Vec::with_capacity(served);
         let mut sids = HashSet::with_capacity(served);
         for (position, app) in (0u64..).zip(page.records) {
-            if let Some(sid) = app.identity() {
-                let h = hash_of(sid);
-                let repeated = !sids.insert(h) || self.recent.iter().any(|p| p.contains(&h));
-                if repeated {
-                    continue;
-                }
+            if let Some(sid) = app.identity()
+                && repeated(&mut sids, &self.recent, sid)
+            {
+                continue;
             }
             if position >= self.pending_skip {
                 fresh.push((position, app));
@@ -486,6 +471,17 @@ impl<R: Resource> Paginator<R> {
         self.buffer = fresh.into_iter();
         self.finish_page(target, served, new, sids, page.next_page_uri);
         Ok(())
+    }
+
+    /// The target of the request outstanding, which a response answers.
+    fn outstanding(&self) -> Result<String, Error> {
+        match &self.state {
+            State::Fetch(target) => Ok(target.clone()),
+            _ => Err(Error::input(
+                "response",
+                "the paginator has no request outstanding",
+            )),
+        }
     }
 
     /// What both ways of taking a page do once it was read: the empty-page rule, the window
@@ -614,6 +610,13 @@ fn page_size_of(target: &str) -> usize {
         .and_then(|(_, v)| v.parse::<usize>().ok())
         .filter(|n| (1..=MAX_PAGE_SIZE as usize).contains(n))
         .unwrap_or(MAX_PAGE_SIZE as usize)
+}
+
+/// Whether a record with this SID was already seen on this page (`sids`, which it joins) or
+/// on one of the recent pages: a repeat, not handed out again.
+fn repeated(sids: &mut HashSet<u64>, recent: &VecDeque<HashSet<u64>>, sid: &str) -> bool {
+    let h = hash_of(sid);
+    !sids.insert(h) || recent.iter().any(|page| page.contains(&h))
 }
 
 fn hash_of(value: impl Hash) -> u64 {
