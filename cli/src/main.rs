@@ -113,12 +113,10 @@ fn list_all_accounts(
         waiting.insert(result.index, result);
         while let Some(done) = waiting.remove(&next) {
             next += 1;
+            printer.set_account(&done.account);
             for app in &done.apps {
-                summary.listed += 1;
-                if !args.post_all_only || app.can_write() {
-                    summary.shown += 1;
-                    summary.writers += u64::from(app.can_write());
-                    printer.app_of(app, &done.account)?;
+                if summary.count(app.can_write()) {
+                    printer.app(app)?;
                 }
             }
             let sid = done
@@ -204,10 +202,7 @@ fn list(
     // app); the page is flushed before the listing may wait on the network again.
     loop {
         let more = listing.next_page_with(|app| {
-            summary.listed += 1;
-            if !args.post_all_only || app.can_write() {
-                summary.shown += 1;
-                summary.writers += u64::from(app.can_write());
+            if summary.count(app.can_write()) {
                 printer.view(&app).map_err(Stop::Output)?;
             }
             Ok::<(), Stop>(())

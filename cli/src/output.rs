@@ -30,6 +30,18 @@ pub(crate) struct Summary {
 }
 
 impl Summary {
+    /// Counts an app the listing handed out; true when it is to be printed (all of them, or
+    /// with --post-all-only those that hold post-all).
+    pub(crate) fn count(&mut self, can_write: bool) -> bool {
+        self.listed += 1;
+        let shown = !self.post_all_only || can_write;
+        if shown {
+            self.shown += 1;
+            self.writers += u64::from(can_write);
+        }
+        shown
+    }
+
     /// `N accounts read, M failed: AC…, AC…` (with --all-accounts).
     pub(crate) fn accounts_line(&self) -> Option<String> {
         let (read, failed) = self.accounts.as_ref()?;
@@ -143,17 +155,12 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    /// Prints one app of `account` (with --all-accounts).
-    pub(crate) fn app_of(
-        &mut self,
-        app: &AuthorizedConnectApp,
-        account: &Account,
-    ) -> io::Result<()> {
+    /// The account of the apps printed next (with --all-accounts).
+    pub(crate) fn set_account(&mut self, account: &Account) {
         self.account = Some((
             account.sid.clone().unwrap_or_default(),
             account.friendly_name.clone().unwrap_or_default(),
         ));
-        self.app(app)
     }
 
     /// Prints one app.
