@@ -4,8 +4,8 @@ use std::fmt;
 
 use http::StatusCode;
 
-use crate::sid::SidError;
-use crate::text::{EXCERPT_LIMIT, excerpt};
+use crate::base::sid::SidError;
+use crate::base::text::{EXCERPT_LIMIT, excerpt};
 
 /// Everything that can go wrong, from building a request to reading the last page.
 ///
@@ -133,11 +133,8 @@ impl Error {
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport(t) => crate::retry::Outcome::Failure(t.kind).is_retryable(),
-            _ => matches!(
-                self.status().map(|s| s.as_u16()),
-                Some(429 | 500 | 502 | 503 | 504)
-            ),
+            Error::Transport(t) => t.kind.is_retryable(),
+            _ => self.status().is_some_and(status_is_retryable),
         }
     }
 
@@ -418,7 +415,26 @@ pub enum TransportErrorKind {
     Other,
 }
 
+/// Whether a response with this status may succeed when sent again: 429, 500, 502, 503, 504
+/// (GET is idempotent). The retry policy and [`Error::is_retryable`] share this rule.
+pub(crate) fn status_is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
 impl TransportErrorKind {
+    /// Whether a failure of this kind may pass when the request is sent again: connect
+    /// failures, resets, timeouts and corrupt bodies (not TLS failures, oversized bodies or
+    /// anything else).
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            TransportErrorKind::Connect
+                | TransportErrorKind::Reset
+                | TransportErrorKind::Timeout
+                | TransportErrorKind::Decode
+        )
+    }
+
     /// The kind an I/O error of this kind stands for, when it says something a retry policy
     /// cares about (refused or unreachable: `Connect`; reset, aborted, broken pipe or early
     /// EOF: `Reset`; timed out: `Timeout`). Both transports classify socket errors with it.

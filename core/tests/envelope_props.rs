@@ -270,14 +270,14 @@ impl GenPage {
     fn check(&self, p: &Page) {
         let expected: Vec<AuthorizedConnectApp> = self.apps.iter().map(GenApp::expected).collect();
         assert_eq!(p.records, expected);
-        assert_eq!(p.page, self.page);
-        assert_eq!(p.page_size, self.page_size);
+        assert_eq!(p.envelope.page, self.page);
+        assert_eq!(p.envelope.page_size, self.page_size);
         let norm =
             |v: &Option<Option<String>>| v.clone().flatten().filter(|s| !s.trim().is_empty());
-        assert_eq!(p.next_page_uri, norm(&self.next));
-        assert_eq!(p.previous_page_uri, norm(&self.prev));
-        assert_eq!(p.uri, self.uri.clone());
-        assert_eq!(p.key.is_some(), self.meta);
+        assert_eq!(p.envelope.next_page_uri, norm(&self.next));
+        assert_eq!(p.envelope.previous_page_uri, norm(&self.prev));
+        assert_eq!(p.envelope.uri, self.uri.clone());
+        assert_eq!(p.envelope.key.is_some(), self.meta);
     }
 }
 
@@ -308,8 +308,8 @@ proptest! {
         })
         .unwrap();
         prop_assert_eq!(info.records, owned.records.len());
-        prop_assert_eq!(&info.next_page_uri, &owned.next_page_uri);
-        prop_assert_eq!(info.page, owned.page);
+        prop_assert_eq!(&info.envelope.next_page_uri, &owned.envelope.next_page_uri);
+        prop_assert_eq!(info.envelope.page, owned.envelope.page);
         for ((view, json, writes), app) in seen.iter().zip(&owned.records) {
             prop_assert_eq!(view, app);
             prop_assert_eq!(json, &serde_json::to_vec(app).unwrap());
@@ -344,7 +344,7 @@ proptest! {
         match (&owned, &viewed) {
             (Ok(p), Ok(info)) => {
                 prop_assert_eq!(&p.records, &views);
-                prop_assert_eq!(&p.next_page_uri, &info.next_page_uri);
+                prop_assert_eq!(&p.envelope.next_page_uri, &info.envelope.next_page_uri);
             }
             (Err(a), Err(PageViewError::Parse(b))) => prop_assert_eq!(&a.path, &b.path),
             _ => prop_assert!(false, "owned {owned:?} vs view {viewed:?}"),

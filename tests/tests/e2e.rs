@@ -11,7 +11,6 @@
 
 #[macro_use]
 mod support;
-#[path = "support/suite.rs"]
 mod suite;
 
 mod ureq_transport {

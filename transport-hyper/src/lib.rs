@@ -12,9 +12,8 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
-use twilio_connect_apps::{BuildTransport, asynchronous, body_capacity};
 
-pub use twilio_connect_apps::export::*;
+pub use twilio_connect_apps::*;
 
 /// The async client on hyper: [`asynchronous::Client`] over [`HyperTransport`].
 ///
@@ -60,7 +59,7 @@ pub type Listing = asynchronous::Listing<HyperTransport>;
 
 type Pooled = legacy::Client<connector::Connector, Empty<Bytes>>;
 
-/// The [`AsyncTransport`](twilio_connect_apps::AsyncTransport) on hyper-util's pooled client:
+/// The [`AsyncTransport`] on hyper-util's pooled client:
 /// HTTP/1.1, or HTTP/2 when TLS negotiates it (ALPN); rustls with an explicit ring provider;
 /// at most `max_connections` requests in flight (waiting for a slot is not timed); timeouts,
 /// the body cap and the proxy tunnel; no redirects, no retries. Built (inside a tokio

@@ -8,9 +8,8 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use http::{Request, Response};
-use twilio_connect_apps::{BuildTransport, blocking, body_capacity};
 
-pub use twilio_connect_apps::export::*;
+pub use twilio_connect_apps::*;
 
 /// The blocking client on ureq: [`blocking::Client`] over [`UreqTransport`].
 ///
@@ -59,7 +58,7 @@ pub type ClientBuilder = blocking::ClientBuilder<UreqTransport>;
 /// ```
 pub type Listing = blocking::Listing<UreqTransport>;
 
-/// The [`Transport`](twilio_connect_apps::Transport) on one [`ureq::Agent`]: connection reuse,
+/// The [`Transport`] on one [`ureq::Agent`]: connection reuse,
 /// rustls with ring, timeouts, the body cap, the proxy tunnel; no redirects, no retries.
 /// Built from the [`ClientBuilder`]'s settings; wrap it to observe what the client sends:
 ///

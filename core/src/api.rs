@@ -1,0 +1,108 @@
+//! The API's constants: its origin, paths, parameter names and bounds. This file is the only
+//! place they are spelled; everything else asks it.
+
+use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::error::Error;
+
+/// Twilio's default API origin; an app's `uri` is relative to it.
+pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
+/// The host of [`DEFAULT_BASE_URL`].
+pub(crate) const DEFAULT_HOST: &str = "api.twilio.com";
+
+/// The largest page the API serves (and the page size asked for by default).
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// The key that holds the records in the Authorized Connect Apps envelope.
+pub const RECORDS_KEY: &str = "authorized_connect_apps";
+
+/// The key that holds the records in the accounts listing's envelope.
+pub(crate) const ACCOUNTS_KEY: &str = "accounts";
+
+/// The path prefix of everything account-scoped.
+const API_PREFIX: &str = "/2010-04-01/Accounts/";
+/// The apps listing's path after the account SID.
+const APPS_LIST_SUFFIX: &str = "/AuthorizedConnectApps.json";
+/// The accounts listing's path.
+const ACCOUNTS_PATH: &str = "/2010-04-01/Accounts.json";
+
+/// Query parameter names.
+pub(crate) mod param {
+    /// Records per page.
+    pub(crate) const PAGE_SIZE: &str = "PageSize";
+    /// The page index.
+    pub(crate) const PAGE: &str = "Page";
+    /// The opaque page token.
+    pub(crate) const PAGE_TOKEN: &str = "PageToken";
+    /// The accounts listing's status filter.
+    pub(crate) const STATUS: &str = "Status";
+    /// The accounts listing's name filter.
+    pub(crate) const FRIENDLY_NAME: &str = "FriendlyName";
+}
+
+/// `…/Accounts/{account}/AuthorizedConnectApps/{app}.json`: one app.
+pub(crate) fn app_path(account: &AccountSid, app: &ConnectAppSid) -> String {
+    format!(
+        "{API_PREFIX}{}/AuthorizedConnectApps/{}.json",
+        account.as_str(),
+        app.as_str()
+    )
+}
+
+/// `…/Accounts/{account}/AuthorizedConnectApps.json`: an account's apps listing.
+pub(crate) fn apps_list_path(account: &AccountSid) -> String {
+    format!("{API_PREFIX}{}{APPS_LIST_SUFFIX}", account.as_str())
+}
+
+/// `/2010-04-01/Accounts.json`: the accounts listing.
+pub(crate) fn accounts_list_path() -> String {
+    ACCOUNTS_PATH.to_owned()
+}
+
+/// The account whose apps listing `path` is, if it is one.
+pub(crate) fn apps_list_account(path: &str) -> Option<AccountSid> {
+    path.strip_prefix(API_PREFIX)?
+        .strip_suffix(APPS_LIST_SUFFIX)?
+        .parse()
+        .ok()
+}
+
+/// Whether `path` is the accounts listing.
+pub(crate) fn is_accounts_list(path: &str) -> bool {
+    path == ACCOUNTS_PATH
+}
+
+/// Checks a page size against the API's bounds (1..=1000).
+pub(crate) fn check_page_size(size: u32) -> Result<(), Error> {
+    if (1..=MAX_PAGE_SIZE).contains(&size) {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "page_size",
+            format!("{size} is outside 1..={MAX_PAGE_SIZE}"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_their_scopes() {
+        let ac: AccountSid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        let list = apps_list_path(&ac);
+        assert_eq!(
+            list,
+            "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json"
+        );
+        assert_eq!(apps_list_account(&list), Some(ac.clone()));
+        assert_eq!(
+            apps_list_account("/2010-04-01/Accounts/ACnope/AuthorizedConnectApps.json"),
+            None
+        );
+        assert!(is_accounts_list(&accounts_list_path()));
+        assert_eq!(DEFAULT_BASE_URL, format!("https://{DEFAULT_HOST}"));
+        assert!(check_page_size(0).is_err() && check_page_size(1001).is_err());
+        assert!(check_page_size(1).is_ok() && check_page_size(MAX_PAGE_SIZE).is_ok());
+    }
+}

@@ -1,0 +1,193 @@
+//! The blocking driver: one [`Client::drive`] loop over a [`Transport`], and one-line methods.
+//!
+//! `twilio-connect-apps-ureq` names this client `Client` with its ureq transport; give it any
+//! other [`Transport`] (a closure will do) with [`Client::with_transport`].
+
+use http::{Request, Response};
+
+use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::client::handle;
+use crate::client::transport::Transport;
+use crate::error::Error;
+use crate::model::app::AuthorizedConnectApp;
+use crate::model::listing::{AccountApps, SweepParams};
+use crate::model::page::Page;
+use crate::model::view::AppView;
+use crate::proto::action::{Action, Machine};
+use crate::proto::exchange::Exchange;
+use crate::proto::sweep::SweepPlan;
+use crate::wire::request::PageQuery;
+use crate::wire::resource::Resource;
+
+pub use crate::client::handle::Blocking;
+
+/// A blocking client over the transport `T`; see [`handle::Client`].
+pub type Client<T> = handle::Client<T, Blocking>;
+
+/// A [`ClientBuilder`](crate::ClientBuilder) that makes a blocking [`Client`].
+pub type ClientBuilder<T> = crate::client::builder::ClientBuilder<T, Blocking>;
+
+/// A blocking listing: an `Iterator` of records; see [`handle::Listing`].
+pub type Listing<T, R = AuthorizedConnectApp> = handle::Listing<T, Blocking, R>;
+
+impl<T: Transport> Client<T> {
+    /// Runs `machine` to its end: sends what it asks over the transport, pauses as it asks.
+    pub fn drive<M: Machine>(&self, mut machine: M) -> M::Output {
+        loop {
+            match machine.next(&self.context()) {
+                Action::Send(request) => {
+                    let response = self.transport().send(request);
+                    machine.handle(&self.context(), response);
+                }
+                Action::Wait(wait) => self.transport().pause(wait),
+                Action::Done(output) => return output,
+            }
+        }
+    }
+
+    /// Fetches one app of the configured account.
+    pub fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
+        self.drive(self.session().fetch(app, None)?)
+    }
+
+    /// Fetches one app of another account (a subaccount, with the parent's credentials).
+    pub fn fetch_in(
+        &self,
+        account: &AccountSid,
+        app: &ConnectAppSid,
+    ) -> Result<AuthorizedConnectApp, Error> {
+        self.drive(self.session().fetch(app, Some(account))?)
+    }
+
+    /// Fetches one page (`account` defaults to the configured one).
+    pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
+        self.drive(self.session().page(query, account)?)
+    }
+
+    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
+    /// The URI must be on the configured origin.
+    pub fn page_at(&self, uri: &str) -> Result<Page, Error> {
+        self.drive(self.session().page_at(uri)?)
+    }
+
+    /// Sends a request built by the core, retrying as the policy decides; any status comes
+    /// back as a response.
+    pub fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, Error> {
+        self.drive(Exchange::new(request))
+    }
+
+    /// Audits every account: lists the accounts (per `params`), then each one's apps with at
+    /// most `params.concurrency` accounts in flight, on that many threads (one after the other
+    /// without the `std-runtime` feature). Results come as accounts complete (see
+    /// [`AccountApps::index`] for the listing order); an account whose listing fails is
+    /// reported with its error and the sweep goes on; an `Err` item means the accounts listing
+    /// itself failed. A 429 anywhere slows the whole sweep. Dropping the [`Sweep`] stops it
+    /// after the requests in flight.
+    pub fn sweep(&self, params: SweepParams) -> Result<Sweep<T>, Error>
+    where
+        T: Send + Sync + 'static,
+    {
+        Ok(Sweep::start(self.clone(), self.session().sweep(params)?))
+    }
+}
+
+impl<T: Transport, R: Resource> Iterator for Listing<T, R> {
+    type Item = Result<R, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(record) = self.machine.next_buffered() {
+            return Some(Ok(record));
+        }
+        self.client.drive(&mut self.machine)
+    }
+}
+
+impl<T: Transport, R: Resource> std::iter::FusedIterator for Listing<T, R> {}
+
+impl<T: Transport> Listing<T> {
+    /// The fast path for programs that stream records out: fetches the next page and hands
+    /// each of its records to `f` as a borrowed [`AppView`], with no allocation per record
+    /// (records already buffered by [`Iterator::next`] come first). Returns whether more pages
+    /// may follow; see [`ListingMachine::hand_out`](crate::ListingMachine::hand_out).
+    pub fn next_page_with<E: From<Error>>(
+        &mut self,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        self.machine.drain_buffered(&mut f)?;
+        let page = self.client.drive(self.machine.next_page());
+        self.machine.hand_out(page, f)
+    }
+}
+
+/// A sweep in progress: an iterator of each account's apps (or its error), as accounts
+/// complete; see [`Client::sweep`].
+pub struct Sweep<T> {
+    #[cfg(feature = "std-runtime")]
+    workers: crate::runtime::Workers<Result<AccountApps, Error>>,
+    #[cfg(not(feature = "std-runtime"))]
+    inline: (Client<T>, SweepPlan),
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Sweep<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sweep").finish_non_exhaustive()
+    }
+}
+
+impl<T: Transport + Send + Sync + 'static> Sweep<T> {
+    /// The workers take turns reading the accounts listing, so no more than `concurrency`
+    /// threads ever send requests (and no more connections are needed).
+    #[cfg(feature = "std-runtime")]
+    fn start(client: Client<T>, plan: SweepPlan) -> Self {
+        let n = plan.concurrency();
+        let plan = std::sync::Mutex::new(plan);
+        let workers = crate::runtime::Workers::spawn(n, move |worker| {
+            while !worker.stopped() {
+                let job = client.drive(&mut *plan.lock().unwrap_or_else(|p| p.into_inner()));
+                let more = match job {
+                    // Every account was handed out, or the accounts listing failed: after its
+                    // error, nothing more comes.
+                    None => false,
+                    Some(Err(e)) => {
+                        let _ = worker.send(Err(e));
+                        false
+                    }
+                    Some(Ok(job)) => worker.send(Ok(client.drive(job))),
+                };
+                if !more {
+                    return;
+                }
+            }
+        });
+        let marker = std::marker::PhantomData;
+        Sweep { workers, marker }
+    }
+
+    #[cfg(not(feature = "std-runtime"))]
+    fn start(client: Client<T>, plan: SweepPlan) -> Self {
+        let marker = std::marker::PhantomData;
+        Sweep {
+            inline: (client, plan),
+            marker,
+        }
+    }
+}
+
+impl<T: Transport> Iterator for Sweep<T> {
+    type Item = Result<AccountApps, Error>;
+
+    #[cfg(feature = "std-runtime")]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.workers.next()
+    }
+
+    #[cfg(not(feature = "std-runtime"))]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (client, plan) = &mut self.inline;
+        match client.drive(&mut *plan)? {
+            Ok(job) => Some(Ok(client.drive(job))),
+            Err(e) => Some(Err(e)),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! How requests authenticate: an account SID and auth token, or an API key.
+
+use base64::Engine as _;
+use http::HeaderValue;
+
+use crate::base::secret::Secret;
+use crate::base::sid::{AccountSid, ApiKeySid};
+use crate::error::Error;
+
+/// How requests authenticate (HTTP Basic).
+///
+/// `Debug` never shows the secret:
+///
+/// ```
+/// use twilio_connect_apps::{Credentials, Secret};
+/// let creds = Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+///     Secret::new("s3cr3t-token"),
+/// );
+/// assert!(!format!("{creds:?}").contains("s3cr3t"));
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Credentials {
+    /// An account SID and its auth token; the account acted on defaults to this one.
+    AuthToken {
+        /// The account SID (the Basic user name).
+        account_sid: AccountSid,
+        /// The auth token (the Basic password).
+        auth_token: Secret,
+    },
+    /// An API key and its secret, plus the account to act on (an API key alone does not say).
+    ApiKey {
+        /// The API key SID (the Basic user name).
+        key_sid: ApiKeySid,
+        /// The API key secret (the Basic password).
+        secret: Secret,
+        /// The account whose resources are read by default.
+        account_sid: AccountSid,
+    },
+}
+
+impl Credentials {
+    /// Account SID and auth token.
+    pub fn auth_token(account_sid: AccountSid, auth_token: Secret) -> Self {
+        Credentials::AuthToken {
+            account_sid,
+            auth_token,
+        }
+    }
+
+    /// API key SID and secret, acting on `account_sid`.
+    pub fn api_key(key_sid: ApiKeySid, secret: Secret, account_sid: AccountSid) -> Self {
+        Credentials::ApiKey {
+            key_sid,
+            secret,
+            account_sid,
+        }
+    }
+
+    /// The account acted on by default.
+    pub fn account_sid(&self) -> &AccountSid {
+        match self {
+            Credentials::AuthToken { account_sid, .. }
+            | Credentials::ApiKey { account_sid, .. } => account_sid,
+        }
+    }
+
+    /// The secret (auth token or API key secret).
+    pub fn secret(&self) -> &Secret {
+        match self {
+            Credentials::AuthToken { auth_token, .. } => auth_token,
+            Credentials::ApiKey { secret, .. } => secret,
+        }
+    }
+
+    /// Reads credentials from the process environment; see [`Credentials::from_env_with`].
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// Reads credentials through `lookup` (a stand-in for the environment, for tests).
+    ///
+    /// `TWILIO_API_KEY` + `TWILIO_API_SECRET` + `TWILIO_ACCOUNT_SID` win when the key is set;
+    /// otherwise `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`. Empty values count as unset.
+    ///
+    /// ```
+    /// use twilio_connect_apps::Credentials;
+    /// let env = |name: &str| match name {
+    ///     "TWILIO_ACCOUNT_SID" => Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_owned()),
+    ///     _ => None,
+    /// };
+    /// let err = Credentials::from_env_with(env).unwrap_err();
+    /// assert!(err.to_string().contains("TWILIO_AUTH_TOKEN"));
+    /// ```
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let account = get("TWILIO_ACCOUNT_SID");
+        if let Some(key) = get("TWILIO_API_KEY") {
+            let secret = get("TWILIO_API_SECRET").ok_or_else(|| {
+                Error::input(
+                    "credentials",
+                    "TWILIO_API_KEY is set but TWILIO_API_SECRET is not",
+                )
+            })?;
+            let account = account.ok_or_else(|| {
+                Error::input(
+                    "credentials",
+                    "TWILIO_API_KEY is set but TWILIO_ACCOUNT_SID (the account to act on) is not",
+                )
+            })?;
+            return Ok(Credentials::api_key(
+                key.trim().parse()?,
+                Secret::new(secret),
+                account.trim().parse()?,
+            ));
+        }
+        match (account, get("TWILIO_AUTH_TOKEN")) {
+            (Some(account), Some(token)) => Ok(Credentials::auth_token(
+                account.trim().parse()?,
+                Secret::new(token),
+            )),
+            (Some(_), None) => Err(Error::input(
+                "credentials",
+                "TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not",
+            )),
+            (None, _) => Err(Error::input(
+                "credentials",
+                "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY, TWILIO_API_SECRET and TWILIO_ACCOUNT_SID",
+            )),
+        }
+    }
+
+    /// The `Authorization` header value, marked sensitive. Base64 is always a valid header
+    /// value, so this cannot fail.
+    pub(crate) fn basic_authorization(&self) -> HeaderValue {
+        let user = match self {
+            Credentials::AuthToken { account_sid, .. } => account_sid.as_str(),
+            Credentials::ApiKey { key_sid, .. } => key_sid.as_str(),
+        };
+        let mut encoded = String::from("Basic ");
+        base64::engine::general_purpose::STANDARD
+            .encode_string(format!("{user}:{}", self.secret().expose()), &mut encoded);
+        let mut value =
+            HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
+        value.set_sensitive(true);
+        value
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A stand-in for the environment, for `from_env_with` style readers.
+    pub(crate) fn env(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const SK: &str = "SKbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    #[test]
+    fn env_rules() {
+        let c = Credentials::from_env_with(env(&[
+            ("TWILIO_ACCOUNT_SID", AC),
+            ("TWILIO_API_KEY", SK),
+            ("TWILIO_API_SECRET", "s"),
+            ("TWILIO_AUTH_TOKEN", ""),
+        ]))
+        .unwrap();
+        assert!(matches!(c, Credentials::ApiKey { .. }));
+        assert_eq!(c.account_sid().as_str(), AC);
+        let e =
+            Credentials::from_env_with(env(&[("TWILIO_API_KEY", SK), ("TWILIO_API_SECRET", "s")]))
+                .unwrap_err();
+        assert!(e.to_string().contains("TWILIO_ACCOUNT_SID"), "{e}");
+        let e = Credentials::from_env_with(env(&[])).unwrap_err();
+        assert!(e.to_string().contains("TWILIO_AUTH_TOKEN"), "{e}");
+        let e = Credentials::from_env_with(env(&[
+            ("TWILIO_ACCOUNT_SID", "ACnope"),
+            ("TWILIO_AUTH_TOKEN", "t"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("account SID"), "{e}");
+    }
+
+    #[test]
+    fn header_is_sensitive_and_basic() {
+        let c = Credentials::auth_token(AC.parse().unwrap(), Secret::new("tok"));
+        let h = c.basic_authorization();
+        assert!(h.is_sensitive());
+        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{AC}:tok"));
+        assert_eq!(h.to_str().unwrap(), format!("Basic {expected}"));
+        assert!(!format!("{c:?}").contains("tok\""));
+    }
+}

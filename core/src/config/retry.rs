@@ -1,0 +1,468 @@
+//! Retry decisions: a pure function of the attempt, the outcome, the time and a random number.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, StatusCode, header};
+
+use crate::error::{Error, TransportErrorKind, status_is_retryable};
+
+/// How many attempts and how much waiting a call may spend on retries.
+///
+/// GET is idempotent, so 429, 500, 502, 503, 504 and connect/reset/timeout/decode failures are
+/// retried.
+/// A `Retry-After` header (seconds or an HTTP date) is honoured, capped at
+/// [`RetryPolicy::max_retry_after`]; otherwise the wait is capped exponential backoff with full
+/// jitter: a uniform draw from `0..=min(max_delay, base_delay * 2^(retry-1))`.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use twilio_connect_apps::{RetryPolicy, RetryState, Outcome, RetryDecision};
+/// let policy = RetryPolicy::default();
+/// let mut state = RetryState::new();
+/// let headers = http::HeaderMap::new();
+/// let busy = Outcome::Response { status: http::StatusCode::SERVICE_UNAVAILABLE, headers: &headers };
+/// // `random` is injected: 2^63 picks the middle of the jitter window.
+/// let d = policy.decide(&mut state, &busy, UNIX_EPOCH, 1 << 63);
+/// assert_eq!(d, RetryDecision::Retry(Duration::from_millis(250)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_retry_after: Duration,
+    max_total_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 4 attempts in all, 500 ms base, 8 s per-wait cap, `Retry-After` capped at 30 s, 60 s of
+    /// waiting in all.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            max_total_wait: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries: every outcome goes straight to the caller.
+    pub fn disabled() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Attempts in all, including the first (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first backoff window; it doubles with each retry.
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The largest backoff window.
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` that is honoured; longer ones wait this long.
+    pub fn with_max_retry_after(mut self, delay: Duration) -> Self {
+        self.max_retry_after = delay;
+        self
+    }
+
+    /// The most time one call may spend waiting between attempts.
+    pub fn with_max_total_wait(mut self, wait: Duration) -> Self {
+        self.max_total_wait = wait;
+        self
+    }
+
+    /// Attempts in all, including the first.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The first backoff window.
+    pub fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The largest backoff window.
+    pub fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The longest `Retry-After` honoured.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The most waiting one call may do.
+    pub fn max_total_wait(&self) -> Duration {
+        self.max_total_wait
+    }
+
+    /// Decides what to do after an attempt, and records the wait in `state` when it says retry.
+    ///
+    /// Call it after every attempt, success included (a success always gets
+    /// [`RetryDecision::Stop`]). `now` is used only for `Retry-After` dates; `random` is any
+    /// uniformly distributed `u64` (inject a fixed one in tests).
+    #[must_use = "the decision says whether to wait and send again"]
+    pub fn decide(
+        &self,
+        state: &mut RetryState,
+        outcome: &Outcome<'_>,
+        now: SystemTime,
+        random: u64,
+    ) -> RetryDecision {
+        state.attempts = state.attempts.saturating_add(1);
+        if !outcome.is_retryable() || state.attempts >= self.max_attempts {
+            return RetryDecision::Stop;
+        }
+        let wait = match outcome.retry_after(now) {
+            Some(asked) => asked.min(self.max_retry_after),
+            None => self.backoff(state.attempts, random),
+        };
+        let total = state.waited.saturating_add(wait);
+        if total > self.max_total_wait {
+            return RetryDecision::Stop;
+        }
+        state.waited = total;
+        RetryDecision::Retry(wait)
+    }
+
+    /// Full jitter over the capped exponential window for the `retry`-th retry (1-based).
+    fn backoff(&self, retry: u32, random: u64) -> Duration {
+        let shift = retry.saturating_sub(1).min(32);
+        let window = self
+            .base_delay
+            .saturating_mul(1u32 << shift.min(31))
+            .min(self.max_delay);
+        let nanos = window.as_nanos();
+        let picked = (nanos.saturating_mul(u128::from(random))) >> 64;
+        Duration::from_nanos(u64::try_from(picked).unwrap_or(u64::MAX))
+    }
+}
+
+/// What a call has spent so far: attempts made and time waited. Start a new one per call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RetryState {
+    attempts: u32,
+    waited: Duration,
+}
+
+impl RetryState {
+    /// Nothing spent yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Attempts decided on so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Time waited so far.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+}
+
+/// What an attempt came to.
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    /// A response arrived (any status).
+    Response {
+        /// Its status.
+        status: StatusCode,
+        /// Its headers (for `Retry-After`).
+        headers: &'a HeaderMap,
+    },
+    /// The transport failed before a whole response arrived.
+    Failure(TransportErrorKind),
+}
+
+impl<'a> Outcome<'a> {
+    /// The outcome of a response that arrived.
+    pub fn of_response<B>(response: &'a http::Response<B>) -> Outcome<'a> {
+        Outcome::Response {
+            status: response.status(),
+            headers: response.headers(),
+        }
+    }
+
+    /// The outcome a finished call's error stands for, for errors that came from a response or
+    /// from the transport (other errors are never retried).
+    pub fn of_error(error: &Error) -> Option<Outcome<'static>> {
+        match error {
+            Error::Transport(t) => Some(Outcome::Failure(t.kind)),
+            _ => None,
+        }
+    }
+
+    /// Whether this outcome may be retried at all.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Outcome::Response { status, .. } => status_is_retryable(*status),
+            Outcome::Failure(kind) => kind.is_retryable(),
+        }
+    }
+
+    fn retry_after(&self, now: SystemTime) -> Option<Duration> {
+        let Outcome::Response { headers, .. } = self else {
+            return None;
+        };
+        let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+        if let Ok(secs) = value.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        let at = parse_http_date(value)?;
+        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use]
+pub enum RetryDecision {
+    /// Sleep this long, then send the same request again.
+    Retry(Duration),
+    /// Hand the outcome to the caller (success, a final error, or the budget is spent).
+    Stop,
+}
+
+/// Parses an HTTP date (IMF-fixdate, RFC 850 or asctime), as RFC 9110 asks recipients to.
+pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(s).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use std::time::UNIX_EPOCH;
+
+    fn response(status: u16, retry_after: Option<&str>) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        if let Some(v) = retry_after {
+            h.insert(header::RETRY_AFTER, HeaderValue::from_str(v).unwrap());
+        }
+        let _ = status;
+        h
+    }
+
+    fn decide_once(
+        policy: &RetryPolicy,
+        status: u16,
+        headers: &HeaderMap,
+        random: u64,
+    ) -> RetryDecision {
+        let mut state = RetryState::new();
+        let outcome = Outcome::Response {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+        };
+        policy.decide(
+            &mut state,
+            &outcome,
+            UNIX_EPOCH + Duration::from_secs(784_111_777),
+            random,
+        )
+    }
+
+    #[test]
+    fn which_statuses_and_failures_retry() {
+        let p = RetryPolicy::default();
+        let h = HeaderMap::new();
+        for s in [429, 500, 502, 503, 504] {
+            assert!(
+                matches!(decide_once(&p, s, &h, 0), RetryDecision::Retry(_)),
+                "{s}"
+            );
+        }
+        for s in [200, 301, 400, 401, 403, 404, 405, 501, 505] {
+            assert_eq!(decide_once(&p, s, &h, 0), RetryDecision::Stop, "{s}");
+        }
+        for (kind, retry) in [
+            (TransportErrorKind::Connect, true),
+            (TransportErrorKind::Reset, true),
+            (TransportErrorKind::Timeout, true),
+            (TransportErrorKind::Decode, true),
+            (TransportErrorKind::Tls, false),
+            (TransportErrorKind::BodyTooLarge, false),
+            (TransportErrorKind::Other, false),
+        ] {
+            let d = p.decide(
+                &mut RetryState::new(),
+                &Outcome::Failure(kind),
+                UNIX_EPOCH,
+                0,
+            );
+            assert_eq!(matches!(d, RetryDecision::Retry(_)), retry, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates_are_honoured_and_capped() {
+        let p = RetryPolicy::default();
+        assert_eq!(
+            decide_once(&p, 429, &response(429, Some("7")), 0),
+            RetryDecision::Retry(Duration::from_secs(7))
+        );
+        assert_eq!(
+            decide_once(&p, 429, &response(429, Some("0")), 0),
+            RetryDecision::Retry(Duration::ZERO)
+        );
+        assert_eq!(
+            decide_once(&p, 503, &response(503, Some("3600")), 0),
+            RetryDecision::Retry(Duration::from_secs(30))
+        );
+        // now = Sun, 06 Nov 1994 08:49:37 GMT (784111777)
+        assert_eq!(
+            decide_once(
+                &p,
+                503,
+                &response(503, Some("Sun, 06 Nov 1994 08:49:49 GMT")),
+                0
+            ),
+            RetryDecision::Retry(Duration::from_secs(12))
+        );
+        assert_eq!(
+            decide_once(
+                &p,
+                503,
+                &response(503, Some("Sunday, 06-Nov-94 08:49:40 GMT")),
+                0
+            ),
+            RetryDecision::Retry(Duration::from_secs(3))
+        );
+        // a date in the past: retry now
+        assert_eq!(
+            decide_once(
+                &p,
+                503,
+                &response(503, Some("Sat, 05 Nov 1994 08:49:37 GMT")),
+                0
+            ),
+            RetryDecision::Retry(Duration::ZERO)
+        );
+        // garbage falls back to backoff (random 0 -> 0 ms)
+        assert_eq!(
+            decide_once(&p, 503, &response(503, Some("soon")), 0),
+            RetryDecision::Retry(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(UNIX_EPOCH + Duration::from_secs(784_111_777))
+        );
+        assert_eq!(
+            parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"),
+            Some(UNIX_EPOCH)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT"),
+            Some(UNIX_EPOCH + Duration::from_secs(1_835_481_599))
+        );
+        for bad in [
+            "",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn backoff_is_capped_exponential_full_jitter() {
+        let p = RetryPolicy::default()
+            .with_max_attempts(10)
+            .with_base_delay(Duration::from_millis(100))
+            .with_max_delay(Duration::from_millis(1000))
+            .with_max_total_wait(Duration::from_secs(3600));
+        let h = HeaderMap::new();
+        let busy = Outcome::Response {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: &h,
+        };
+        let mut state = RetryState::new();
+        let windows: Vec<Duration> = (0..6)
+            .map(
+                |_| match p.decide(&mut state, &busy, UNIX_EPOCH, u64::MAX) {
+                    RetryDecision::Retry(d) => d,
+                    RetryDecision::Stop => panic!("stopped early"),
+                },
+            )
+            .collect();
+        let ms: Vec<u128> = windows
+            .iter()
+            .map(|d| (d.as_nanos() + 500_000) / 1_000_000)
+            .collect();
+        assert_eq!(ms, vec![100, 200, 400, 800, 1000, 1000]);
+        // random 0 waits nothing; the middle waits half the window
+        let mut s = RetryState::new();
+        assert_eq!(
+            p.decide(&mut s, &busy, UNIX_EPOCH, 0),
+            RetryDecision::Retry(Duration::ZERO)
+        );
+        let mut s = RetryState::new();
+        assert_eq!(
+            p.decide(&mut s, &busy, UNIX_EPOCH, 1 << 63),
+            RetryDecision::Retry(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn attempts_and_total_wait_are_bounded() {
+        let h = HeaderMap::new();
+        let busy = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            headers: &h,
+        };
+        let p = RetryPolicy::default();
+        let mut s = RetryState::new();
+        let mut retries = 0;
+        while let RetryDecision::Retry(_) = p.decide(&mut s, &busy, UNIX_EPOCH, u64::MAX) {
+            retries += 1;
+        }
+        assert_eq!(retries, 3, "4 attempts in all by default");
+        assert_eq!(s.attempts(), 4);
+
+        let p = RetryPolicy::default()
+            .with_max_attempts(100)
+            .with_max_total_wait(Duration::from_secs(10));
+        let h = response(429, Some("4"));
+        let slow = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            headers: &h,
+        };
+        let mut s = RetryState::new();
+        let mut n = 0;
+        while let RetryDecision::Retry(_) = p.decide(&mut s, &slow, UNIX_EPOCH, 0) {
+            n += 1;
+        }
+        assert_eq!(n, 2, "4 s + 4 s fits in 10 s, a third 4 s does not");
+        assert_eq!(s.waited(), Duration::from_secs(8));
+
+        let off = RetryPolicy::disabled();
+        assert_eq!(
+            off.decide(&mut RetryState::new(), &busy, UNIX_EPOCH, 0),
+            RetryDecision::Stop
+        );
+    }
+}

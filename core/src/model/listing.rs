@@ -1,0 +1,273 @@
+//! What a caller asks to list (apps, accounts, a sweep of every account), where a listing
+//! stands (its [`Cursor`]), and what a sweep gives back: plain data.
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::{MAX_PAGE_SIZE, check_page_size};
+use crate::base::sid::AccountSid;
+use crate::error::Error;
+use crate::model::account::{Account, AccountStatus};
+use crate::model::app::AuthorizedConnectApp;
+
+/// What to list: how many records at most, how many per page, and whose.
+///
+/// With neither `limit` nor `page_size`, pages of 1000 (the API's maximum: fewest round trips);
+/// with a limit only, pages of `min(limit, 1000)`; with both, `min(page_size, limit)`. The
+/// bounds are checked when the listing starts, before anything is sent.
+///
+/// ```
+/// use twilio_connect_apps::ListParams;
+/// let params = ListParams::new()
+///     .limit(250)
+///     .account("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
+/// assert_eq!(params.effective_page_size()?, 250);
+/// assert!(ListParams::new().page_size(1001).effective_page_size().is_err());
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ListParams {
+    pub(crate) limit: Option<u64>,
+    pub(crate) page_size: Option<u32>,
+    pub(crate) account: Option<AccountSid>,
+}
+
+impl ListParams {
+    /// Everything, in pages of 1000, from the configured account.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Stop after this many records (at least 1).
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Ask for this many records per page (1..=1000).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// List a subaccount's apps (with the parent's credentials).
+    pub fn account(mut self, account: AccountSid) -> Self {
+        self.account = Some(account);
+        self
+    }
+
+    /// The limit, if any.
+    pub fn limit_value(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// The page size asked for, if any.
+    pub fn page_size_value(&self) -> Option<u32> {
+        self.page_size
+    }
+
+    /// The account listed, when it is not the configured one.
+    pub fn account_sid(&self) -> Option<&AccountSid> {
+        self.account.as_ref()
+    }
+
+    /// The page size the first request asks for, after checking the inputs.
+    pub fn effective_page_size(&self) -> Result<u32, Error> {
+        if self.limit == Some(0) {
+            return Err(Error::input("limit", "must be at least 1"));
+        }
+        if let Some(size) = self.page_size {
+            check_page_size(size)?;
+        }
+        let size = self.page_size.unwrap_or(MAX_PAGE_SIZE);
+        let size = match self.limit {
+            Some(limit) => u64::from(size).min(limit),
+            None => u64::from(size),
+        };
+        // size <= 1000 here, so the conversion cannot fail; fall back to the maximum anyway.
+        Ok(u32::try_from(size).unwrap_or(MAX_PAGE_SIZE))
+    }
+}
+
+/// What accounts to list: the parent and its subaccounts, optionally only those with a status
+/// or a friendly name; at most `limit`, `page_size` per page (the same rules as [`ListParams`]).
+///
+/// ```
+/// use twilio_connect_apps::{AccountListParams, AccountStatus};
+/// let params = AccountListParams::new().status(AccountStatus::Active).page_size(100);
+/// # let _ = params;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AccountListParams {
+    pub(crate) pages: ListParams,
+    pub(crate) status: Option<AccountStatus>,
+    pub(crate) friendly_name: Option<String>,
+}
+
+impl AccountListParams {
+    /// Every account the credentials can see, in pages of 1000.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only accounts with this status (`Status`).
+    pub fn status(mut self, status: AccountStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only accounts with exactly this friendly name (`FriendlyName`).
+    pub fn friendly_name(mut self, name: impl Into<String>) -> Self {
+        self.friendly_name = Some(name.into());
+        self
+    }
+
+    /// Stop after this many accounts (at least 1).
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.pages = self.pages.limit(limit);
+        self
+    }
+
+    /// Ask for this many accounts per page (1..=1000).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.pages = self.pages.page_size(page_size);
+        self
+    }
+}
+
+/// Where a listing stands: the page to fetch next, how many of its records were already handed
+/// out, and how many records the limit still allows.
+///
+/// Save it (it is serde-serializable) when a listing fails and give it to
+/// [`Paginator::resume`](crate::Paginator::resume) (or a client's `resume`) later: the new listing goes on with nothing
+/// lost and nothing twice.
+///
+/// ```
+/// use twilio_connect_apps::{Config, Credentials, Cursor, Paginator, Secret, Step};
+/// let config = Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token")));
+/// let saved = r#"{"next": "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?PageSize=50&Page=3&PageToken=PT3",
+///     "skip": 7, "remaining": null}"#;
+/// let cursor: Cursor = serde_json::from_str(saved).unwrap();
+/// let mut pages = Paginator::resume(&config, cursor)?;
+/// let Step::Send(request) = pages.step()? else { unreachable!() };
+/// assert!(request.uri().query().unwrap().ends_with("PageToken=PT3")); // its first 7 records are skipped
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    /// The path and query of the page to fetch; `None` when the listing is finished.
+    pub next: Option<String>,
+    /// How many records at the start of that page were already handed out.
+    pub skip: u64,
+    /// How many records the limit still allows (`None`: no limit).
+    pub remaining: Option<u64>,
+}
+
+impl Cursor {
+    /// Whether nothing is left to list.
+    pub fn is_finished(&self) -> bool {
+        self.next.is_none() || self.remaining == Some(0)
+    }
+}
+
+/// What a sweep lists: which accounts, how apps are paged, how many accounts at once.
+///
+/// ```
+/// use twilio_connect_apps::{AccountStatus, SweepParams};
+/// let params = SweepParams::new().status(AccountStatus::Active).concurrency(8);
+/// assert_eq!(params.concurrency_value(), 8);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepParams {
+    pub(crate) accounts: AccountListParams,
+    pub(crate) apps: ListParams,
+    pub(crate) concurrency: usize,
+}
+
+/// Accounts in flight by default: polite to the API, and already ~4x a one-by-one sweep.
+pub const DEFAULT_SWEEP_CONCURRENCY: usize = 4;
+
+impl Default for SweepParams {
+    fn default() -> Self {
+        SweepParams {
+            accounts: AccountListParams::new(),
+            apps: ListParams::new(),
+            concurrency: DEFAULT_SWEEP_CONCURRENCY,
+        }
+    }
+}
+
+impl SweepParams {
+    /// Every account the credentials see, 4 at a time, apps in pages of 1000.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Which accounts (filters, page size of the accounts listing).
+    pub fn accounts(mut self, accounts: AccountListParams) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Only accounts with this status (e.g. active).
+    pub fn status(mut self, status: AccountStatus) -> Self {
+        self.accounts = self.accounts.status(status);
+        self
+    }
+
+    /// How each account's apps are listed (page size, a limit per account); the account is
+    /// set by the sweep.
+    pub fn apps(mut self, apps: ListParams) -> Self {
+        self.apps = apps;
+        self
+    }
+
+    /// At most this many accounts' listings in flight at once (at least 1).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// The concurrency.
+    pub fn concurrency_value(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The apps listing of one account.
+    pub(crate) fn apps_of(&self, account: &Account) -> Result<ListParams, Error> {
+        let sid = account.account_sid().ok_or_else(|| {
+            Error::input(
+                "account",
+                "the accounts listing gave an account without a valid SID",
+            )
+        })?;
+        Ok(self.apps.clone().account(sid))
+    }
+}
+
+/// One account's part of a sweep: the apps listed, and the error that stopped its listing, if
+/// any (one account's 403 does not stop the sweep).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct AccountApps {
+    /// The account's position in the accounts listing (results come as they complete; sort by
+    /// this for a stable order).
+    pub index: u64,
+    /// The account (its `auth_token` was never kept).
+    pub account: Account,
+    /// Its apps, in listing order (all of them when `error` is `None`).
+    pub apps: Vec<AuthorizedConnectApp>,
+    /// Why its listing stopped early.
+    pub error: Option<Error>,
+}
+
+impl AccountApps {
+    pub(crate) fn new(index: u64, account: Account) -> Self {
+        AccountApps {
+            index,
+            account,
+            apps: Vec::new(),
+            error: None,
+        }
+    }
+}

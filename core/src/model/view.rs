@@ -1,0 +1,327 @@
+//! A borrowed, zero-copy view of one app in a page body: no allocation per record.
+//!
+//! Each field is the raw JSON string as it stands in the body ([`JsonStr`]); it is decoded only
+//! when asked ([`JsonStr::to_str`]), and written back out as JSON ([`AppView::write_json`])
+//! byte for byte as `serde_json` writes an owned [`AuthorizedConnectApp`]: a string without a
+//! backslash is copied as it is (JSON forbids raw quotes and control characters in it, so it is
+//! already what serde_json would write), any other is decoded and re-encoded.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{self, Write};
+
+use crate::model::app::{AuthorizedConnectApp, Permission};
+
+/// One JSON string of a page body, still encoded; or a plain string (a view of an owned app).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct JsonStr<'a>(Repr<'a>);
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repr<'a> {
+    /// `"..."` as it stands in the body, quotes included, and whether it holds a backslash.
+    Json(&'a str, bool),
+    /// Decoded text.
+    Text(&'a str),
+}
+
+impl<'a> JsonStr<'a> {
+    /// A JSON string as it stands in a body, quotes included (checked by the caller), and
+    /// whether it holds an escape.
+    #[inline]
+    pub(crate) fn json(raw: &'a str, escaped: bool) -> Self {
+        JsonStr(Repr::Json(raw, escaped))
+    }
+
+    /// A view of decoded text.
+    pub fn text(text: &'a str) -> Self {
+        JsonStr(Repr::Text(text))
+    }
+
+    /// The decoded string: borrowed from the body unless it holds escapes.
+    pub fn to_str(&self) -> Cow<'a, str> {
+        match self.0 {
+            Repr::Text(t) => Cow::Borrowed(t),
+            Repr::Json(raw, escaped) => decode(raw, escaped),
+        }
+    }
+
+    /// Writes the string as JSON, exactly as `serde_json` writes it.
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        match self.0 {
+            Repr::Json(raw, false) => out.write_all(raw.as_bytes()),
+            _ => serde_json::to_writer(out, self.to_str().as_ref()).map_err(io::Error::from),
+        }
+    }
+}
+
+impl fmt::Debug for JsonStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.to_str().as_ref(), f)
+    }
+}
+
+/// A JSON string as it stands in a body (quotes included, checked by the caller) decoded:
+/// borrowed when it holds no escape. A string the checks let through always decodes; should
+/// one not, it reads as empty rather than failing a page.
+pub(crate) fn decode(raw: &str, escaped: bool) -> Cow<'_, str> {
+    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+    if !escaped {
+        return Cow::Borrowed(inner);
+    }
+    Cow::Owned(
+        unescape(inner).unwrap_or_else(|| serde_json::from_str::<String>(raw).unwrap_or_default()),
+    )
+}
+
+/// Decodes the escapes of a JSON string's inside, when they are the common ones (no surrogate
+/// pair); `None`: let serde_json decode it.
+fn unescape(inner: &str) -> Option<String> {
+    let mut out = String::with_capacity(inner.len());
+    let mut rest = inner;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(rest.get(..at)?);
+        let after = rest.get(at + 1..)?;
+        let (c, len) = match after.as_bytes().first()? {
+            b'"' => ('"', 1),
+            b'\\' => ('\\', 1),
+            b'/' => ('/', 1),
+            b'b' => ('\u{8}', 1),
+            b'f' => ('\u{c}', 1),
+            b'n' => ('\n', 1),
+            b'r' => ('\r', 1),
+            b't' => ('\t', 1),
+            b'u' => {
+                let code = u32::from_str_radix(after.get(1..5)?, 16).ok()?;
+                (char::from_u32(code)?, 5)
+            }
+            _ => return None,
+        };
+        out.push(c);
+        rest = after.get(len..)?;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// How many permissions a view keeps without allocating (real apps hold one or two).
+const INLINE: usize = 4;
+
+/// The `permissions` of a view: the JSON strings of the array (up to four kept inline, more
+/// in a `Vec`), or an owned app's list.
+#[derive(Clone)]
+pub struct PermissionsView<'a>(PermRepr<'a>);
+
+#[derive(Clone)]
+enum PermRepr<'a> {
+    Json {
+        inline: [Option<JsonStr<'a>>; INLINE],
+        more: Vec<JsonStr<'a>>,
+    },
+    Owned(&'a [Permission]),
+}
+
+impl Default for PermissionsView<'_> {
+    /// An empty list.
+    fn default() -> Self {
+        PermissionsView(PermRepr::Json {
+            inline: [None; INLINE],
+            more: Vec::new(),
+        })
+    }
+}
+
+impl<'a> PermissionsView<'a> {
+    /// Adds a permission (inline while there is room).
+    #[inline]
+    pub(crate) fn push(&mut self, s: JsonStr<'a>) {
+        if let PermRepr::Json { inline, more } = &mut self.0 {
+            match inline.iter_mut().find(|slot| slot.is_none()) {
+                Some(slot) => *slot = Some(s),
+                None => more.push(s),
+            }
+        }
+    }
+
+    /// The permissions, in order.
+    pub fn iter(&self) -> impl Iterator<Item = JsonStr<'a>> + '_ {
+        let (json, owned) = match &self.0 {
+            PermRepr::Json { inline, more } => (
+                Some(inline.iter().flatten().copied().chain(more.iter().copied())),
+                None,
+            ),
+            PermRepr::Owned(list) => (None, Some(list.iter().map(|p| JsonStr::text(p.as_str())))),
+        };
+        json.into_iter()
+            .flatten()
+            .chain(owned.into_iter().flatten())
+    }
+
+    /// The owned list (allocated once, at its size).
+    pub fn to_vec(&self) -> Vec<Permission> {
+        match &self.0 {
+            PermRepr::Json { inline, more } => {
+                let mut list = Vec::with_capacity(inline.iter().flatten().count() + more.len());
+                for p in inline.iter().flatten().chain(more) {
+                    list.push(Permission::from_api(&p.to_str()));
+                }
+                list
+            }
+            PermRepr::Owned(list) => list.to_vec(),
+        }
+    }
+
+    /// Whether `post-all` is among them.
+    pub fn has_post_all(&self) -> bool {
+        self.iter().any(|p| p.to_str() == "post-all")
+    }
+
+    fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(b"[")?;
+        for (i, p) in self.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            p.write_json(out)?;
+        }
+        out.write_all(b"]")
+    }
+}
+
+impl fmt::Debug for PermissionsView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// A borrowed view of one [`AuthorizedConnectApp`]: the same fields, borrowed from the page
+/// body (or from an owned app). For programs that read records and let them go, at no
+/// allocation per record; [`AppView::to_owned`] makes the owned record when one is kept.
+///
+/// ```
+/// use twilio_connect_apps::{AppView, AuthorizedConnectApp};
+/// let app: AuthorizedConnectApp = serde_json::from_str(
+///     r#"{"connect_app_sid": "CN1", "connect_app_friendly_name": "Caf\u00e9", "permissions": ["post-all"]}"#,
+/// )?;
+/// let view = AppView::of(&app);
+/// assert!(view.can_write());
+/// let mut json = Vec::new();
+/// view.write_json(&mut json)?;
+/// assert_eq!(json, serde_json::to_vec(&app)?); // byte for byte what serde_json writes
+/// assert_eq!(view.to_owned(), app);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Default)]
+#[non_exhaustive]
+pub struct AppView<'a> {
+    /// `account_sid`.
+    pub account_sid: Option<JsonStr<'a>>,
+    /// `connect_app_company_name`.
+    pub connect_app_company_name: Option<JsonStr<'a>>,
+    /// `connect_app_description`.
+    pub connect_app_description: Option<JsonStr<'a>>,
+    /// `connect_app_friendly_name`.
+    pub connect_app_friendly_name: Option<JsonStr<'a>>,
+    /// `connect_app_homepage_url`.
+    pub connect_app_homepage_url: Option<JsonStr<'a>>,
+    /// `connect_app_sid`.
+    pub connect_app_sid: Option<JsonStr<'a>>,
+    /// `permissions`.
+    pub permissions: Option<PermissionsView<'a>>,
+    /// `uri`.
+    pub uri: Option<JsonStr<'a>>,
+}
+
+impl fmt::Debug for AppView<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppView")
+            .field("connect_app_sid", &self.connect_app_sid)
+            .field("connect_app_friendly_name", &self.connect_app_friendly_name)
+            .field("permissions", &self.permissions)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One record made from the other, field by field: the string fields through `$text`, the
+/// permissions given. The one list of fields for both directions.
+macro_rules! convert_app {
+    ($from:expr, $text:expr, $permissions:expr => $to:ident) => {
+        $to {
+            account_sid: $text(&$from.account_sid),
+            connect_app_company_name: $text(&$from.connect_app_company_name),
+            connect_app_description: $text(&$from.connect_app_description),
+            connect_app_friendly_name: $text(&$from.connect_app_friendly_name),
+            connect_app_homepage_url: $text(&$from.connect_app_homepage_url),
+            connect_app_sid: $text(&$from.connect_app_sid),
+            permissions: $permissions,
+            uri: $text(&$from.uri),
+        }
+    };
+}
+
+impl<'a> AppView<'a> {
+    /// A view of an owned app.
+    pub fn of(app: &'a AuthorizedConnectApp) -> Self {
+        let text = |v: &'a Option<String>| v.as_deref().map(JsonStr::text);
+        let permissions = app
+            .permissions
+            .as_deref()
+            .map(|p| PermissionsView(PermRepr::Owned(p)));
+        convert_app!(app, text, permissions => AppView)
+    }
+
+    /// Whether the app holds `post-all`.
+    pub fn can_write(&self) -> bool {
+        self.permissions.as_ref().is_some_and(|p| p.has_post_all())
+    }
+
+    /// The owned record.
+    pub fn to_owned(&self) -> AuthorizedConnectApp {
+        let text = |v: &Option<JsonStr<'_>>| v.map(|j| j.to_str().into_owned());
+        let permissions = self.permissions.as_ref().map(PermissionsView::to_vec);
+        convert_app!(self, text, permissions => AuthorizedConnectApp)
+    }
+
+    /// Writes the app as one JSON object, byte for byte what `serde_json::to_writer` writes for
+    /// the owned [`AuthorizedConnectApp`] (field order, escaping, `null`s).
+    pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
+        let fields: [(&[u8], Option<JsonStr<'_>>); 6] = [
+            (b"{\"account_sid\":", self.account_sid),
+            (
+                b",\"connect_app_company_name\":",
+                self.connect_app_company_name,
+            ),
+            (
+                b",\"connect_app_description\":",
+                self.connect_app_description,
+            ),
+            (
+                b",\"connect_app_friendly_name\":",
+                self.connect_app_friendly_name,
+            ),
+            (
+                b",\"connect_app_homepage_url\":",
+                self.connect_app_homepage_url,
+            ),
+            (b",\"connect_app_sid\":", self.connect_app_sid),
+        ];
+        for (key, value) in fields {
+            out.write_all(key)?;
+            write_opt(out, value)?;
+        }
+        out.write_all(b",\"permissions\":")?;
+        match &self.permissions {
+            Some(p) => p.write_json(out)?,
+            None => out.write_all(b"null")?,
+        }
+        out.write_all(b",\"uri\":")?;
+        write_opt(out, self.uri)?;
+        out.write_all(b"}")
+    }
+}
+
+fn write_opt(out: &mut impl Write, v: Option<JsonStr<'_>>) -> io::Result<()> {
+    match v {
+        Some(s) => s.write_json(out),
+        None => out.write_all(b"null"),
+    }
+}

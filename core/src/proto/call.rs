@@ -1,0 +1,117 @@
+//! One call: an exchange whose response is read into a typed value. Fetching one app and
+//! fetching one page are calls.
+//!
+//! ```text
+//!  new ──► Exchange (Send / Wait, retries) ──► read the response ──► Done(value or error)
+//! ```
+
+use http::Response;
+
+use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::error::{Error, TransportError};
+use crate::model::app::AuthorizedConnectApp;
+use crate::model::page::Page;
+use crate::proto::action::{Action, Machine};
+use crate::proto::exchange::Exchange;
+use crate::proto::session::{Context, Session};
+use crate::wire::request::PageQuery;
+use crate::wire::response::{page_size_asked, parse_app, parse_page_with_limit};
+
+/// A request and how its response is read: a [`Machine`] whose output is the value.
+pub struct Call<O> {
+    exchange: Exchange,
+    read: fn(&Response<Vec<u8>>, usize) -> Result<O, Error>,
+    /// The most records the response may hold (pages).
+    limit: usize,
+    span: tracing::Span,
+}
+
+impl<O> std::fmt::Debug for Call<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("exchange", &self.exchange)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Fetching one app: a [`Call`] whose output is the app.
+pub type FetchApp = Call<AuthorizedConnectApp>;
+
+/// Fetching one page: a [`Call`] whose output is the page.
+pub type FetchPage<R = AuthorizedConnectApp> = Call<Page<R>>;
+
+impl<O> Machine for Call<O> {
+    type Output = Result<O, Error>;
+
+    fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
+        let _span = self.span.enter();
+        let (read, limit) = (self.read, self.limit);
+        self.exchange
+            .next(cx)
+            .map(|result| result.and_then(|response| read(&response, limit)))
+    }
+
+    fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
+        let _span = self.span.enter();
+        self.exchange.handle(cx, response);
+    }
+}
+
+fn read_app(response: &Response<Vec<u8>>, _: usize) -> Result<AuthorizedConnectApp, Error> {
+    parse_app(response)
+}
+
+impl Session {
+    /// Fetches one app (`account` defaults to the configured one; name a subaccount to read
+    /// its app with the parent's credentials).
+    pub fn fetch(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+    ) -> Result<FetchApp, Error> {
+        let config = self.config();
+        let request = config.fetch_request(app, account)?;
+        let account = account.unwrap_or(config.account_sid());
+        Ok(Call {
+            exchange: Exchange::new(request),
+            read: read_app,
+            limit: 1,
+            span: tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app),
+        })
+    }
+
+    /// Fetches one page (`account` defaults to the configured one).
+    pub fn page(
+        &self,
+        query: &PageQuery,
+        account: Option<&AccountSid>,
+    ) -> Result<FetchPage, Error> {
+        let config = self.config();
+        let request = config.list_request(query, account)?;
+        let account = account.unwrap_or(config.account_sid());
+        Ok(page_call(
+            request,
+            tracing::debug_span!("page", operation = "page", account = %account),
+        ))
+    }
+
+    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
+    /// The URI must be on the configured origin.
+    pub fn page_at(&self, uri: &str) -> Result<FetchPage, Error> {
+        let request = self.config().page_at_request(uri)?;
+        Ok(page_call(
+            request,
+            tracing::debug_span!("page", operation = "page_at"),
+        ))
+    }
+}
+
+fn page_call(request: http::Request<()>, span: tracing::Span) -> FetchPage {
+    let limit = page_size_asked(request.uri());
+    Call {
+        exchange: Exchange::new(request),
+        read: parse_page_with_limit::<AuthorizedConnectApp, Vec<u8>>,
+        limit,
+        span,
+    }
+}

@@ -1,0 +1,260 @@
+//! A whole listing: the paging machine ([`Paginator`]) with an [`Exchange`] for each page, so
+//! that retries, the 429 gate and paging all happen inside.
+//!
+//! ```text
+//!                 ┌──────────── record buffered ───────────► Done(Some(Ok(record)))
+//!  next ──► Paginator::step ──► Send(page) ──► Exchange (Send / Wait …) ──► page read ──┐
+//!                 ▲            └─ done ──► Done(None)       └─ failed ──► Done(Some(Err))
+//!                 └─────────────────────────────────────────────────────────────────────┘
+//! ```
+//!
+//! Borrowed views take the same road a page at a time: [`ListingMachine::next_page`] drives
+//! the next page's exchange, and [`ListingMachine::hand_out`] hands its records to a callback.
+
+use http::Response;
+
+use crate::error::{Error, TransportError};
+use crate::model::account::Account;
+use crate::model::app::AuthorizedConnectApp;
+use crate::model::listing::{AccountListParams, Cursor, ListParams};
+use crate::model::view::AppView;
+use crate::proto::action::{Action, Machine};
+use crate::proto::exchange::Exchange;
+use crate::proto::paging::{Paginator, Step, ViewStop};
+use crate::proto::session::{Context, Session};
+use crate::wire::resource::Resource;
+
+/// A listing in progress: a [`Machine`] that yields one record per `Done` (`Some(Ok(record))`),
+/// `Some(Err(..))` when the listing failed, and `None` at the end. After an error it is
+/// finished; [`ListingMachine::cursor`] says where it stopped, and [`Session::resume`] goes on
+/// from there with nothing lost and nothing twice.
+#[derive(Debug)]
+pub struct ListingMachine<R = AuthorizedConnectApp> {
+    paginator: Paginator<R>,
+    exchange: Option<Exchange>,
+    finished: bool,
+    span: tracing::Span,
+}
+
+impl<R: Resource> ListingMachine<R> {
+    /// A listing driven by `paginator`, its events in `span`.
+    pub fn new(paginator: Paginator<R>, span: tracing::Span) -> Self {
+        ListingMachine {
+            paginator,
+            exchange: None,
+            finished: false,
+            span,
+        }
+    }
+
+    /// Where the listing stands: save it to resume later.
+    pub fn cursor(&self) -> Cursor {
+        self.paginator.cursor()
+    }
+
+    /// Records of the current page not handed out yet: at 0, the next call may wait on the
+    /// network, so a program streaming its output should flush it then.
+    pub fn buffered(&self) -> usize {
+        self.paginator.buffered()
+    }
+
+    /// Whether the listing has ended (done, or failed).
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    /// The next buffered record, if one is there: no network, no context needed (a driver's
+    /// fast path).
+    pub fn next_buffered(&mut self) -> Option<R> {
+        if self.finished || self.exchange.is_some() || self.paginator.buffered() == 0 {
+            return None;
+        }
+        match self.paginator.step() {
+            Ok(Step::Record(record)) => Some(record),
+            _ => None,
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Action<Option<Result<R, Error>>> {
+        self.finished = true;
+        Action::Done(Some(Err(e)))
+    }
+}
+
+impl<R: Resource> Machine for ListingMachine<R> {
+    type Output = Option<Result<R, Error>>;
+
+    fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
+        if self.finished {
+            return Action::Done(None);
+        }
+        let _span = self.span.clone().entered();
+        loop {
+            if let Some(exchange) = self.exchange.as_mut() {
+                let response = match exchange.next(cx) {
+                    Action::Done(response) => response,
+                    other => return other.map(|_| None),
+                };
+                self.exchange = None;
+                if let Err(e) = response.and_then(|r| self.paginator.handle_response(&r)) {
+                    return self.fail(e);
+                }
+            }
+            match self.paginator.step() {
+                Ok(Step::Record(record)) => return Action::Done(Some(Ok(record))),
+                Ok(Step::Done) => {
+                    self.finished = true;
+                    return Action::Done(None);
+                }
+                Ok(Step::Send(request)) => self.exchange = Some(Exchange::new(request)),
+                Err(e) => return self.fail(e),
+            }
+        }
+    }
+
+    fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
+        let _span = self.span.clone().entered();
+        if let Some(exchange) = self.exchange.as_mut() {
+            exchange.handle(cx, response);
+        }
+    }
+}
+
+impl ListingMachine {
+    /// Hands the records already buffered (by record-at-a-time calls) to `f` as views: the
+    /// first step of reading a page as views.
+    pub fn drain_buffered<E: From<Error>>(
+        &mut self,
+        f: &mut impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while let Some(app) = self.next_buffered() {
+            if let Err(e) = f(AppView::of(&app)) {
+                self.finished = true;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// The machine that fetches the next page (with retries), for [`ListingMachine::hand_out`]:
+    /// its output is the decoded response, or `None` when no page is left. Drain the buffered
+    /// records first ([`ListingMachine::drain_buffered`]).
+    pub fn next_page(&mut self) -> NextPage<'_> {
+        NextPage(self)
+    }
+
+    /// Hands the records of the page [`NextPage`] fetched to `f` as borrowed [`AppView`]s, as
+    /// they are read (no allocation per record). Returns whether more pages may follow. The
+    /// listing's rules all hold (limit, resume skip, no record twice, the next page checked);
+    /// after an error, [`ListingMachine::cursor`] resumes after the last record `f` took.
+    pub fn hand_out<E: From<Error>>(
+        &mut self,
+        page: Result<Option<Response<Vec<u8>>>, Error>,
+        f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let _span = self.span.clone().entered();
+        let result = match page {
+            Ok(None) => Ok(false),
+            Err(e) => Err(E::from(e)),
+            Ok(Some(response)) => match self.paginator.handle_response_with(&response, f) {
+                Ok(()) => Ok(!self.paginator.is_done()),
+                Err(ViewStop::Failed(e)) => Err(E::from(e)),
+                Err(ViewStop::Stopped(e)) => Err(e),
+            },
+        };
+        if !matches!(result, Ok(true)) {
+            self.finished = true;
+        }
+        result
+    }
+}
+
+/// Fetching a listing's next page for [`ListingMachine::hand_out`]: a [`Machine`] whose output
+/// is the decoded response (`None`: the listing has no page left).
+#[derive(Debug)]
+pub struct NextPage<'a>(&'a mut ListingMachine);
+
+impl Machine for NextPage<'_> {
+    type Output = Result<Option<Response<Vec<u8>>>, Error>;
+
+    fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
+        let listing = &mut *self.0;
+        if listing.finished {
+            return Action::Done(Ok(None));
+        }
+        let _span = listing.span.clone().entered();
+        loop {
+            if let Some(exchange) = listing.exchange.as_mut() {
+                return match exchange.next(cx) {
+                    Action::Done(response) => {
+                        listing.exchange = None;
+                        Action::Done(response.map(Some))
+                    }
+                    other => other.map(|_| Ok(None)),
+                };
+            }
+            match listing.paginator.step() {
+                Ok(Step::Send(request)) => listing.exchange = Some(Exchange::new(request)),
+                Ok(Step::Done) => return Action::Done(Ok(None)),
+                Ok(Step::Record(_)) => {
+                    return Action::Done(Err(Error::input(
+                        "listing",
+                        "records are still buffered: drain_buffered() first",
+                    )));
+                }
+                Err(e) => return Action::Done(Err(e)),
+            }
+        }
+    }
+
+    fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
+        Machine::handle(&mut *self.0, cx, response);
+    }
+}
+
+impl Session {
+    /// Lists apps from the first page (the account in `params`, or the configured one).
+    pub fn list(&self, params: ListParams) -> Result<ListingMachine, Error> {
+        let account = params.account_sid().unwrap_or(self.config().account_sid());
+        let span = tracing::debug_span!(
+            "listing",
+            operation = "list",
+            account = %account,
+            limit = params.limit_value(),
+            page_size = params.page_size_value()
+        );
+        Ok(ListingMachine::new(
+            Paginator::new(self.config(), params)?,
+            span,
+        ))
+    }
+
+    /// Goes on with a listing of apps from a saved [`Cursor`].
+    pub fn resume(&self, cursor: Cursor) -> Result<ListingMachine, Error> {
+        self.resuming(cursor)
+    }
+
+    /// Lists the accounts the credentials see (the parent first, then its subaccounts). Each
+    /// account's `auth_token`, which the API sends along, is never kept.
+    pub fn accounts(&self, params: AccountListParams) -> Result<ListingMachine<Account>, Error> {
+        let span = tracing::debug_span!("listing", operation = "accounts");
+        Ok(ListingMachine::new(
+            Paginator::accounts(self.config(), params)?,
+            span,
+        ))
+    }
+
+    /// Goes on with a listing of `R` (apps or accounts) from a saved [`Cursor`].
+    pub fn resuming<R: Resource>(&self, cursor: Cursor) -> Result<ListingMachine<R>, Error> {
+        let span = tracing::debug_span!(
+            "listing",
+            operation = "resume",
+            next = cursor.next.as_deref(),
+            skip = cursor.skip
+        );
+        Ok(ListingMachine::new(
+            Paginator::<R>::resuming(self.config(), cursor)?,
+            span,
+        ))
+    }
+}

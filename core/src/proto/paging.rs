@@ -1,0 +1,474 @@
+//! The paging state machine: which request to send next, and which records to hand out.
+
+use std::collections::{HashSet, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use http::{Request, Response};
+
+use crate::api::param;
+use crate::config::settings::Config;
+use crate::error::{Error, PagingError, ParseError};
+use crate::model::account::Account;
+use crate::model::app::AuthorizedConnectApp;
+use crate::model::listing::{AccountListParams, Cursor, ListParams};
+use crate::model::page::{PageView, PageViewError};
+use crate::model::view::AppView;
+use crate::wire::request::PageQuery;
+use crate::wire::resource::{Resource, scope_of};
+use crate::wire::response::{page_size_in_query, parse_page_with_limit};
+
+/// The next thing a transport must do for a listing: hand out a record, send a request, or
+/// stop. See [`Paginator`] for the loop that drives it:
+///
+/// ```
+/// # use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
+/// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+/// let mut pages = Paginator::new(&config, ListParams::new().limit(1))?;
+/// match pages.step()? {
+///     Step::Record(app) => println!("{:?}", app.connect_app_sid),
+///     Step::Send(request) => println!("send {}", request.uri()),
+///     Step::Done => println!("done"),
+/// }
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+#[derive(Debug)]
+#[must_use = "a step is either a record to hand out or a request to send"]
+// Steps are matched and moved out at once; boxing the request would cost an allocation a page.
+#[allow(clippy::large_enum_variant)]
+pub enum Step<R = AuthorizedConnectApp> {
+    /// Hand this record to the caller.
+    Record(R),
+    /// Send this request (retrying per the policy), then pass the response to
+    /// [`Paginator::handle_response`].
+    Send(Request<()>),
+    /// The listing is complete.
+    Done,
+}
+
+#[derive(Debug)]
+enum State {
+    /// The page at this path and query is to be fetched.
+    Fetch(String),
+    /// No more pages.
+    Done,
+    /// The server broke the protocol; stays failed.
+    Failed(PagingError),
+}
+
+/// Pages in a row with no new records that may name a next page; the next one is an error.
+pub const MAX_EMPTY_PAGES_IN_ROW: u32 = 3;
+/// How many recent pages' record SIDs a listing remembers, to drop records a server repeats.
+const RECENT_PAGES: usize = 4;
+
+/// The paging state machine.
+///
+/// Drive it with [`Paginator::step`]: it hands out records one by one and, when its buffer is
+/// empty, the next request to send. A transport sends that request and gives the response to
+/// [`Paginator::handle_response`]. An error leaves the state as it was, so the same step can be
+/// retried, or the [`Paginator::cursor`] saved for later.
+///
+/// What it will not do, whatever the server says:
+/// - follow a next-page URI to another origin, to another resource, or to another account's
+///   listing (directly or through `..`): a [`PagingError`], nothing sent;
+/// - fetch a page twice in one listing: URIs are compared normalized (parameters in any order,
+///   `Page` ignored next to a `PageToken`);
+/// - hand out a record twice: records whose SID appeared on one of the last 4 pages (or earlier
+///   on the same page) are dropped;
+/// - go on forever on empty pages: after [`MAX_EMPTY_PAGES_IN_ROW`] pages in a row with no
+///   new records, a next URI is [`PagingError::EmptyPages`];
+/// - allocate more records than the page size asked for: one more is a parse error.
+///
+/// ```
+/// use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
+/// let config = Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token")));
+/// let mut pages = Paginator::new(&config, ListParams::new().limit(3))?;
+/// let Step::Send(request) = pages.step()? else { unreachable!() };
+/// assert_eq!(request.uri().query(), Some("PageSize=3"));
+/// # Ok::<(), twilio_connect_apps::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct Paginator<R = AuthorizedConnectApp> {
+    config: Config,
+    state: State,
+    remaining: Option<u64>,
+    /// The current page's records still to hand out, with their position in the page as served.
+    buffer: std::vec::IntoIter<(u64, R)>,
+    /// The page the buffer came from, and how many records it held as served.
+    current: Option<String>,
+    page_len: u64,
+    /// Records to drop from the start of the next page (set by `resume`).
+    pending_skip: u64,
+    /// The account the listing is of (apps), or `""` (accounts); next pages must stay in it.
+    scope: Option<String>,
+    /// Normalized fingerprints of every page fetched.
+    seen: HashSet<u64>,
+    /// Hashed record SIDs of the last pages.
+    recent: VecDeque<HashSet<u64>>,
+    empty_in_row: u32,
+}
+
+impl Paginator {
+    /// A listing of apps from the first page.
+    pub fn new(config: &Config, params: ListParams) -> Result<Self, Error> {
+        let size = params.effective_page_size()?;
+        let target = config.list_target::<AuthorizedConnectApp>(
+            &PageQuery::new().page_size(size),
+            params.account.as_ref(),
+        )?;
+        Ok(Self::at(config, State::Fetch(target), 0, params.limit))
+    }
+
+    /// A listing of apps that goes on from `cursor`. The cursor's URI is checked like any
+    /// next-page URI: it must be this resource on the configured origin.
+    pub fn resume(config: &Config, cursor: Cursor) -> Result<Self, Error> {
+        Self::resuming(config, cursor)
+    }
+}
+
+/// Why [`Paginator::handle_response_with`] stopped.
+#[derive(Debug)]
+pub enum ViewStop<E> {
+    /// The response was an error, or not a page; the listing fails with it.
+    Failed(Error),
+    /// The callback returned this error.
+    Stopped(E),
+}
+
+impl Paginator {
+    /// Takes the response to the last [`Step::Send`] and hands the page's records to `f` as
+    /// borrowed [`AppView`]s, as they are read (no allocation per record), instead of
+    /// buffering owned records for [`Paginator::step`]: the fast path for programs that stream
+    /// records out. The same rules as [`Paginator::handle_response`]: records handed out before
+    /// (a resume's skip) or seen on recent pages are not handed again; the limit stops the
+    /// hand-out; the next page is checked.
+    ///
+    /// If `f` fails, or the page turns out malformed part-way, the records already handed out
+    /// are remembered: [`Paginator::cursor`] then resumes after them, nothing twice.
+    pub fn handle_response_with<B: AsRef<[u8]>, E>(
+        &mut self,
+        response: &Response<B>,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<(), ViewStop<E>> {
+        let target = self.outstanding().map_err(ViewStop::Failed)?;
+        if self.buffer.len() > 0 {
+            return Err(ViewStop::Failed(Error::input(
+                "response",
+                "records of the last page are still buffered: step() through them first",
+            )));
+        }
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ViewStop::Failed(
+                crate::wire::response::error_from_response(response),
+            ));
+        }
+        let mut position = 0u64;
+        let mut handed_upto = self.pending_skip;
+        let mut new = 0usize;
+        let mut sids = HashSet::new();
+        let (recent, skip, remaining) = (&self.recent, self.pending_skip, &mut self.remaining);
+        let parsed = PageView::parse(response.body().as_ref(), page_size_of(&target), |view| {
+            let p = position;
+            position += 1;
+            if let Some(sid) = &view.connect_app_sid
+                && repeated(&mut sids, recent, sid.to_str().as_ref())
+            {
+                return Ok(());
+            }
+            if p < skip || *remaining == Some(0) {
+                return Ok(());
+            }
+            f(view)?;
+            handed_upto = p + 1;
+            new += 1;
+            if let Some(r) = remaining.as_mut() {
+                *r -= 1;
+            }
+            Ok(())
+        });
+        match parsed {
+            Ok(page) => {
+                if self.remaining == Some(0) {
+                    self.finish();
+                    return Ok(());
+                }
+                self.finish_page(target, page.records, new, sids, page.envelope.next_page_uri);
+                Ok(())
+            }
+            Err(e) => {
+                // The page will be fetched again: skip what was handed out of it.
+                self.pending_skip = handed_upto;
+                Err(match e {
+                    PageViewError::Stopped(e) => ViewStop::Stopped(e),
+                    PageViewError::Parse(p) => ViewStop::Failed(Error::Parse(ParseError {
+                        status,
+                        path: p.path,
+                        message: p.message,
+                    })),
+                })
+            }
+        }
+    }
+}
+
+impl Paginator<Account> {
+    /// A listing of the accounts the credentials see: the parent first, then its subaccounts.
+    pub fn accounts(config: &Config, params: AccountListParams) -> Result<Self, Error> {
+        let size = params.pages.effective_page_size()?;
+        let mut query = PageQuery::new();
+        if let Some(status) = &params.status {
+            query = query.filter(param::STATUS, status.as_str());
+        }
+        if let Some(name) = &params.friendly_name {
+            query = query.filter(param::FRIENDLY_NAME, name.as_str());
+        }
+        let target = config.list_target::<Account>(&query.page_size(size), None)?;
+        Ok(Self::at(
+            config,
+            State::Fetch(target),
+            0,
+            params.pages.limit,
+        ))
+    }
+}
+
+impl<R: Resource> Paginator<R> {
+    /// A listing of `R` that goes on from `cursor` (what [`Paginator::resume`] does for apps).
+    pub fn resuming(config: &Config, cursor: Cursor) -> Result<Self, Error> {
+        if cursor.remaining == Some(0) {
+            return Ok(Self::at(config, State::Done, 0, Some(0)));
+        }
+        let state = match &cursor.next {
+            Some(uri) => State::Fetch(config.page_target::<R>(uri)?),
+            None => State::Done,
+        };
+        Ok(Self::at(config, state, cursor.skip, cursor.remaining))
+    }
+
+    fn at(config: &Config, state: State, skip: u64, remaining: Option<u64>) -> Self {
+        let scope = match &state {
+            State::Fetch(target) => scope_of::<R>(target),
+            _ => None,
+        };
+        Paginator {
+            config: config.clone(),
+            state,
+            remaining,
+            buffer: Vec::new().into_iter(),
+            current: None,
+            page_len: 0,
+            pending_skip: skip,
+            scope,
+            seen: HashSet::new(),
+            recent: VecDeque::with_capacity(RECENT_PAGES),
+            empty_in_row: 0,
+        }
+    }
+
+    /// The next record, or the next request to send, or the end.
+    ///
+    /// Calling it again after [`Step::Send`] without a response builds the same request again
+    /// (that is how a transport retries).
+    pub fn step(&mut self) -> Result<Step<R>, Error> {
+        if self.remaining == Some(0) {
+            self.finish();
+            return Ok(Step::Done);
+        }
+        if let Some((_, app)) = self.buffer.next() {
+            if let Some(r) = self.remaining.as_mut() {
+                *r -= 1;
+            }
+            return Ok(Step::Record(app));
+        }
+        match &self.state {
+            State::Fetch(target) => self.config.get(target).map(Step::Send),
+            State::Done => Ok(Step::Done),
+            State::Failed(e) => Err(Error::Paging(e.clone())),
+        }
+    }
+
+    /// Takes the response to the last [`Step::Send`]. On success the page's records are
+    /// buffered for [`Paginator::step`]; on error nothing changes.
+    pub fn handle_response<B: AsRef<[u8]>>(&mut self, response: &Response<B>) -> Result<(), Error> {
+        let target = self.outstanding()?;
+        let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
+        let served = page.records.len();
+        let mut fresh = Vec::with_capacity(served);
+        let mut sids = HashSet::with_capacity(served);
+        for (position, app) in (0u64..).zip(page.records) {
+            if let Some(sid) = app.identity()
+                && repeated(&mut sids, &self.recent, sid)
+            {
+                continue;
+            }
+            if position >= self.pending_skip {
+                fresh.push((position, app));
+            }
+        }
+        let new = fresh.len();
+        self.buffer = fresh.into_iter();
+        self.finish_page(target, served, new, sids, page.envelope.next_page_uri);
+        Ok(())
+    }
+
+    /// The target of the request outstanding, which a response answers.
+    fn outstanding(&self) -> Result<String, Error> {
+        match &self.state {
+            State::Fetch(target) => Ok(target.clone()),
+            _ => Err(Error::input(
+                "response",
+                "the paginator has no request outstanding",
+            )),
+        }
+    }
+
+    /// What both ways of taking a page do once it was read: the empty-page rule, the window
+    /// of recent SIDs, the loop guard, and where to go next.
+    fn finish_page(
+        &mut self,
+        target: String,
+        served: usize,
+        new: usize,
+        sids: HashSet<u64>,
+        next_page_uri: Option<String>,
+    ) {
+        tracing::debug!(
+            records = served,
+            new,
+            next = next_page_uri.is_some(),
+            "page"
+        );
+        self.empty_in_row = if new == 0 && next_page_uri.is_some() {
+            self.empty_in_row + 1
+        } else {
+            0
+        };
+        if self.recent.len() == RECENT_PAGES {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(sids);
+        self.pending_skip = 0;
+        self.page_len = served as u64;
+        self.seen.insert(fingerprint(&target));
+        self.current = Some(target);
+        self.state = match next_page_uri {
+            None => State::Done,
+            Some(_) if self.empty_in_row >= MAX_EMPTY_PAGES_IN_ROW => {
+                State::Failed(PagingError::EmptyPages {
+                    count: self.empty_in_row,
+                })
+            }
+            Some(uri) => self.next_state(&uri),
+        };
+    }
+
+    /// Where a next-page URI leads: the next fetch, or why not.
+    fn next_state(&self, uri: &str) -> State {
+        match self.config.page_target::<R>(uri) {
+            Ok(next) => match (&self.scope, scope_of::<R>(&next)) {
+                (Some(mine), Some(theirs)) if *mine != theirs => {
+                    State::Failed(PagingError::account_changed(uri, mine))
+                }
+                _ if self.seen.contains(&fingerprint(&next)) => {
+                    State::Failed(PagingError::repeated(uri))
+                }
+                _ => State::Fetch(next),
+            },
+            Err(Error::Paging(e)) => State::Failed(e),
+            Err(other) => State::Failed(PagingError::invalid(uri, other)),
+        }
+    }
+
+    /// Where the listing stands; see [`Cursor`].
+    ///
+    /// After a paging error, it points at the last page fetched with all of its records
+    /// skipped: a resume fetches that page again, hands out nothing twice, and meets the same
+    /// server answer.
+    pub fn cursor(&self) -> Cursor {
+        if self.remaining == Some(0) {
+            return Cursor {
+                next: None,
+                skip: 0,
+                remaining: Some(0),
+            };
+        }
+        if let Some((position, _)) = self.buffer.as_slice().first() {
+            return Cursor {
+                next: self.current.clone(),
+                skip: *position,
+                remaining: self.remaining,
+            };
+        }
+        match &self.state {
+            State::Fetch(t) => Cursor {
+                next: Some(t.clone()),
+                skip: self.pending_skip,
+                remaining: self.remaining,
+            },
+            State::Done => Cursor {
+                next: None,
+                skip: 0,
+                remaining: self.remaining,
+            },
+            State::Failed(_) => Cursor {
+                next: self.current.clone(),
+                skip: self.page_len,
+                remaining: self.remaining,
+            },
+        }
+    }
+
+    /// Records of the current page not handed out yet; at 0 the next [`Paginator::step`] may
+    /// ask for a request (a consumer streaming output flushes then).
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Whether the listing has nothing more to hand out.
+    pub fn is_done(&self) -> bool {
+        self.remaining == Some(0) || (self.buffer.len() == 0 && matches!(self.state, State::Done))
+    }
+
+    /// The configuration requests are built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn finish(&mut self) {
+        self.state = State::Done;
+        self.buffer = Vec::new().into_iter();
+    }
+}
+
+/// The most records the page at `target` may hold: the `PageSize` it asks for.
+fn page_size_of(target: &str) -> usize {
+    page_size_in_query(target.split_once('?').map_or("", |(_, q)| q))
+}
+
+/// Whether a record with this SID was already seen on this page (`sids`, which it joins) or
+/// on one of the recent pages: a repeat, not handed out again.
+fn repeated(sids: &mut HashSet<u64>, recent: &VecDeque<HashSet<u64>>, sid: &str) -> bool {
+    let h = hash_of(sid);
+    !sids.insert(h) || recent.iter().any(|page| page.contains(&h))
+}
+
+fn hash_of(value: impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// A page's identity: its path and its decoded query parameters in sorted order; next to a
+/// `PageToken`, the `Page` number says nothing and is left out.
+fn fingerprint(target: &str) -> u64 {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if pairs.iter().any(|(k, _)| k == param::PAGE_TOKEN) {
+        pairs.retain(|(k, _)| k != param::PAGE);
+    }
+    pairs.sort();
+    hash_of((path, pairs))
+}

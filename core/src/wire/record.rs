@@ -1,0 +1,415 @@
+//! Reading records: **one** app visitor for the owned [`AuthorizedConnectApp`] and the
+//! borrowed [`AppView`], generic over the text type (an owned `String` or a borrowed
+//! [`JsonStr`]), and one array visitor for every resource, that hands each record on as it is
+//! read and refuses more than the page asked for.
+//!
+//! The rules are the same for both kinds of record: every field a string or `null`,
+//! `permissions` an array of strings or `null`, unknown fields skipped; anything else is an
+//! error whose trail names the field (`$.authorized_connect_apps[3].permissions[1]`).
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::base::json_path::{Segment, Trail};
+use crate::model::app::{AuthorizedConnectApp, Permission};
+use crate::model::view::{AppView, JsonStr, PermissionsView, decode};
+use crate::wire::fields::AppField;
+
+/// A record the wire can fill: it reads itself from a serde deserializer, recording the
+/// failing field in the trail. (`pub` only because the sealed `Resource` trait names it; this
+/// module is private.)
+#[allow(unreachable_pub)]
+pub trait Wire<'de>: Sized {
+    /// Reads one record.
+    fn read<D: Deserializer<'de>>(trail: &Trail, d: D) -> Result<Self, D::Error>;
+}
+
+/// An app record as the wire fills it, field by field: the owned or the borrowed one.
+pub(crate) trait AppRecord<'de>: Default {
+    /// How a string field is held.
+    type Text: Text<'de>;
+    /// How the permissions are held.
+    type Perms: Perms<'de>;
+    /// The slot of a string field (`None` for `permissions` and unknown fields).
+    fn text(&mut self, field: AppField) -> Option<&mut Option<Self::Text>>;
+    /// The permissions' slot.
+    fn perms(&mut self) -> &mut Option<Self::Perms>;
+}
+
+/// A string field's value, from the serde path or the fast scanner.
+pub(crate) trait Text<'de>: Sized {
+    /// Reads `null` or a string.
+    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error>;
+    /// A string the scanner found as it stands in the body (quotes included; `escaped`: it
+    /// holds a backslash).
+    fn scanned(raw: &'de str, escaped: bool) -> Self;
+}
+
+/// A permissions list, from the serde path or the fast scanner.
+pub(crate) trait Perms<'de>: Default {
+    /// Reads the next element (a string), recording its index on failure.
+    fn read_next<A: SeqAccess<'de>>(
+        &mut self,
+        seq: &mut A,
+        trail: &Trail,
+        index: usize,
+    ) -> Result<bool, A::Error>;
+    /// Adds a string the scanner found.
+    fn push_scanned(&mut self, raw: &'de str, escaped: bool);
+}
+
+macro_rules! app_slots {
+    ($app:ident, $field:ident) => {
+        match $field {
+            AppField::AccountSid => Some(&mut $app.account_sid),
+            AppField::CompanyName => Some(&mut $app.connect_app_company_name),
+            AppField::Description => Some(&mut $app.connect_app_description),
+            AppField::FriendlyName => Some(&mut $app.connect_app_friendly_name),
+            AppField::HomepageUrl => Some(&mut $app.connect_app_homepage_url),
+            AppField::ConnectAppSid => Some(&mut $app.connect_app_sid),
+            AppField::Uri => Some(&mut $app.uri),
+            AppField::Permissions | AppField::Unknown => None,
+        }
+    };
+}
+
+impl<'de> AppRecord<'de> for AuthorizedConnectApp {
+    type Text = String;
+    type Perms = Vec<Permission>;
+    #[inline]
+    fn text(&mut self, field: AppField) -> Option<&mut Option<String>> {
+        app_slots!(self, field)
+    }
+    fn perms(&mut self) -> &mut Option<Vec<Permission>> {
+        &mut self.permissions
+    }
+}
+
+impl<'de> AppRecord<'de> for AppView<'de> {
+    type Text = JsonStr<'de>;
+    type Perms = PermissionsView<'de>;
+    #[inline]
+    fn text(&mut self, field: AppField) -> Option<&mut Option<JsonStr<'de>>> {
+        app_slots!(self, field)
+    }
+    fn perms(&mut self) -> &mut Option<PermissionsView<'de>> {
+        &mut self.permissions
+    }
+}
+
+impl<'de> Text<'de> for String {
+    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+        Option::<String>::deserialize(d)
+    }
+    fn scanned(raw: &'de str, escaped: bool) -> Self {
+        decode(raw, escaped).into_owned()
+    }
+}
+
+impl<'de> Text<'de> for JsonStr<'de> {
+    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+        let raw = <&'de RawValue>::deserialize(d)?;
+        let text = raw.get();
+        match text.as_bytes().first() {
+            Some(b'"') => Ok(Some(JsonStr::json(text, text.contains('\\')))),
+            Some(b'n') => Ok(None),
+            _ => Err(not_a_string(text, "a string or null")),
+        }
+    }
+    #[inline]
+    fn scanned(raw: &'de str, escaped: bool) -> Self {
+        JsonStr::json(raw, escaped)
+    }
+}
+
+fn not_a_string<E: de::Error>(text: &str, expected: &'static str) -> E {
+    E::invalid_type(
+        de::Unexpected::Other(text.get(..text.len().min(20)).unwrap_or("")),
+        &expected,
+    )
+}
+
+impl<'de> Perms<'de> for Vec<Permission> {
+    fn read_next<A: SeqAccess<'de>>(
+        &mut self,
+        seq: &mut A,
+        trail: &Trail,
+        index: usize,
+    ) -> Result<bool, A::Error> {
+        let next = seq
+            .next_element::<PermissionText>()
+            .map_err(trail.at(Segment::Index(index)))?;
+        Ok(next.map(|p| self.push(p.0)).is_some())
+    }
+    fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
+        self.push(Permission::from_api(&decode(raw, escaped)));
+    }
+}
+
+impl<'de> Perms<'de> for PermissionsView<'de> {
+    fn read_next<A: SeqAccess<'de>>(
+        &mut self,
+        seq: &mut A,
+        trail: &Trail,
+        index: usize,
+    ) -> Result<bool, A::Error> {
+        let Some(raw) = seq
+            .next_element::<&'de RawValue>()
+            .map_err(trail.at(Segment::Index(index)))?
+        else {
+            return Ok(false);
+        };
+        let text = raw.get();
+        if !text.starts_with('"') {
+            trail.push(Segment::Index(index));
+            return Err(not_a_string(text, "a permission string"));
+        }
+        self.push(JsonStr::json(text, text.contains('\\')));
+        Ok(true)
+    }
+    #[inline]
+    fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
+        self.push(JsonStr::json(raw, escaped));
+    }
+}
+
+/// A permission read from a JSON string (unknown spellings kept).
+struct PermissionText(Permission);
+
+impl<'de> Deserialize<'de> for PermissionText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Strings;
+        impl Visitor<'_> for Strings {
+            type Value = PermissionText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a permission string")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PermissionText, E> {
+                Ok(PermissionText(Permission::from_api(v)))
+            }
+        }
+        d.deserialize_str(Strings)
+    }
+}
+
+impl<'de> Deserialize<'de> for Permission {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        PermissionText::deserialize(d).map(|p| p.0)
+    }
+}
+
+/// The one app visitor: fills any [`AppRecord`].
+struct AppSeed<'t, R>(&'t Trail, PhantomData<fn() -> R>);
+
+impl<'de, R: AppRecord<'de>> DeserializeSeed<'de> for AppSeed<'_, R> {
+    type Value = R;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<R, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, R: AppRecord<'de>> Visitor<'de> for AppSeed<'_, R> {
+    type Value = R;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an authorized connect app object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<R, A::Error> {
+        let trail = self.0;
+        let mut app = R::default();
+        while let Some(field) = map.next_key::<AppField>()? {
+            let at = || trail.at(Segment::Key(field.name()));
+            if let Some(slot) = app.text(field) {
+                *slot = map.next_value_seed(TextSeed(PhantomData)).map_err(at())?;
+            } else if field == AppField::Permissions {
+                *app.perms() = map
+                    .next_value_seed(OptionSeed(PermsSeed(trail, PhantomData)))
+                    .map_err(at())?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(app)
+    }
+}
+
+impl<'de> Wire<'de> for AuthorizedConnectApp {
+    fn read<D: Deserializer<'de>>(trail: &Trail, d: D) -> Result<Self, D::Error> {
+        AppSeed(trail, PhantomData).deserialize(d)
+    }
+}
+
+impl<'de> Wire<'de> for AppView<'de> {
+    fn read<D: Deserializer<'de>>(trail: &Trail, d: D) -> Result<Self, D::Error> {
+        AppSeed(trail, PhantomData).deserialize(d)
+    }
+}
+
+impl<'de> Deserialize<'de> for AuthorizedConnectApp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Self::read(&Trail::default(), d)
+    }
+}
+
+struct TextSeed<T>(PhantomData<fn() -> T>);
+
+impl<'de, T: Text<'de>> DeserializeSeed<'de> for TextSeed<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+        T::read(d)
+    }
+}
+
+/// `null` or the inner seed's value.
+pub(crate) struct OptionSeed<S>(pub(crate) S);
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for OptionSeed<S> {
+    type Value = Option<S::Value>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("null or a value")
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.deserialize(d).map(Some)
+    }
+}
+
+struct PermsSeed<'t, P>(&'t Trail, PhantomData<fn() -> P>);
+
+impl<'de, P: Perms<'de>> DeserializeSeed<'de> for PermsSeed<'_, P> {
+    type Value = P;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<P, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, P: Perms<'de>> Visitor<'de> for PermsSeed<'_, P> {
+    type Value = P;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of permission strings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<P, A::Error> {
+        let mut out = P::default();
+        let mut index = 0;
+        while out.read_next(&mut seq, self.0, index)? {
+            index += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// Reads an array of at most `max` records of `R`, handing each to `each` as it is read; one
+/// record more is an error found before that record is built. `each` returns `false` to stop
+/// (its caller keeps the reason).
+pub(crate) struct RecordsSeed<'t, R, F> {
+    pub(crate) trail: &'t Trail,
+    pub(crate) max: usize,
+    pub(crate) each: F,
+    pub(crate) marker: PhantomData<fn() -> R>,
+}
+
+impl<'de, R: Wire<'de>, F: FnMut(R) -> bool> DeserializeSeed<'de> for RecordsSeed<'_, R, F> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, R: Wire<'de>, F: FnMut(R) -> bool> Visitor<'de> for RecordsSeed<'_, R, F> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<usize, A::Error> {
+        let mut index = 0;
+        loop {
+            let at = self.trail.at(Segment::Index(index));
+            if index == self.max {
+                // Look at the next element without building it.
+                return match seq.next_element::<IgnoredAny>().map_err(at)? {
+                    None => Ok(index),
+                    Some(_) => {
+                        self.trail.push(Segment::Index(index));
+                        Err(de::Error::custom(format_args!(
+                            "more records than the {} the page was asked for",
+                            self.max
+                        )))
+                    }
+                };
+            }
+            let seed = ReadSeed::<R>(self.trail, PhantomData);
+            match seq.next_element_seed(seed).map_err(at)? {
+                None => return Ok(index),
+                Some(record) => {
+                    index += 1;
+                    if !(self.each)(record) {
+                        return Err(de::Error::custom(STOPPED));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The message of the error that ends a parse the caller stopped (never shown: the caller
+/// reports its own reason).
+pub(crate) const STOPPED: &str = "stopped by the caller";
+
+struct ReadSeed<'t, R>(&'t Trail, PhantomData<fn() -> R>);
+
+impl<'de, R: Wire<'de>> DeserializeSeed<'de> for ReadSeed<'_, R> {
+    type Value = R;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<R, D::Error> {
+        R::read(self.0, d)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owned_and_borrowed_records_read_alike() {
+        let body = r#"{"connect_app_sid": "CN1", "connect_app_friendly_name": "Caf\u00e9",
+            "permissions": ["get-all", "delete-all"], "uri": null, "date_created": 5}"#;
+        let owned: AuthorizedConnectApp = serde_json::from_str(body).unwrap();
+        let mut de = serde_json::Deserializer::from_str(body);
+        let view = AppView::read(&Trail::default(), &mut de).unwrap();
+        assert_eq!(view.to_owned(), owned);
+        assert_eq!(owned.connect_app_friendly_name.as_deref(), Some("Café"));
+        assert_eq!(
+            owned.permissions,
+            Some(vec![
+                Permission::GetAll,
+                Permission::Other("delete-all".into())
+            ])
+        );
+        for bad in [r#"{"uri": 5}"#, r#"{"permissions": "get-all"}"#, "[]"] {
+            assert!(
+                serde_json::from_str::<AuthorizedConnectApp>(bad).is_err(),
+                "{bad}"
+            );
+            let mut de = serde_json::Deserializer::from_str(bad);
+            assert!(AppView::read(&Trail::default(), &mut de).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Building the `http::Request`s for fetch, one list page, and the page at a URI.
+
+use http::{HeaderValue, Method, Request, Uri, header};
+use url::Url;
+
+use crate::api::{self, check_page_size, param};
+use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::config::settings::Config;
+use crate::error::{Error, PagingError};
+use crate::model::app::AuthorizedConnectApp;
+use crate::wire::resource::{Record, scope_of};
+
+/// Query parameters of one list page (`PageSize`, `Page`, `PageToken`).
+///
+/// ```
+/// use twilio_connect_apps::PageQuery;
+/// let q = PageQuery::new().page_size(20).page(2).page_token("PT123");
+/// assert_eq!(q.to_query_string().unwrap(), "PageSize=20&Page=2&PageToken=PT123");
+/// assert!(PageQuery::new().page_size(0).to_query_string().is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct PageQuery {
+    filters: Vec<(&'static str, String)>,
+    page_size: Option<u32>,
+    page: Option<u64>,
+    page_token: Option<String>,
+}
+
+impl PageQuery {
+    /// No parameters: the server's defaults (page 0, 50 records).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records per page, 1..=1000 (checked when the request is built).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// The page index (client state only; Twilio needs the token for pages past 0).
+    pub fn page(mut self, page: u64) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// The opaque page token the API handed out.
+    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+        self.page_token = Some(token.into());
+        self
+    }
+
+    /// A listing filter (`Status`, `FriendlyName` for accounts), sent before the paging
+    /// parameters.
+    pub(crate) fn filter(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.filters.push((name, value.into()));
+        self
+    }
+
+    /// The encoded query string, after checking the bounds.
+    pub fn to_query_string(&self) -> Result<String, Error> {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (name, value) in &self.filters {
+            q.append_pair(name, value);
+        }
+        if let Some(size) = self.page_size {
+            check_page_size(size)?;
+            q.append_pair(param::PAGE_SIZE, &size.to_string());
+        }
+        if let Some(page) = self.page {
+            q.append_pair(param::PAGE, &page.to_string());
+        }
+        if let Some(token) = &self.page_token {
+            q.append_pair(param::PAGE_TOKEN, token);
+        }
+        Ok(q.finish())
+    }
+}
+
+impl Config {
+    /// `GET …/Accounts/{account}/AuthorizedConnectApps/{app}.json`.
+    ///
+    /// `account` defaults to the configured account; name a subaccount to read its apps with
+    /// the parent's credentials.
+    pub fn fetch_request(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+    ) -> Result<Request<()>, Error> {
+        let account = account.unwrap_or(self.account_sid());
+        self.get(&api::app_path(account, app))
+    }
+
+    /// `GET …/Accounts/{account}/AuthorizedConnectApps.json?{query}`: one list page.
+    pub fn list_request(
+        &self,
+        query: &PageQuery,
+        account: Option<&AccountSid>,
+    ) -> Result<Request<()>, Error> {
+        self.get(&self.list_target::<AuthorizedConnectApp>(query, account)?)
+    }
+
+    /// The path and query of a list page of `R`.
+    pub(crate) fn list_target<R: Record>(
+        &self,
+        query: &PageQuery,
+        account: Option<&AccountSid>,
+    ) -> Result<String, Error> {
+        let account = account.unwrap_or(self.account_sid());
+        let qs = query.to_query_string()?;
+        let mut target = R::list_path(account);
+        if !qs.is_empty() {
+            target.push('?');
+            target.push_str(&qs);
+        }
+        Ok(target)
+    }
+
+    /// The page at a URI the API handed out (`next_page_uri`, `previous_page_uri`,
+    /// `first_page_uri`, or an absolute `meta.next_page_url`).
+    ///
+    /// The URI must resolve to the configured origin (after edge/region), and name this
+    /// resource's listing; otherwise nothing is built and credentials stay home.
+    pub fn page_at_request(&self, uri: &str) -> Result<Request<()>, Error> {
+        self.get(&self.page_target::<AuthorizedConnectApp>(uri)?)
+    }
+
+    /// Checks a page URI of `R` and returns its path and query on the configured origin.
+    pub(crate) fn page_target<R: Record>(&self, uri: &str) -> Result<String, Error> {
+        let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
+        let url: Url = self
+            .origin()
+            .join(uri.trim())
+            .map_err(|e| invalid(e.to_string()))?;
+        let origin = self
+            .origin_of(&url)
+            .ok_or_else(|| invalid("it has no host".to_owned()))?;
+        if &origin != self.origin() || !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::Paging(PagingError::foreign(
+                uri,
+                self.origin().as_str(),
+            )));
+        }
+        let path = url.path();
+        if scope_of::<R>(path).is_none() {
+            return Err(invalid("it is not this resource's listing path".to_owned()));
+        }
+        Ok(match url.query() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        })
+    }
+
+    /// A GET of `target` (path and query) on the configured origin, with the standard headers.
+    pub(crate) fn get(&self, target: &str) -> Result<Request<()>, Error> {
+        let uri: Uri = format!("{}{target}", self.origin().as_str())
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| Error::input("uri", e.to_string()))?;
+        let mut request = Request::builder()
+            .method(Method::GET)
+            .uri(uri)
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+            .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
+            .header(header::USER_AGENT, self.user_agent().clone())
+            .header(header::AUTHORIZATION, self.authorization().clone());
+        if self.compression() {
+            request = request.header(
+                header::ACCEPT_ENCODING,
+                crate::wire::decode::ACCEPT_ENCODING,
+            );
+        }
+        request
+            .body(())
+            .map_err(|e| Error::input("request", e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Credentials, Secret};
+
+    const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const SUB: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+    const CN: &str = "CNcccccccccccccccccccccccccccccccc";
+
+    fn config() -> Config {
+        Config::new(Credentials::auth_token(
+            AC.parse().unwrap(),
+            Secret::new("tok-SECRET"),
+        ))
+    }
+
+    #[test]
+    fn fetch_request_shape() {
+        let c = config();
+        let r = c.fetch_request(&CN.parse().unwrap(), None).unwrap();
+        assert_eq!(r.method(), Method::GET);
+        assert_eq!(
+            r.uri().to_string(),
+            format!(
+                "https://api.twilio.com/2010-04-01/Accounts/{AC}/AuthorizedConnectApps/{CN}.json"
+            )
+        );
+        let h = r.headers();
+        assert_eq!(h[header::ACCEPT], "application/json");
+        assert_eq!(h[header::ACCEPT_CHARSET], "utf-8");
+        let ua = h[header::USER_AGENT].to_str().unwrap();
+        assert!(
+            ua.starts_with(&format!(
+                "twilio-connect-apps/{} (",
+                env!("CARGO_PKG_VERSION")
+            )),
+            "{ua}"
+        );
+        assert!(ua.ends_with(") rust"), "{ua}");
+        let auth = &h[header::AUTHORIZATION];
+        assert!(auth.is_sensitive());
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD.encode(format!("{AC}:tok-SECRET"));
+        assert_eq!(auth.to_str().unwrap(), format!("Basic {expected}"));
+        assert!(!format!("{r:?}").contains(&expected));
+        assert!(!format!("{r:?}").contains("tok-SECRET"));
+
+        let sub = c
+            .fetch_request(&CN.parse().unwrap(), Some(&SUB.parse().unwrap()))
+            .unwrap();
+        assert!(sub.uri().path().contains(SUB));
+    }
+
+    #[test]
+    fn api_key_auth_and_user_agent_extension() {
+        let c = Config::new(Credentials::api_key(
+            "SKdddddddddddddddddddddddddddddddd".parse().unwrap(),
+            Secret::new("key-secret"),
+            AC.parse().unwrap(),
+        ))
+        .with_user_agent_extension("my-app/1.0")
+        .unwrap();
+        let r = c.list_request(&PageQuery::new(), None).unwrap();
+        assert!(r.uri().path().contains(AC));
+        use base64::Engine as _;
+        let expected = base64::engine::general_purpose::STANDARD
+            .encode("SKdddddddddddddddddddddddddddddddd:key-secret");
+        assert_eq!(
+            r.headers()[header::AUTHORIZATION],
+            format!("Basic {expected}").as_str()
+        );
+        assert!(
+            r.headers()[header::USER_AGENT]
+                .to_str()
+                .unwrap()
+                .ends_with("rust my-app/1.0")
+        );
+        assert!(c.clone().with_user_agent_extension("bad\nvalue").is_err());
+    }
+
+    #[test]
+    fn list_query_encoding_and_bounds() {
+        let c = config();
+        let r = c
+            .list_request(
+                &PageQuery::new()
+                    .page_size(1000)
+                    .page(3)
+                    .page_token("a b&c=d/é"),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            r.uri().query(),
+            Some("PageSize=1000&Page=3&PageToken=a+b%26c%3Dd%2F%C3%A9")
+        );
+        let r = c.list_request(&PageQuery::new(), None).unwrap();
+        assert_eq!(r.uri().query(), None);
+        for bad in [0, 1001, u32::MAX] {
+            let e = c
+                .list_request(&PageQuery::new().page_size(bad), None)
+                .unwrap_err();
+            assert!(e.to_string().contains("page_size"), "{e}");
+        }
+        assert!(c.list_request(&PageQuery::new().page_size(1), None).is_ok());
+    }
+
+    #[test]
+    fn page_at_checks_origin_and_path() {
+        let c = config();
+        let list = format!(
+            "/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageSize=50&Page=1&PageToken=PT1"
+        );
+        let r = c.page_at_request(&list).unwrap();
+        assert_eq!(r.uri().to_string(), format!("https://api.twilio.com{list}"));
+        let abs = format!("https://api.twilio.com{list}");
+        assert!(c.page_at_request(&abs).is_ok());
+
+        let foreign = [
+            format!("https://evil.example{list}"),
+            format!("http://api.twilio.com{list}"),
+            format!("https://api.twilio.com:8443{list}"),
+            format!("//evil.example{list}"),
+            format!("https://user:pw@api.twilio.com{list}"),
+        ];
+        for f in foreign {
+            let e = c.page_at_request(&f).unwrap_err();
+            assert!(
+                matches!(e, Error::Paging(PagingError::ForeignOrigin { .. })),
+                "{f}: {e}"
+            );
+        }
+        let bad_paths = [
+            "/2010-04-01/Accounts/{AC}/Calls.json".to_owned(),
+            "/2010-04-01/Accounts/ACnope/AuthorizedConnectApps.json".to_owned(),
+            format!("/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json/../../Calls.json"),
+        ];
+        for p in bad_paths {
+            let e = c.page_at_request(&p).unwrap_err();
+            assert!(
+                matches!(e, Error::Paging(PagingError::InvalidUri { .. })),
+                "{p}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn absolute_next_urls_follow_the_region() {
+        let c = config().with_region("ie1").unwrap();
+        let list = format!("/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageToken=x");
+        // meta.next_page_url names the global host; the configured region rewrites it.
+        let r = c
+            .page_at_request(&format!("https://api.twilio.com{list}"))
+            .unwrap();
+        assert_eq!(r.uri().host(), Some("api.ie1.twilio.com"));
+        let r = c
+            .page_at_request(&format!("https://api.ie1.twilio.com{list}"))
+            .unwrap();
+        assert_eq!(r.uri().host(), Some("api.ie1.twilio.com"));
+    }
+}

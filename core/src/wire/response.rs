@@ -1,0 +1,299 @@
+//! Turning `http::Response`s into typed values or an [`Error`].
+
+use http::{Response, StatusCode, header};
+
+use serde_json::value::RawValue;
+
+use crate::api::{MAX_PAGE_SIZE, param};
+use crate::base::json_path::Trail;
+use crate::base::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
+use crate::error::{ApiError, Error, HttpError, ParseError};
+use crate::model::app::AuthorizedConnectApp;
+use crate::model::page::Page;
+use crate::wire::envelope::utf8;
+use crate::wire::record::Wire;
+use crate::wire::resource::Resource;
+
+/// Reads a fetch response: a 2xx body is one app; anything else is an [`Error`].
+///
+/// ```
+/// use twilio_connect_apps::{parse_app, Error};
+/// let ok = http::Response::new(br#"{"connect_app_friendly_name": "Zap"}"#.to_vec());
+/// assert_eq!(parse_app(&ok)?.connect_app_friendly_name.as_deref(), Some("Zap"));
+///
+/// let not_found = http::Response::builder().status(404).body(
+///     br#"{"code": 20404, "message": "Not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}"#.to_vec(),
+/// ).unwrap();
+/// let err = parse_app(&not_found).unwrap_err();
+/// assert_eq!(err.api_code(), Some(20404));
+/// # Ok::<(), Error>(())
+/// ```
+pub fn parse_app<B: AsRef<[u8]>>(response: &Response<B>) -> Result<AuthorizedConnectApp, Error> {
+    let status = response.status();
+    let body = success_body(response)?;
+    let body = utf8(body).map_err(|e| {
+        Error::Parse(ParseError {
+            status,
+            path: e.path,
+            message: e.message,
+        })
+    })?;
+    let trail = Trail::default();
+    let mut de = serde_json::Deserializer::from_str(body);
+    AuthorizedConnectApp::read(&trail, &mut de)
+        .and_then(|app| de.end().map(|_| app))
+        .map_err(|e| {
+            Error::Parse(ParseError {
+                status,
+                path: trail.render(),
+                message: excerpt(&e.to_string(), EXCERPT_LIMIT),
+            })
+        })
+}
+
+/// Reads a list response: a 2xx body is a [`Page`] of at most 1,000 records (the API's
+/// largest page); anything else is an [`Error`].
+pub fn parse_page<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Page, Error> {
+    parse_page_with_limit(response, MAX_PAGE_SIZE as usize)
+}
+
+/// Like [`parse_page`], with at most `max_records` records (the page size the request asked
+/// for; see [`page_size_asked`]): more is a [`ParseError`] found before they are allocated.
+pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
+    response: &Response<B>,
+    max_records: usize,
+) -> Result<Page<R>, Error> {
+    let status = response.status();
+    let body = success_body(response)?;
+    Page::<R>::parse(body, max_records).map_err(|e| {
+        Error::Parse(ParseError {
+            status,
+            path: e.path,
+            message: e.message,
+        })
+    })
+}
+
+/// The `PageSize` a list request asked for, or the API's maximum (1,000) when it names none
+/// or one out of bounds: how many records its page may hold.
+///
+/// ```
+/// use twilio_connect_apps::page_size_asked;
+/// let uri: http::Uri = "https://api.twilio.com/x.json?Page=1&PageSize=20&PageToken=PT".parse()?;
+/// assert_eq!(page_size_asked(&uri), 20);
+/// # Ok::<(), http::uri::InvalidUri>(())
+/// ```
+pub fn page_size_asked(uri: &http::Uri) -> usize {
+    page_size_in_query(uri.query().unwrap_or(""))
+}
+
+/// The `PageSize` a query string asks for, or the API's maximum when it names none or one out
+/// of bounds.
+pub(crate) fn page_size_in_query(query: &str) -> usize {
+    let max = MAX_PAGE_SIZE as usize;
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == param::PAGE_SIZE)
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .filter(|n| (1..=max).contains(n))
+        .unwrap_or(max)
+}
+
+/// The body of a 2xx response, or the error that a non-2xx response stands for.
+fn success_body<B: AsRef<[u8]>>(response: &Response<B>) -> Result<&[u8], Error> {
+    if response.status().is_success() {
+        Ok(response.body().as_ref())
+    } else {
+        Err(error_from_response(response))
+    }
+}
+
+/// The error a non-success response stands for: Twilio's envelope when the body is one,
+/// otherwise the status with a short excerpt of the body. Redirects are reported, never followed.
+pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
+    let status = response.status();
+    let body = response.body().as_ref();
+    if let Some(api) = api_error(status, body) {
+        return Error::Api(api);
+    }
+    let location = if status.is_redirection() {
+        response
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| excerpt_bytes(v.as_bytes(), EXCERPT_LIMIT))
+    } else {
+        None
+    };
+    Error::Http(HttpError {
+        status,
+        location,
+        body_excerpt: excerpt_bytes(body, EXCERPT_LIMIT),
+    })
+}
+
+/// Twilio's error envelope, borrowed from the body: nothing is copied until it is known to be
+/// one, and `details` is built only when it is small.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    code: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    more_info: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    status: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    details: Option<&'a RawValue>,
+}
+
+/// The largest `details` object kept (as JSON text); a larger one is dropped, so an error body
+/// cannot make the client build a huge value.
+pub const MAX_ERROR_DETAILS: usize = 64 * 1024;
+/// The most bytes of an error message kept.
+const MESSAGE_LIMIT: usize = 1024;
+
+/// Decodes a JSON string, or only its first few `limit`s of bytes when it is long: a message is
+/// shown as an excerpt, so a huge one is never copied whole.
+fn decode_prefix(json: &str, limit: usize) -> Option<String> {
+    let decode = |s: &str| serde_json::from_str::<std::borrow::Cow<'_, str>>(s).ok();
+    let keep = limit.saturating_mul(4).max(16);
+    if json.len() <= keep || !json.starts_with('"') {
+        return decode(json).map(|s| s.into_owned());
+    }
+    // Cut the raw text and close the string; back off while the cut splits an escape.
+    let mut end = keep;
+    while !json.is_char_boundary(end) {
+        end -= 1;
+    }
+    for _ in 0..12 {
+        let cut = json.get(..end)?;
+        if let Some(s) = decode(&format!("{cut}\"")) {
+            return Some(s.into_owned());
+        }
+        end -= 1;
+        while !json.is_char_boundary(end) {
+            end -= 1;
+        }
+    }
+    None
+}
+
+fn api_error(http_status: StatusCode, body: &[u8]) -> Option<ApiError> {
+    let env: Envelope<'_> = serde_json::from_slice(body).ok()?;
+    let read = |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str::<u64>(r.get()).ok());
+    let text = |raw: Option<&RawValue>, limit: usize| {
+        raw.and_then(|r| decode_prefix(r.get(), limit))
+            .map(|s| excerpt(&s, limit))
+    };
+    let message = text(env.message, MESSAGE_LIMIT)?;
+    let code = read(env.code).and_then(|c| u32::try_from(c).ok());
+    let status = read(env.status).and_then(|c| u16::try_from(c).ok());
+    if code.is_none() && status.is_none() {
+        return None;
+    }
+    Some(ApiError {
+        http_status,
+        status,
+        code,
+        message,
+        more_info: text(env.more_info, EXCERPT_LIMIT),
+        details: env
+            .details
+            .filter(|d| d.get().len() <= MAX_ERROR_DETAILS)
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
+            .filter(|d| !d.is_null()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> Response<Vec<u8>> {
+        Response::builder()
+            .status(status)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn twilio_error_envelope() {
+        let r = resp(
+            401,
+            r#"{"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401}"#,
+        );
+        let Error::Api(e) = parse_page(&r).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(e.http_status, StatusCode::UNAUTHORIZED);
+        assert_eq!((e.code, e.status), (Some(20003), Some(401)));
+        assert_eq!(
+            e.more_info.as_deref(),
+            Some("https://www.twilio.com/docs/errors/20003")
+        );
+        let shown = Error::Api(e).to_string();
+        assert!(
+            shown.contains("20003") && shown.contains("401") && shown.contains("errors/20003"),
+            "{shown}"
+        );
+
+        // HTTP status and body status kept apart; details kept.
+        let r = resp(
+            502,
+            r#"{"code": 20500, "message": "x", "status": 500, "details": {"a": 1}}"#,
+        );
+        let Error::Api(e) = parse_app(&r).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(e.http_status.as_u16(), 502);
+        assert_eq!(e.status, Some(500));
+        assert_eq!(e.details, Some(serde_json::json!({"a": 1})));
+    }
+
+    #[test]
+    fn non_envelope_bodies() {
+        let html = format!(
+            "<html><body>\n<h1>502 Bad Gateway</h1>{}</body></html>",
+            "x".repeat(500)
+        );
+        let e = parse_page(&resp(502, &html)).unwrap_err();
+        let Error::Http(h) = &e else { panic!("{e:?}") };
+        assert!(
+            h.body_excerpt.starts_with("<html><body> <h1>502"),
+            "{}",
+            h.body_excerpt
+        );
+        assert!(h.body_excerpt.len() <= HttpError::EXCERPT_LIMIT + '…'.len_utf8());
+        assert_eq!(e.status(), Some(StatusCode::BAD_GATEWAY));
+        let e = parse_page(&resp(503, "")).unwrap_err();
+        assert!(e.to_string().contains("empty body"), "{e}");
+        let e = parse_page(&resp(500, r#"{"message": "no code"}"#)).unwrap_err();
+        assert!(matches!(e, Error::Http(_)));
+        // Multi-byte characters cut at the limit never panic.
+        let e = parse_page(&resp(500, &"é".repeat(300))).unwrap_err();
+        assert!(matches!(e, Error::Http(_)));
+    }
+
+    #[test]
+    fn redirects_are_errors_with_their_location() {
+        let r = Response::builder()
+            .status(302)
+            .header("location", "https://evil.example/steal")
+            .body(Vec::new())
+            .unwrap();
+        let e = parse_page(&r).unwrap_err();
+        let Error::Http(h) = &e else { panic!() };
+        assert_eq!(h.location.as_deref(), Some("https://evil.example/steal"));
+        assert!(e.to_string().contains("not followed"), "{e}");
+    }
+
+    #[test]
+    fn parse_errors_carry_status_and_path() {
+        let e = parse_app(&resp(200, r#"{"permissions": [1]}"#)).unwrap_err();
+        let Error::Parse(p) = e else { panic!() };
+        assert_eq!(p.path, "$.permissions[0]");
+        assert_eq!(p.status, StatusCode::OK);
+        let e = parse_app(&resp(200, "{\"uri\": \"trunc")).unwrap_err();
+        assert!(matches!(e, Error::Parse(_)));
+    }
+}

@@ -1,0 +1,282 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may panic
+//! The paging state machine on its own: what it sends, hands out and refuses.
+
+use http::Response;
+use twilio_connect_apps::{
+    Config, Credentials, Cursor, Error, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, PagingError,
+    Secret, Step,
+};
+
+const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+fn config() -> Config {
+    Config::new(Credentials::auth_token(
+        AC.parse().unwrap(),
+        Secret::new("t"),
+    ))
+}
+
+#[test]
+fn page_size_and_limit_table() {
+    // (limit, page_size, expected first PageSize, or error field)
+    type Case = (Option<u64>, Option<u32>, Result<u32, &'static str>);
+    let cases: &[Case] = &[
+        (None, None, Ok(1000)),
+        (Some(1), None, Ok(1)),
+        (Some(50), None, Ok(50)),
+        (Some(1000), None, Ok(1000)),
+        (Some(5000), None, Ok(1000)),
+        (None, Some(20), Ok(20)),
+        (Some(5), Some(20), Ok(5)),
+        (Some(20), Some(5), Ok(5)),
+        (Some(2345), Some(1000), Ok(1000)),
+        (Some(0), None, Err("limit")),
+        (None, Some(0), Err("page_size")),
+        (None, Some(1001), Err("page_size")),
+        (Some(10), Some(5000), Err("page_size")),
+    ];
+    for (limit, size, want) in cases {
+        let mut p = ListParams::new();
+        if let Some(l) = limit {
+            p = p.limit(*l);
+        }
+        if let Some(s) = size {
+            p = p.page_size(*s);
+        }
+        match (Paginator::new(&config(), p), want) {
+            (Ok(mut pg), Ok(n)) => {
+                let Step::Send(req) = pg.step().unwrap() else {
+                    panic!()
+                };
+                assert_eq!(req.uri().query(), Some(format!("PageSize={n}").as_str()));
+            }
+            (Err(e), Err(field)) => {
+                assert!(
+                    matches!(&e, Error::InvalidInput(i) if i.field == *field),
+                    "{e}"
+                )
+            }
+            (got, _) => panic!("{limit:?} {size:?}: {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn handle_response_without_request_is_an_error() {
+    let mut p = Paginator::resume(
+        &config(),
+        Cursor {
+            next: None,
+            skip: 0,
+            remaining: None,
+        },
+    )
+    .unwrap();
+    assert!(matches!(p.step().unwrap(), Step::Done));
+    let r = Response::new(b"{}".to_vec());
+    assert!(p.handle_response(&r).is_err());
+}
+
+const OTHER: &str = "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+fn list_path(account: &str, query: &str) -> String {
+    format!("/2010-04-01/Accounts/{account}/AuthorizedConnectApps.json?{query}")
+}
+
+fn page(sids: &[&str], next: Option<&str>) -> Response<Vec<u8>> {
+    let apps: Vec<serde_json::Value> = sids
+        .iter()
+        .map(|s| serde_json::json!({"connect_app_sid": s}))
+        .collect();
+    Response::new(
+        serde_json::to_vec(
+            &serde_json::json!({"authorized_connect_apps": apps, "next_page_uri": next}),
+        )
+        .unwrap(),
+    )
+}
+
+/// Runs a listing against `serve` (request path+query -> response); returns the SIDs handed
+/// out, the requests sent and the final error.
+fn run(
+    p: &mut Paginator,
+    mut serve: impl FnMut(&str, usize) -> Response<Vec<u8>>,
+) -> (Vec<String>, usize, Option<Error>) {
+    let (mut out, mut sent) = (Vec::new(), 0);
+    loop {
+        match p.step() {
+            Ok(Step::Record(app)) => out.push(app.connect_app_sid.unwrap_or_default()),
+            Ok(Step::Send(req)) => {
+                sent += 1;
+                assert!(sent < 100, "runaway listing");
+                let target = req.uri().path_and_query().unwrap().as_str().to_owned();
+                p.handle_response(&serve(&target, sent)).unwrap();
+            }
+            Ok(Step::Done) => return (out, sent, None),
+            Err(e) => return (out, sent, Some(e)),
+        }
+    }
+}
+
+fn sid(n: u32) -> String {
+    format!("CN{n:032x}")
+}
+
+#[test]
+fn a_next_uri_into_another_account_is_refused() {
+    let others = [
+        list_path(OTHER, "PageSize=2&PageToken=X"),
+        format!("/2010-04-01/Accounts/{AC}/../{OTHER}/AuthorizedConnectApps.json?PageToken=X"),
+        format!("/2010-04-01/Accounts/{AC}/%2e%2e/{OTHER}/AuthorizedConnectApps.json?PageToken=X"),
+        format!("https://api.twilio.com{}", list_path(OTHER, "PageToken=X")),
+    ];
+    for next in others {
+        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let (a, b) = (sid(1), sid(2));
+        let (out, sent, err) = run(&mut p, |_, _| page(&[&a, &b], Some(&next)));
+        assert_eq!(out, [a.clone(), b.clone()], "{next}");
+        assert_eq!(sent, 1, "{next}: nothing sent to the other account");
+        assert!(
+            matches!(err, Some(Error::Paging(PagingError::AccountChanged { .. }))),
+            "{next}: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn the_same_page_with_its_query_reordered_is_a_loop() {
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let first = list_path(AC, "PageSize=2&Page=1&PageToken=T1");
+    let again = list_path(AC, "PageToken=T1&Page=7&PageSize=2");
+    let (out, sent, err) = run(&mut p, |target, n| match n {
+        1 => page(&[&sid(1), &sid(2)], Some(&first)),
+        _ => {
+            assert!(target.contains("PageToken=T1"));
+            page(&[&sid(3), &sid(4)], Some(&again))
+        }
+    });
+    assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
+    assert_eq!(sent, 2);
+    assert!(
+        matches!(err, Some(Error::Paging(PagingError::RepeatedUri { .. }))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn empty_pages_that_go_on_end_the_listing() {
+    let mut p = Paginator::new(&config(), ListParams::new().limit(1)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| {
+        page(
+            &[],
+            Some(&list_path(AC, &format!("PageSize=1&PageToken=E{n}"))),
+        )
+    });
+    assert!(out.is_empty());
+    assert_eq!(sent, MAX_EMPTY_PAGES_IN_ROW as usize);
+    assert!(
+        matches!(
+            err,
+            Some(Error::Paging(PagingError::EmptyPages { count: 3 }))
+        ),
+        "{err:?}"
+    );
+    // A non-empty page in between resets the count: 2 empty, 1 full, then 3 empty.
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(1)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| {
+        let next = list_path(AC, &format!("PageSize=1&PageToken=P{n}"));
+        match n {
+            3 => page(&[&sid(3)], Some(&next)),
+            8 => page(&[], None),
+            _ => page(&[], Some(&next)),
+        }
+    });
+    assert_eq!((out, sent), (vec![sid(3)], 6));
+    assert!(matches!(
+        err,
+        Some(Error::Paging(PagingError::EmptyPages { count: 3 }))
+    ));
+}
+
+#[test]
+fn records_a_server_repeats_are_handed_out_once() {
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(3)).unwrap();
+    let (out, _, err) = run(&mut p, |_, n| {
+        let next = list_path(AC, &format!("PageSize=3&PageToken=R{n}"));
+        match n {
+            1 => page(&[&sid(1), &sid(2), &sid(2)], Some(&next)),
+            2 => page(&[&sid(2), &sid(3), &sid(1)], Some(&next)),
+            3 => page(&[&sid(4)], None),
+            _ => unreachable!(),
+        }
+    });
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
+    // The same page served again and again under new tokens: nothing new, then the
+    // empty-page rule stops it.
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| {
+        page(
+            &[&sid(1), &sid(2)],
+            Some(&list_path(AC, &format!("PageSize=2&PageToken=S{n}"))),
+        )
+    });
+    assert_eq!(out, [sid(1), sid(2)]);
+    assert_eq!(sent, 1 + MAX_EMPTY_PAGES_IN_ROW as usize);
+    assert!(matches!(
+        err,
+        Some(Error::Paging(PagingError::EmptyPages { .. }))
+    ));
+}
+
+#[test]
+fn a_page_with_more_records_than_asked_for_is_an_error() {
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let e = p
+        .handle_response(&page(&[&sid(1), &sid(2), &sid(3)], None))
+        .unwrap_err();
+    let Error::Parse(pe) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(pe.path, "$.authorized_connect_apps[2]");
+    assert!(pe.message.contains("more records"), "{e}");
+}
+
+#[test]
+fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
+    let foreign = format!("https://evil.example{}", list_path(AC, "PageToken=Z"));
+    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let (out, _, err) = run(&mut p, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
+    assert_eq!(out, [sid(1), sid(2)]);
+    assert!(err.is_some());
+    let cursor = p.cursor();
+    assert_eq!(cursor.skip, 2);
+    let mut again = Paginator::resume(&config(), cursor).unwrap();
+    let (out, sent, err) = run(&mut again, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
+    assert!(out.is_empty(), "{out:?}");
+    assert_eq!(sent, 1);
+    assert!(matches!(
+        err,
+        Some(Error::Paging(PagingError::ForeignOrigin { .. }))
+    ));
+}
+
+#[test]
+fn server_text_in_paging_errors_is_cut_short() {
+    let next = format!(
+        "https://evil.example/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?x={}",
+        "a".repeat(1 << 20)
+    );
+    let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
+    let (_, _, err) = run(&mut p, |_, _| page(&[], Some(&next)));
+    let shown = err.unwrap().to_string();
+    assert!(shown.len() < 500, "{} bytes", shown.len());
+}

@@ -1,0 +1,361 @@
+//! One request: recorded, delayed, faulted or routed, then compressed and sent.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+
+use crate::body::EmuBody;
+use crate::faults::{ErrorBody, Fault, RetryAfter};
+use crate::server::routes::route;
+use crate::server::state::{RecordedRequest, Shared};
+
+/// The answer before body faults: status, extra headers, body.
+pub(super) struct Answer {
+    pub(super) status: StatusCode,
+    pub(super) headers: Vec<(header::HeaderName, HeaderValue)>,
+    pub(super) body: Bytes,
+}
+
+impl Answer {
+    pub(super) fn json(status: StatusCode, body: impl Into<Bytes>) -> Self {
+        Answer {
+            status,
+            headers: vec![(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )],
+            body: body.into(),
+        }
+    }
+
+    /// Twilio's error envelope.
+    pub(super) fn error(status: u16, code: u32, message: &str) -> Self {
+        let body = serde_json::json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status,
+        });
+        Answer::json(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )
+    }
+
+    pub(super) fn not_found(path: &str) -> Self {
+        Answer::error(
+            404,
+            20404,
+            &format!("The requested resource {path} was not found"),
+        )
+    }
+}
+
+/// What a page's `next_page_uri` should be, when a fault says otherwise.
+pub(super) enum NextOverride {
+    Foreign(String),
+    Repeat,
+    Reordered,
+    Verbatim(String),
+    /// No records, and a next page named after this request's number.
+    Endless(u64),
+}
+
+pub(super) async fn handle(
+    shared: &Shared,
+    req: Request<Incoming>,
+    conn: u64,
+    tls: bool,
+    reset: &AtomicBool,
+) -> Result<Response<EmuBody>, io::Error> {
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().map(str::to_owned);
+    let target = match &query {
+        Some(q) => format!("{path}?{q}"),
+        None => path.clone(),
+    };
+    let (number, fault) = {
+        let mut st = shared.lock();
+        st.requests += 1;
+        let n = st.requests;
+        st.log.push(RecordedRequest {
+            number: n,
+            method: req.method().to_string(),
+            path: path.clone(),
+            query: query.clone(),
+            headers: req
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_owned(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            connection: conn,
+            tls,
+            version: format!("{:?}", req.version()),
+            at: Instant::now(),
+        });
+        let fault = st.faults.pick(n, &target);
+        (n, fault)
+    };
+
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    let mut next_override = None;
+    let mut body_fault = None;
+    let mut gzip_fault = None;
+    let early = match fault {
+        None => None,
+        Some(Fault::CloseBeforeResponse) => {
+            log(
+                shared,
+                number,
+                req.method(),
+                &target,
+                "fault: close before response",
+            );
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionAborted,
+                "fault injection: close",
+            ));
+        }
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            None
+        }
+        Some(Fault::TooManyRequests(after)) => {
+            let mut a = Answer::error(429, 20429, "Too Many Requests");
+            let value = match after {
+                RetryAfter::Seconds(s) => Some(s.to_string()),
+                RetryAfter::Date(d) => Some(httpdate::fmt_http_date(SystemTime::now() + d)),
+                RetryAfter::At(t) => Some(httpdate::fmt_http_date(t)),
+                RetryAfter::None => None,
+            };
+            if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                a.headers.push((header::RETRY_AFTER, v));
+            }
+            Some(a)
+        }
+        Some(Fault::Status(code, body)) => Some(match body {
+            ErrorBody::Twilio => match code {
+                401 => Answer::error(code, 20003, "Authenticate"),
+                403 => Answer::error(code, 20003, "Permission Denied"),
+                404 => Answer::error(code, 20404, "The requested resource was not found"),
+                _ => Answer::error(code, 20500, "An internal server error has occurred"),
+            },
+            ErrorBody::Empty => Answer {
+                status: StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                headers: Vec::new(),
+                body: Bytes::new(),
+            },
+            ErrorBody::Html => Answer {
+                status: StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                headers: vec![(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+                body: Bytes::from(format!(
+                    "<html>\r\n<head><title>{code} Error</title></head>\r\n<body>\r\n<center><h1>{code} Error</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+                )),
+            },
+        }),
+        Some(Fault::Redirect(code, location)) => Some(Answer {
+            status: StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND),
+            headers: HeaderValue::from_str(&location)
+                .map(|v| vec![(header::LOCATION, v)])
+                .unwrap_or_default(),
+            body: Bytes::new(),
+        }),
+        Some(Fault::MalformedJson) => Some(Answer::json(
+            StatusCode::OK,
+            &b"{\"authorized_connect_apps\": [{\"connect_app_sid\": \"CN00\", }"[..],
+        )),
+        Some(Fault::Oversized(size)) => {
+            let prefix = Bytes::from_static(b"{\"authorized_connect_apps\": [], \"padding\": \"");
+            let suffix = Bytes::from_static(b"\"}");
+            let fixed = (prefix.len() + suffix.len()) as u64;
+            let total = (size as u64).max(fixed);
+            log(
+                shared,
+                number,
+                req.method(),
+                &target,
+                "fault: oversized body",
+            );
+            let mut resp = Response::new(EmuBody::Padding {
+                prefix: Some(prefix),
+                pad: total - fixed,
+                suffix: Some(suffix),
+                total,
+            });
+            resp.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            );
+            return Ok(resp);
+        }
+        Some(Fault::ForeignNextPage(origin)) => {
+            next_override = Some(NextOverride::Foreign(origin));
+            None
+        }
+        Some(Fault::RepeatNextPage) => {
+            next_override = Some(NextOverride::Repeat);
+            None
+        }
+        Some(Fault::ReorderedNextPage) => {
+            next_override = Some(NextOverride::Reordered);
+            None
+        }
+        Some(Fault::NextPage(uri)) => {
+            next_override = Some(NextOverride::Verbatim(uri));
+            None
+        }
+        Some(Fault::EmptyPageWithNext) => {
+            next_override = Some(NextOverride::Endless(number));
+            None
+        }
+        Some(Fault::EmptyRecords(n)) => {
+            let mut body = Vec::with_capacity(n * 3 + 64);
+            body.extend_from_slice(b"{\"authorized_connect_apps\":[");
+            for i in 0..n {
+                if i > 0 {
+                    body.push(b',');
+                }
+                body.extend_from_slice(b"{}");
+            }
+            body.extend_from_slice(b"],\"next_page_uri\":null}");
+            Some(Answer::json(StatusCode::OK, body))
+        }
+        Some(Fault::HugeErrorDetails(n)) => {
+            let mut a = Answer::error(400, 20001, "Invalid request");
+            let mut body = a.body.to_vec();
+            body.pop(); // the closing brace
+            body.extend_from_slice(b",\"details\":{\"padding\":\"");
+            body.resize(body.len() + n, b'x');
+            body.extend_from_slice(b"\"}}");
+            a.body = Bytes::from(body);
+            Some(a)
+        }
+        Some(f @ (Fault::ResetMidBody | Fault::TruncatedBody | Fault::Trickle { .. })) => {
+            body_fault = Some(f);
+            None
+        }
+        Some(f @ (Fault::CorruptGzip | Fault::GzipBomb(_))) => {
+            gzip_fault = Some(f);
+            None
+        }
+    };
+
+    let answer = match early {
+        Some(a) => a,
+        None => route(shared, &req, &path, query.as_deref(), next_override),
+    };
+    log(
+        shared,
+        number,
+        req.method(),
+        &target,
+        answer.status.as_str(),
+    );
+
+    let wants_gzip = shared.gzip
+        && req
+            .headers()
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|e| {
+                let mut parts = e.split(';');
+                parts
+                    .next()
+                    .is_some_and(|n| n.trim().eq_ignore_ascii_case("gzip"))
+                    && !parts.any(|p| p.trim().replace(' ', "") == "q=0")
+            });
+    let mut answer = answer;
+    match gzip_fault {
+        Some(Fault::CorruptGzip) => {
+            let mut zipped = gzip(&answer.body);
+            let n = zipped.len();
+            for b in zipped.iter_mut().skip(n / 3).take(16) {
+                *b ^= 0x5a;
+            }
+            answer.body = Bytes::from(zipped);
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+        }
+        Some(Fault::GzipBomb(size)) => {
+            let mut json = br#"{"authorized_connect_apps":[],"padding":""#.to_vec();
+            json.resize(size.saturating_sub(3).max(json.len()), b'0');
+            json.extend_from_slice(b"\"}");
+            answer.body = Bytes::from(gzip(&json));
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+        }
+        _ if wants_gzip && !answer.body.is_empty() => {
+            answer.body = Bytes::from(gzip(&answer.body));
+            answer
+                .headers
+                .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
+            answer
+                .headers
+                .push((header::VARY, HeaderValue::from_static("Accept-Encoding")));
+        }
+        _ => {}
+    }
+    let len = answer.body.len();
+    shared.body_bytes.fetch_add(len as u64, Ordering::Relaxed);
+    let body = match body_fault {
+        Some(Fault::ResetMidBody) => {
+            reset.store(true, Ordering::SeqCst);
+            EmuBody::Broken {
+                part: Some(answer.body.slice(..len / 2)),
+                claimed: None,
+            }
+        }
+        Some(Fault::TruncatedBody) => EmuBody::Broken {
+            part: Some(answer.body.slice(..len / 2)),
+            claimed: Some(len as u64),
+        },
+        Some(Fault::Trickle { chunk, interval }) => EmuBody::Trickle {
+            total: len as u64,
+            data: answer.body,
+            chunk,
+            interval,
+            sleep: None,
+        },
+        _ if len == 0 => EmuBody::empty(),
+        _ => EmuBody::full(answer.body),
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = answer.status;
+    for (k, v) in answer.headers {
+        resp.headers_mut().append(k, v);
+    }
+    Ok(resp)
+}
+
+/// Gzip at the default level (6), as a web server would.
+fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 8 + 64),
+        flate2::Compression::default(),
+    );
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(data);
+    e.finish().unwrap_or_default()
+}
+
+fn log(shared: &Shared, n: u64, method: &Method, target: &str, what: &str) {
+    if shared.log_stderr {
+        eprintln!("twilio-emulator: #{n} {method} {target} -> {what}");
+    }
+}

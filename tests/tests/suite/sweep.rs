@@ -1,0 +1,104 @@
+//! Sweeping every account.
+
+use twilio_connect_apps_testbed::{Emulator, ErrorBody, Fault, FaultScript, Trigger};
+
+use crate::support::*;
+
+/// Every account (the parent and its subaccounts) read once, each with its own apps; a
+/// subaccount that answers 403 is reported and the sweep goes on; no more than the
+/// concurrency asked for at once; no auth token anywhere.
+pub fn sweep<T: Harness>() {
+    use twilio_connect_apps::{AccountStatus, SweepParams};
+    let emu = Emulator::builder().subaccounts(30, 3).start().unwrap();
+    let broken = "AC0000000000000000000000000000000c"; // subaccount 12
+    emu.set_faults(
+        FaultScript::new()
+            .on(
+                Trigger::PathContains(broken.into()),
+                Fault::Status(403, ErrorBody::Twilio),
+            )
+            .on(Trigger::EveryNth(7), Fault::Status(503, ErrorBody::Html)),
+    );
+    let c: T = client(&emu);
+    let results = c
+        .sweep(
+            SweepParams::new()
+                .concurrency(3)
+                .accounts(twilio_connect_apps::AccountListParams::new().page_size(10)),
+        )
+        .unwrap();
+    let mut accounts: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
+    accounts.sort_by_key(|a| a.index);
+    assert_eq!(
+        accounts.len(),
+        31,
+        "{}: the parent and 30 subaccounts",
+        T::NAME
+    );
+    for (i, a) in accounts.iter().enumerate() {
+        assert_eq!(a.index, i as u64);
+        let sid = a.account.sid.clone().unwrap();
+        assert_eq!(sid, format!("AC{:032x}", i + 1));
+        if sid == broken {
+            let e = a.error.as_ref().unwrap();
+            assert!(e.is_auth(), "{}: {e}", T::NAME);
+            assert!(a.apps.is_empty());
+        } else {
+            assert!(a.error.is_none(), "{}: {sid}: {:?}", T::NAME, a.error);
+            let want: Vec<String> = twilio_connect_apps_testbed::generate_apps(3, seed_of(&sid, i))
+                .into_iter()
+                .map(|x| x.connect_app_sid)
+                .collect();
+            let got: Vec<String> = a
+                .apps
+                .iter()
+                .map(|x| x.connect_app_sid.clone().unwrap())
+                .collect();
+            assert_eq!(got, want, "{sid}");
+            assert!(
+                a.apps
+                    .iter()
+                    .all(|x| x.account_sid.as_deref() == Some(sid.as_str()))
+            );
+        }
+    }
+    let shown = format!("{accounts:?}");
+    assert!(
+        !shown.contains("token-")
+            && !shown.contains(twilio_connect_apps_testbed::DEFAULT_AUTH_TOKEN)
+    );
+    if let Some(most) = T::LISTING_CONNECTIONS {
+        // the workers' connections, and the accounts listing's
+        assert!(
+            emu.peak_connections() <= 3 + most,
+            "{}: {} connections at once",
+            T::NAME,
+            emu.peak_connections()
+        );
+    }
+    // Only active accounts.
+    let active = c
+        .sweep(SweepParams::new().status(AccountStatus::Active))
+        .unwrap();
+    assert!(
+        active
+            .iter()
+            .all(|r| r.as_ref().unwrap().account.is_active())
+    );
+    assert_eq!(
+        active.len(),
+        31 - 3,
+        "every 10th subaccount is suspended (3 of 30)"
+    );
+    emu.set_faults(FaultScript::new());
+}
+
+/// The seed the emulator's data uses for an account's generated apps.
+fn seed_of(sid: &str, index: usize) -> u64 {
+    if index == 0 {
+        return 1;
+    }
+    sid.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
+}
