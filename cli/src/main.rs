@@ -316,6 +316,9 @@ fn error_line(doing: &str, e: &Error) -> String {
     if let (Some(status), false) = (e.status(), line.contains("HTTP")) {
         line.push_str(&format!(" (HTTP {})", status.as_u16()));
     }
+    if let Some(id) = e.request_id() {
+        line.push_str(&format!(" (request {id})"));
+    }
     line.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -39,11 +39,14 @@ fn describe_proxy(p: &HttpProxy) -> String {
 }
 
 /// Every variable whose meaning the CLI knows.
-pub(crate) const TWILIO_VARS: [&str; 8] = [
+pub(crate) const TWILIO_VARS: [&str; 11] = [
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_API_KEY",
     "TWILIO_API_SECRET",
+    "TWILIO_CLIENT_ID",
+    "TWILIO_CLIENT_SECRET",
+    "TWILIO_OAUTH_BASE_URL",
     "TWILIO_BASE_URL",
     "TWILIO_CA_CERT",
     "TWILIO_EDGE",
@@ -126,6 +129,9 @@ pub(crate) fn setup(
         }
         if let Some(region) = nonempty(env("TWILIO_REGION")) {
             config = config.with_region(&region).map_err(usage)?;
+        }
+        if let Some(url) = nonempty(env("TWILIO_OAUTH_BASE_URL")) {
+            config = config.with_oauth_base_url(url.trim()).map_err(usage)?;
         }
         let ca = conn
             .ca_cert

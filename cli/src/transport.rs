@@ -44,7 +44,7 @@ impl BuildTransport for BlockOn {
 }
 
 impl Transport for BlockOn {
-    fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         self.runtime.block_on(self.transport.send(request))
     }
 
@@ -62,7 +62,7 @@ pub(crate) enum Chosen {
 }
 
 impl Transport for Chosen {
-    fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         match self {
             Chosen::Ureq(t) => t.send(request),
             Chosen::Hyper(t) => t.send(request),

@@ -9,6 +9,13 @@ pub const DEFAULT_BASE_URL: &str = "https://api.twilio.com";
 /// The host of [`DEFAULT_BASE_URL`].
 pub(crate) const DEFAULT_HOST: &str = "api.twilio.com";
 
+/// Twilio's OAuth token service, where client credentials are exchanged for access tokens.
+pub const DEFAULT_OAUTH_BASE_URL: &str = "https://oauth.twilio.com";
+/// The host of [`DEFAULT_OAUTH_BASE_URL`].
+pub(crate) const DEFAULT_OAUTH_HOST: &str = "oauth.twilio.com";
+/// The token endpoint's path on the OAuth origin.
+pub(crate) const TOKEN_PATH: &str = "/v2/token";
+
 /// The largest page the API serves (and the page size asked for by default).
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
@@ -24,6 +31,16 @@ const API_PREFIX: &str = "/2010-04-01/Accounts/";
 const APPS_LIST_SUFFIX: &str = "/AuthorizedConnectApps.json";
 /// The accounts listing's path.
 const ACCOUNTS_PATH: &str = "/2010-04-01/Accounts.json";
+
+/// The headers Twilio sends about every response.
+pub(crate) mod header {
+    /// `Twilio-Request-Id` (`RQ…`).
+    pub(crate) const REQUEST_ID: &str = "twilio-request-id";
+    /// `Twilio-Request-Duration` (seconds).
+    pub(crate) const REQUEST_DURATION: &str = "twilio-request-duration";
+    /// `Twilio-Concurrent-Requests`.
+    pub(crate) const CONCURRENT_REQUESTS: &str = "twilio-concurrent-requests";
+}
 
 /// Query parameter names.
 pub(crate) mod param {
@@ -102,6 +119,10 @@ mod tests {
         );
         assert!(is_accounts_list(&accounts_list_path()));
         assert_eq!(DEFAULT_BASE_URL, format!("https://{DEFAULT_HOST}"));
+        assert_eq!(
+            DEFAULT_OAUTH_BASE_URL,
+            format!("https://{DEFAULT_OAUTH_HOST}")
+        );
         assert!(check_page_size(0).is_err() && check_page_size(1001).is_err());
         assert!(check_page_size(1).is_ok() && check_page_size(MAX_PAGE_SIZE).is_ok());
     }

@@ -4,6 +4,7 @@ use std::fmt;
 
 use http::StatusCode;
 
+use crate::base::meta::{ResponseMeta, RetryAfter};
 use crate::base::sid::SidError;
 use crate::base::text::{EXCERPT_LIMIT, excerpt};
 
@@ -51,6 +52,9 @@ pub enum Error {
     Paging(PagingError),
     /// The transport failed to move the bytes (connect, TLS, timeout, reset, body too large).
     Transport(TransportError),
+    /// No access token could be had for OAuth client credentials: the token endpoint refused
+    /// them (e.g. a revoked client) or could not be reached.
+    Auth(AuthError),
 }
 
 impl Error {
@@ -60,7 +64,48 @@ impl Error {
             Error::Api(e) => Some(e.http_status),
             Error::Http(e) => Some(e.status),
             Error::Parse(e) => Some(e.status),
+            Error::Auth(e) => e.status,
             _ => None,
+        }
+    }
+
+    /// What the response this error came from said about itself (request id, concurrency,
+    /// headers), when the error came from a response.
+    pub fn meta(&self) -> Option<&ResponseMeta> {
+        match self {
+            Error::Api(e) => Some(&e.meta),
+            Error::Http(e) => Some(&e.meta),
+            Error::Parse(e) => Some(&e.meta),
+            Error::Auth(e) => e.meta.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Twilio's `Twilio-Request-Id` (`RQ…`) of the response this error came from: what
+    /// Twilio's support asks for.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// let e: Error = error_from_response(&http::Response::builder().status(500)
+    ///     .header("Twilio-Request-Id", "RQ0123456789abcdef0123456789abcdef").body(Vec::new()).unwrap());
+    /// assert_eq!(e.request_id(), Some("RQ0123456789abcdef0123456789abcdef"));
+    /// ```
+    pub fn request_id(&self) -> Option<&str> {
+        self.meta()?.request_id.as_deref()
+    }
+
+    /// The `Retry-After` the response asked for, when there was one (a 429 or 503 after the
+    /// retries the policy allowed).
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        self.meta()?.retry_after()
+    }
+
+    /// How many attempts the client made before giving up with this error (`None` when
+    /// nothing was sent: bad input, or a paging error found in a page).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Transport(t) => Some(t.attempts),
+            other => other.meta().map(|m| m.attempts),
         }
     }
 
@@ -94,7 +139,8 @@ impl Error {
     /// assert!(e.is_auth());
     /// ```
     pub fn is_auth(&self) -> bool {
-        matches!(self.status().map(|s| s.as_u16()), Some(401 | 403))
+        matches!(self, Error::Auth(_))
+            || matches!(self.status().map(|s| s.as_u16()), Some(401 | 403))
             || self.api_code() == Some(20003)
     }
 
@@ -134,6 +180,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport(t) => t.kind.is_retryable(),
+            Error::Auth(a) => a.status.is_none_or(status_is_retryable),
             _ => self.status().is_some_and(status_is_retryable),
         }
     }
@@ -144,6 +191,14 @@ impl Error {
             field,
             message: message.into(),
         })
+    }
+
+    /// The same input error, about another field (one parser serves two settings).
+    pub(crate) fn renamed(self, field: &'static str) -> Self {
+        match self {
+            Error::InvalidInput(e) => Error::InvalidInput(InputError { field, ..e }),
+            other => other,
+        }
     }
 }
 
@@ -157,6 +212,7 @@ impl fmt::Display for Error {
             Error::Parse(e) => e.fmt(f),
             Error::Paging(e) => e.fmt(f),
             Error::Transport(e) => e.fmt(f),
+            Error::Auth(e) => e.fmt(f),
         }
     }
 }
@@ -214,6 +270,8 @@ pub struct ApiError {
     pub more_info: Option<String>,
     /// The optional `details` object, kept as JSON.
     pub details: Option<serde_json::Value>,
+    /// What the response said about itself (request id, concurrency, headers, attempts).
+    pub meta: Box<ResponseMeta>,
 }
 
 impl fmt::Display for ApiError {
@@ -241,6 +299,8 @@ pub struct HttpError {
     /// The start of the body, decoded lossily, control characters replaced, at most
     /// [`HttpError::EXCERPT_LIMIT`] bytes.
     pub body_excerpt: String,
+    /// What the response said about itself (request id, concurrency, headers, attempts).
+    pub meta: Box<ResponseMeta>,
 }
 
 impl HttpError {
@@ -275,6 +335,8 @@ pub struct ParseError {
     pub path: String,
     /// What went wrong there.
     pub message: String,
+    /// What the response said about itself (request id, concurrency, headers, attempts).
+    pub meta: Box<ResponseMeta>,
 }
 
 impl fmt::Display for ParseError {
@@ -394,6 +456,45 @@ impl fmt::Display for PagingError {
     }
 }
 
+/// The OAuth token endpoint did not give an access token for the client credentials.
+///
+/// Every request waiting for that token gets this same error (one refresh, one failure: no
+/// storm of token requests); `status` and `code` are the token endpoint's.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct AuthError {
+    /// The token endpoint's origin.
+    pub origin: String,
+    /// The token endpoint's HTTP status, when it answered.
+    pub status: Option<StatusCode>,
+    /// Twilio's error code, when the answer was Twilio's error envelope.
+    pub code: Option<u32>,
+    /// What went wrong, a short excerpt.
+    pub message: String,
+    /// A link to Twilio's page about the error code.
+    pub more_info: Option<String>,
+    /// What the token endpoint's response said about itself.
+    pub meta: Option<Box<ResponseMeta>>,
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no OAuth access token from {}", self.origin)?;
+        if let Some(status) = self.status {
+            write!(f, " (HTTP {}", status.as_u16())?;
+            if let Some(code) = self.code {
+                write!(f, ", Twilio error {code}")?;
+            }
+            f.write_str(")")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(more) = &self.more_info {
+            write!(f, " (see {more})")?;
+        }
+        Ok(())
+    }
+}
+
 /// How a transport failed; the retry policy reads this.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -463,6 +564,8 @@ pub struct TransportError {
     pub message: String,
     /// The transport's own error.
     pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// How many attempts ended this way, in all (set by the client).
+    attempts: u32,
 }
 
 impl TransportError {
@@ -476,7 +579,18 @@ impl TransportError {
             kind,
             message: message.into(),
             source,
+            attempts: 1,
         }
+    }
+
+    /// How many attempts the client made before giving up with this error.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts;
+        self
     }
 }
 

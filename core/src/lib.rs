@@ -20,7 +20,7 @@
 //! ```
 //! use twilio_connect_apps::{Action, Config, Credentials, ListParams, Machine, Secret, Session};
 //! # let mut served = 0;
-//! # let mut my_send = |_: http::Request<()>| -> Result<http::Response<Vec<u8>>, twilio_connect_apps::TransportError> {
+//! # let mut my_send = |_: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, twilio_connect_apps::TransportError> {
 //! #     served += 1;
 //! #     let (status, body): (u16, &[u8]) = if served == 1 { (503, b"busy") } else {
 //! #         (200, br#"{"authorized_connect_apps": [{"connect_app_sid": "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}], "next_page_uri": null}"#) };
@@ -81,7 +81,8 @@ mod proto;
 mod runtime;
 mod wire;
 
-pub use api::{DEFAULT_BASE_URL, MAX_PAGE_SIZE, RECORDS_KEY};
+pub use api::{DEFAULT_BASE_URL, DEFAULT_OAUTH_BASE_URL, MAX_PAGE_SIZE, RECORDS_KEY};
+pub use base::meta::{ResponseMeta, RetryAfter};
 pub use base::secret::Secret;
 pub use base::sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
 pub use client::builder::ClientBuilder;
@@ -98,13 +99,14 @@ pub use config::proxy::HttpProxy;
 pub use config::retry::{Outcome, RetryDecision, RetryPolicy, RetryState};
 pub use config::settings::{Config, default_user_agent};
 pub use error::{
-    ApiError, Error, HttpError, InputError, PagingError, ParseError, TransportError,
+    ApiError, AuthError, Error, HttpError, InputError, PagingError, ParseError, TransportError,
     TransportErrorKind,
 };
 pub use model::account::{Account, AccountStatus};
 pub use model::app::{AuthorizedConnectApp, Permission};
 pub use model::listing::{
-    AccountApps, AccountListParams, Cursor, DEFAULT_SWEEP_CONCURRENCY, ListParams, SweepParams,
+    AccountApps, AccountListParams, Cursor, DEFAULT_SWEEP_CONCURRENCY, ListParams, PageRead,
+    SweepParams,
 };
 pub use model::page::{Envelope, Page, PageParseError, PageView, PageViewError};
 pub use model::view::{AppView, JsonStr, PermissionsView};

@@ -388,7 +388,7 @@ struct SimServer {
 }
 
 impl SimServer {
-    fn respond(&mut self, req: &http::Request<()>) -> http::Response<Vec<u8>> {
+    fn respond(&mut self, req: &http::Request<Vec<u8>>) -> http::Response<Vec<u8>> {
         self.requests += 1;
         if Some(self.requests) == self.fail_at {
             return http::Response::builder()

@@ -15,7 +15,7 @@ fn public_types_are_send_and_sync() {
     check::<ListingMachine>();
     check::<Cursor>();
     check::<Page>();
-    type Fn = fn(http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError>;
+    type Fn = fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError>;
     check::<blocking::Client<Fn>>();
     check::<blocking::Listing<Fn>>();
 }

@@ -45,7 +45,7 @@ pub use data::{
     Account, ApiKey, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Dataset, generate_apps, is_sid,
 };
 pub use faults::{ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
-pub use server::{Emulator, EmulatorBuilder, RecordedRequest};
+pub use server::{Emulator, EmulatorBuilder, IssuedToken, RecordedRequest};
 pub use tls::TLS_TEST_HOST;
 
 /// The root README's code blocks, compiled and run as doc tests.

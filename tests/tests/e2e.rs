@@ -174,6 +174,49 @@ mod hyper_transport {
     }
 
     #[test]
+    fn two_hundred_fetches_at_token_expiry_make_one_token_request() {
+        let emu = Emulator::builder()
+            .oauth_client(
+                crate::support::OAUTH_CLIENT_ID,
+                crate::support::OAUTH_CLIENT_SECRET,
+                twilio_connect_apps_testbed::DEFAULT_ACCOUNT_SID,
+            )
+            .latency(Duration::from_millis(20))
+            .start()
+            .unwrap();
+        let clock = std::sync::Arc::new(crate::support::SteppingClock::default());
+        let opts = crate::support::Opts {
+            clock: Some(clock.clone()),
+            ..Default::default()
+        };
+        let h = <Hyper as crate::support::Harness>::new(
+            crate::support::oauth_config(&emu),
+            &emu,
+            &opts,
+        )
+        .unwrap();
+        let sid: ConnectAppSid = "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap();
+        h.rt.block_on(h.client.fetch(&sid)).unwrap();
+        assert_eq!(emu.issued_tokens().len(), 1);
+        // The client's clock passes the token's expiry: all 200 need a new one at once.
+        clock.advance(Duration::from_secs(2 * 3600));
+        let results = fetch_concurrently(&h.rt, &h.client, &sid, 200);
+        assert!(
+            results.iter().all(|r| r.is_ok()),
+            "{:?}",
+            results.iter().find(|r| r.is_err())
+        );
+        assert_eq!(emu.issued_tokens().len(), 2, "one refresh for all 200");
+        assert_eq!(h.client.session().token_requests(), 2);
+        let token_requests = emu
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v2/token")
+            .count();
+        assert_eq!(token_requests, 2);
+    }
+
+    #[test]
     fn idle_connections_close_after_the_pool_timeout() {
         let emu = Emulator::start();
         let rt = runtime();

@@ -864,3 +864,70 @@ fn accounts_list_follows_its_spec_with_filters_paging_and_auth() {
         401
     );
 }
+
+/// Twilio's response headers on every answer (a new request id each time), and the
+/// concurrency limit: more requests in flight with the same credentials than allowed are
+/// answered 429 with Twilio's 20429 body; other credentials are not affected.
+#[test]
+fn request_ids_concurrency_headers_and_the_concurrency_limit() {
+    let emu = Emulator::builder()
+        .latency(Duration::from_secs(1))
+        .concurrency_limit(2)
+        .start()
+        .unwrap();
+    let url = list_url(&emu, DEFAULT_ACCOUNT_SID, "");
+    let start = std::sync::Barrier::new(5);
+    let answers: Vec<(u16, Option<String>, Option<String>, Value)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..5)
+            .map(|_| {
+                let (url, start) = (url.clone(), &start);
+                s.spawn(move || {
+                    start.wait();
+                    let mut resp = agent(None)
+                        .get(&url)
+                        .header(
+                            "Authorization",
+                            &basic(DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN),
+                        )
+                        .call()
+                        .unwrap();
+                    let h = |n: &str| {
+                        resp.headers()
+                            .get(n)
+                            .map(|v| v.to_str().unwrap().to_owned())
+                    };
+                    let (id, concurrent) =
+                        (h("twilio-request-id"), h("twilio-concurrent-requests"));
+                    assert!(h("twilio-request-duration").is_some());
+                    let body: Value =
+                        serde_json::from_slice(&resp.body_mut().read_to_vec().unwrap()).unwrap();
+                    (resp.status().as_u16(), id, concurrent, body)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let ids: std::collections::HashSet<_> = answers.iter().map(|a| a.1.clone().unwrap()).collect();
+    assert_eq!(ids.len(), 5, "a request id per response");
+    assert!(ids.iter().all(|id| id.starts_with("RQ") && id.len() == 34));
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert_eq!(
+        answers.iter().filter(|a| a.0 == 200).count() + refused.len(),
+        5
+    );
+    assert!(!refused.is_empty(), "{answers:?}");
+    for served in answers.iter().filter(|a| a.0 == 200) {
+        let n: u32 = served.2.as_deref().unwrap().parse().unwrap();
+        assert!((1..=2).contains(&n), "served with {n} in flight");
+    }
+    assert!(refused.iter().all(|a| a.3["code"] == 20429));
+    assert_eq!(emu.over_limit_count(), refused.len() as u64);
+    // One at a time is always served, and counted as one in flight.
+    let one = get(
+        &agent(None),
+        &url,
+        Some((DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN)),
+    )
+    .unwrap();
+    assert_eq!(one.status, 200);
+}

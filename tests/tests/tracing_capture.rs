@@ -84,6 +84,27 @@ fn listing<T: Harness>(tls: bool) {
     let _ = default_config(&emu);
 }
 
+/// A listing with OAuth client credentials whose tokens expire during it: every refresh is
+/// traced, no token and no client secret is.
+fn oauth_listing<T: Harness>() -> usize {
+    let emu = Emulator::builder()
+        .generated_apps(400)
+        .oauth_client(
+            support::OAUTH_CLIENT_ID,
+            support::OAUTH_CLIENT_SECRET,
+            DEFAULT_ACCOUNT_SID,
+        )
+        .oauth_token_ttl(std::time::Duration::from_millis(1500))
+        .latency(std::time::Duration::from_millis(30))
+        .start()
+        .unwrap();
+    let c = T::new(support::oauth_config(&emu), &emu, &Opts::default()).unwrap();
+    let listed = c.list(ListParams::new().page_size(8)).unwrap();
+    assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
+    assert_eq!(listed.apps.len(), 400);
+    emu.issued_tokens().len()
+}
+
 #[test]
 fn no_secret_reaches_a_subscriber() {
     let captured = Captured::default();
@@ -104,6 +125,12 @@ fn no_secret_reaches_a_subscriber() {
     listing::<Async<twilio_connect_apps_hyper::HyperTransport>>(false);
     listing::<Async<twilio_connect_apps_hyper::HyperTransport>>(true);
     listing::<Sync<support::tcp::TcpTransport>>(false);
+    let tokens = oauth_listing::<Sync<twilio_connect_apps_ureq::UreqTransport>>()
+        + oauth_listing::<Async<twilio_connect_apps_hyper::HyperTransport>>();
+    assert!(
+        tokens >= 4,
+        "{tokens} tokens: the listings did not outlive a token"
+    );
     // A proxy with credentials, too.
     let _ = Secret::new("unused");
 
@@ -115,6 +142,11 @@ fn no_secret_reaches_a_subscriber() {
         basic.as_str(),
         "Basic ",
         "authorization",
+        support::OAUTH_CLIENT_SECRET,
+        "Bearer ",
+        // Every access token the emulator hands out is a JWT: base64 of `{"`.
+        "eyJ",
+        "client_secret",
     ] {
         assert!(!text.contains(secret), "`{secret}` reached the subscriber");
     }
@@ -135,6 +167,9 @@ fn no_secret_reaches_a_subscriber() {
         "wait_ms=",
         "bytes=",
         "decoded=",
+        "request_id=\"RQ",
+        "new OAuth access token",
+        "target=\"/v2/token\"",
     ] {
         assert!(
             text.contains(needle),

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Request, Response};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
@@ -57,7 +57,7 @@ pub type ClientBuilder = asynchronous::ClientBuilder<HyperTransport>;
 /// ```
 pub type Listing = asynchronous::Listing<HyperTransport>;
 
-type Pooled = legacy::Client<connector::Connector, Empty<Bytes>>;
+type Pooled = legacy::Client<connector::Connector, Full<Bytes>>;
 
 /// The [`AsyncTransport`] on hyper-util's pooled client:
 /// HTTP/1.1, or HTTP/2 when TLS negotiates it (ALPN); rustls with an explicit ring provider;
@@ -114,16 +114,16 @@ impl BuildTransport for HyperTransport {
 }
 
 impl twilio_connect_apps::AsyncTransport for HyperTransport {
-    async fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError> {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         // A free slot first: the timeout below counts only the exchange itself.
         let _slot = self.slots.acquire().await.map_err(|_| {
             TransportError::new(TransportErrorKind::Other, "the client was shut down", None)
         })?;
         let exchange = async {
-            let (parts, ()) = request.into_parts();
+            let (parts, body) = request.into_parts();
             let response = self
                 .client
-                .request(Request::from_parts(parts, Empty::new()))
+                .request(Request::from_parts(parts, Full::new(Bytes::from(body))))
                 .await
                 .map_err(map_request_error)?;
             read_body(response, self.max_body_size).await

@@ -141,9 +141,16 @@ impl BuildTransport for UreqTransport {
 }
 
 impl twilio_connect_apps::Transport for UreqTransport {
-    fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let cap = self.max_body_size;
-        let response = self.agent.run(request).map_err(|e| map_error(e, cap))?;
+        // A GET goes without a body (ureq would send `Content-Length: 0` for an empty one).
+        let (parts, body) = request.into_parts();
+        let response = if body.is_empty() {
+            self.agent.run(Request::from_parts(parts, ()))
+        } else {
+            self.agent.run(Request::from_parts(parts, body))
+        }
+        .map_err(|e| map_error(e, cap))?;
         let (parts, mut body) = response.into_parts();
         let mut bytes = Vec::with_capacity(body_capacity(&parts.headers, cap));
         body.with_config()

@@ -2,6 +2,7 @@
 //! paths. They import nothing from the rest of the crate.
 
 pub(crate) mod json_path;
+pub(crate) mod meta;
 pub(crate) mod secret;
 pub(crate) mod sid;
 pub(crate) mod text;

@@ -10,6 +10,7 @@ use std::task::{Context, Poll, ready};
 
 use http::{Request, Response};
 
+use crate::base::meta::ResponseMeta;
 use crate::base::sid::{AccountSid, ConnectAppSid};
 use crate::client::handle::{self, InFlight, Pending};
 use crate::client::transport::AsyncTransport;
@@ -73,7 +74,7 @@ impl<T: AsyncTransport> Client<T> {
     }
 
     /// The request in flight, owned (and boxed) so a listing can keep it between polls.
-    fn sending(&self, request: Request<()>) -> Pending {
+    fn sending(&self, request: Request<Vec<u8>>) -> Pending {
         let inner = self.inner.clone();
         Box::pin(async move { Some(inner.transport.send(request).await) })
     }
@@ -97,6 +98,17 @@ impl<T: AsyncTransport> Client<T> {
     /// Fetches one app of the configured account.
     pub async fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
         self.drive(self.session().fetch(app, None)?).await
+    }
+
+    /// Fetches one app (of `account`, or the configured one) with what the response said
+    /// about itself: its `Twilio-Request-Id`, Twilio's duration and concurrency, the headers.
+    pub async fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+    ) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
+        self.drive(self.session().fetch_with_meta(app, account)?)
+            .await
     }
 
     /// Fetches one app of another account (a subaccount, with the parent's credentials).
@@ -125,7 +137,7 @@ impl<T: AsyncTransport> Client<T> {
 
     /// Sends a request built by the core, retrying as the policy decides; any status comes
     /// back as a response.
-    pub async fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, Error> {
+    pub async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
         self.drive(Exchange::new(request)).await
     }
 

@@ -5,6 +5,7 @@
 
 use http::{Request, Response};
 
+use crate::base::meta::ResponseMeta;
 use crate::base::sid::{AccountSid, ConnectAppSid};
 use crate::client::handle;
 use crate::client::transport::Transport;
@@ -50,6 +51,16 @@ impl<T: Transport> Client<T> {
         self.drive(self.session().fetch(app, None)?)
     }
 
+    /// Fetches one app (of `account`, or the configured one) with what the response said
+    /// about itself: its `Twilio-Request-Id`, Twilio's duration and concurrency, the headers.
+    pub fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+    ) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
+        self.drive(self.session().fetch_with_meta(app, account)?)
+    }
+
     /// Fetches one app of another account (a subaccount, with the parent's credentials).
     pub fn fetch_in(
         &self,
@@ -72,7 +83,7 @@ impl<T: Transport> Client<T> {
 
     /// Sends a request built by the core, retrying as the policy decides; any status comes
     /// back as a response.
-    pub fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, Error> {
+    pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
         self.drive(Exchange::new(request))
     }
 

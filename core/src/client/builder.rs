@@ -24,7 +24,7 @@ use crate::proto::session::{Clock, Session};
 /// # use twilio_connect_apps::{BuildTransport, Transport, TransportError, TransportSettings};
 /// # struct MyTransport;
 /// # impl Transport for MyTransport {
-/// #     fn send(&self, _: http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError> { unimplemented!() }
+/// #     fn send(&self, _: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> { unimplemented!() }
 /// # }
 /// # impl BuildTransport for MyTransport {
 /// #     fn build(_: &TransportSettings) -> Result<Self, twilio_connect_apps::Error> { Ok(MyTransport) }

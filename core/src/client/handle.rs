@@ -74,7 +74,7 @@ impl Flavour for Async {
 ///     Secret::new("token"),
 /// ));
 /// // A closure is a transport: here, a server with one app.
-/// let client = Client::with_transport(config, |_req: http::Request<()>| -> Result<_, TransportError> {
+/// let client = Client::with_transport(config, |_req: http::Request<Vec<u8>>| -> Result<_, TransportError> {
 ///     Ok(http::Response::new(
 ///         br#"{"authorized_connect_apps": [{"connect_app_sid": "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 ///              "permissions": ["get-all", "post-all"]}], "next_page_uri": null}"#.to_vec(),
@@ -96,7 +96,7 @@ impl Flavour for Async {
 ///
 /// struct OneApp;
 /// impl AsyncTransport for OneApp {
-///     async fn send(&self, _: http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError> {
+///     async fn send(&self, _: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
 ///         Ok(http::Response::new(br#"{"connect_app_friendly_name": "Zap"}"#.to_vec()))
 ///     }
 ///     async fn pause(&self, _: Duration) {}
@@ -282,7 +282,7 @@ impl<T, M> ClientBuilder<T, M> {
 /// # use twilio_connect_apps::{blocking::Client, Config, Credentials, ListParams, Secret, TransportError, TransportErrorKind};
 /// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")))
 /// #     .with_retry_policy(twilio_connect_apps::RetryPolicy::disabled());
-/// # let client = Client::with_transport(config, |_: http::Request<()>| -> Result<http::Response<Vec<u8>>, _> {
+/// # let client = Client::with_transport(config, |_: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, _> {
 /// #     Err(TransportError::new(TransportErrorKind::Reset, "reset", None))
 /// # });
 /// let mut listing = client.list(ListParams::new())?;
@@ -328,6 +328,12 @@ impl<T, M: Flavour, R: crate::wire::resource::Resource> Listing<T, M, R> {
     /// network, so a program streaming its output should flush it then.
     pub fn buffered(&self) -> usize {
         self.machine.buffered()
+    }
+
+    /// What the response of the last page read said about itself (`Twilio-Request-Id`,
+    /// concurrency, headers).
+    pub fn last_meta(&self) -> Option<&crate::base::meta::ResponseMeta> {
+        self.machine.last_meta()
     }
 
     /// The machine underneath.

@@ -7,7 +7,8 @@
 //! [`Transport::pause`]), paging, parsing, decompression, the body cap check and tracing.
 //!
 //! A transport **must**:
-//! - send the request to the URI's authority, with a `Host` header (HTTP/1.1 requires it);
+//! - send the request as it is (method, URI, headers, body: empty for every GET; the OAuth
+//!   token request is a form POST) to the URI's authority, with a `Host` header;
 //! - apply the timeouts it was built with, and never block forever;
 //! - stop reading a body at [`TransportSettings::max_body_size`] and return
 //!   [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge);
@@ -32,13 +33,13 @@ use crate::error::{Error, TransportError};
 /// ```
 /// use twilio_connect_apps::{Transport, TransportError};
 /// fn takes(_: impl Transport) {}
-/// takes(|_req: http::Request<()>| -> Result<http::Response<Vec<u8>>, TransportError> {
+/// takes(|_req: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, TransportError> {
 ///     Ok(http::Response::new(b"{}".to_vec()))
 /// });
 /// ```
 pub trait Transport {
     /// Sends `request` (absolute URI, headers set by the core) and reads the whole response.
-    fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError>;
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
 
     /// Waits before the next attempt. The default (with the `std-runtime` feature) sleeps the
     /// thread; tests replace it to record the waits the retry policy asked for instead.
@@ -57,9 +58,9 @@ pub trait Transport {
 #[cfg(feature = "std-runtime")]
 impl<F> Transport for F
 where
-    F: Fn(Request<()>) -> Result<Response<Vec<u8>>, TransportError>,
+    F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>,
 {
-    fn send(&self, request: Request<()>) -> Result<Response<Vec<u8>>, TransportError> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         self(request)
     }
 }
@@ -73,7 +74,7 @@ where
 ///
 /// struct Fake;
 /// impl AsyncTransport for Fake {
-///     async fn send(&self, _: http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError> {
+///     async fn send(&self, _: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
 ///         Ok(http::Response::new(b"{}".to_vec()))
 ///     }
 ///     async fn pause(&self, _wait: Duration) {} // a real one calls its runtime's sleep
@@ -83,7 +84,7 @@ pub trait AsyncTransport: Send + Sync + 'static {
     /// Sends `request` (absolute URI, headers set by the core) and reads the whole response.
     fn send(
         &self,
-        request: Request<()>,
+        request: Request<Vec<u8>>,
     ) -> impl Future<Output = Result<Response<Vec<u8>>, TransportError>> + Send;
 
     /// Waits before the next attempt, with the runtime's timer.

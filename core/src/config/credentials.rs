@@ -1,4 +1,5 @@
-//! How requests authenticate: an account SID and auth token, or an API key.
+//! How requests authenticate: an account SID and auth token, an API key, or an OAuth client
+//! (client credentials, exchanged for short-lived access tokens).
 
 use base64::Engine as _;
 use http::HeaderValue;
@@ -7,7 +8,8 @@ use crate::base::secret::Secret;
 use crate::base::sid::{AccountSid, ApiKeySid};
 use crate::error::Error;
 
-/// How requests authenticate (HTTP Basic).
+/// How requests authenticate: HTTP Basic with an auth token or an API key, or a bearer token
+/// obtained for OAuth client credentials.
 ///
 /// `Debug` never shows the secret:
 ///
@@ -39,6 +41,17 @@ pub enum Credentials {
         /// The account whose resources are read by default.
         account_sid: AccountSid,
     },
+    /// A Twilio OAuth app's client credentials, exchanged at the token endpoint
+    /// (`POST {oauth origin}/v2/token`, `grant_type=client_credentials`) for access tokens that
+    /// API requests carry as `Authorization: Bearer …`; plus the account to act on.
+    OAuthClient {
+        /// The OAuth client id.
+        client_id: String,
+        /// The OAuth client secret.
+        client_secret: Secret,
+        /// The account whose resources are read.
+        account_sid: AccountSid,
+    },
 }
 
 impl Credentials {
@@ -59,20 +72,78 @@ impl Credentials {
         }
     }
 
+    /// OAuth client credentials (`client_id`, `client_secret`), acting on `account_sid`.
+    ///
+    /// ```
+    /// use twilio_connect_apps::{Credentials, Secret};
+    /// let creds = Credentials::oauth_client(
+    ///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
+    ///     "OQ0123",
+    ///     Secret::new("client secret"),
+    /// );
+    /// assert_eq!(creds.kind(), "OAuth client credentials");
+    /// assert!(!format!("{creds:?}").contains("client secret"));
+    /// # Ok::<(), twilio_connect_apps::Error>(())
+    /// ```
+    pub fn oauth_client(
+        account_sid: AccountSid,
+        client_id: impl Into<String>,
+        client_secret: Secret,
+    ) -> Self {
+        Credentials::OAuthClient {
+            client_id: client_id.into(),
+            client_secret,
+            account_sid,
+        }
+    }
+
     /// The account acted on by default.
     pub fn account_sid(&self) -> &AccountSid {
         match self {
             Credentials::AuthToken { account_sid, .. }
-            | Credentials::ApiKey { account_sid, .. } => account_sid,
+            | Credentials::ApiKey { account_sid, .. }
+            | Credentials::OAuthClient { account_sid, .. } => account_sid,
         }
     }
 
-    /// The secret (auth token or API key secret).
+    /// The secret (auth token, API key secret or OAuth client secret).
     pub fn secret(&self) -> &Secret {
         match self {
             Credentials::AuthToken { auth_token, .. } => auth_token,
             Credentials::ApiKey { secret, .. } => secret,
+            Credentials::OAuthClient { client_secret, .. } => client_secret,
         }
+    }
+
+    /// What kind of credentials these are, in words: `auth token`, `API key` or `OAuth client
+    /// credentials` (never the values).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Credentials::AuthToken { .. } => "auth token",
+            Credentials::ApiKey { .. } => "API key",
+            Credentials::OAuthClient { .. } => "OAuth client credentials",
+        }
+    }
+
+    /// The names of the environment variables these credentials are read from, as
+    /// [`Credentials::from_env_with`] reads them (names, never values).
+    pub fn env_names(&self) -> &'static [&'static str] {
+        match self {
+            Credentials::AuthToken { .. } => &["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"],
+            Credentials::ApiKey { .. } => {
+                &["TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_ACCOUNT_SID"]
+            }
+            Credentials::OAuthClient { .. } => &[
+                "TWILIO_CLIENT_ID",
+                "TWILIO_CLIENT_SECRET",
+                "TWILIO_ACCOUNT_SID",
+            ],
+        }
+    }
+
+    /// Whether requests carry an OAuth access token (obtained at the token endpoint).
+    pub fn is_oauth(&self) -> bool {
+        matches!(self, Credentials::OAuthClient { .. })
     }
 
     /// Reads credentials from the process environment; see [`Credentials::from_env_with`].
@@ -82,8 +153,10 @@ impl Credentials {
 
     /// Reads credentials through `lookup` (a stand-in for the environment, for tests).
     ///
-    /// `TWILIO_API_KEY` + `TWILIO_API_SECRET` + `TWILIO_ACCOUNT_SID` win when the key is set;
-    /// otherwise `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`. Empty values count as unset.
+    /// `TWILIO_CLIENT_ID` + `TWILIO_CLIENT_SECRET` + `TWILIO_ACCOUNT_SID` win when the client id
+    /// is set; then `TWILIO_API_KEY` + `TWILIO_API_SECRET` + `TWILIO_ACCOUNT_SID` when the key
+    /// is set; otherwise `TWILIO_ACCOUNT_SID` + `TWILIO_AUTH_TOKEN`. Empty values count as
+    /// unset.
     ///
     /// ```
     /// use twilio_connect_apps::Credentials;
@@ -97,6 +170,25 @@ impl Credentials {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let account = get("TWILIO_ACCOUNT_SID");
+        if let Some(client_id) = get("TWILIO_CLIENT_ID") {
+            let secret = get("TWILIO_CLIENT_SECRET").ok_or_else(|| {
+                Error::input(
+                    "credentials",
+                    "TWILIO_CLIENT_ID is set but TWILIO_CLIENT_SECRET is not",
+                )
+            })?;
+            let account = account.ok_or_else(|| {
+                Error::input(
+                    "credentials",
+                    "TWILIO_CLIENT_ID is set but TWILIO_ACCOUNT_SID (the account to read) is not",
+                )
+            })?;
+            return Ok(Credentials::oauth_client(
+                account.trim().parse()?,
+                client_id.trim(),
+                Secret::new(secret),
+            ));
+        }
         if let Some(key) = get("TWILIO_API_KEY") {
             let secret = get("TWILIO_API_SECRET").ok_or_else(|| {
                 Error::input(
@@ -127,17 +219,19 @@ impl Credentials {
             )),
             (None, _) => Err(Error::input(
                 "credentials",
-                "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY, TWILIO_API_SECRET and TWILIO_ACCOUNT_SID",
+                "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY, TWILIO_API_SECRET and TWILIO_ACCOUNT_SID, or TWILIO_CLIENT_ID, TWILIO_CLIENT_SECRET and TWILIO_ACCOUNT_SID",
             )),
         }
     }
 
-    /// The `Authorization` header value, marked sensitive. Base64 is always a valid header
-    /// value, so this cannot fail.
-    pub(crate) fn basic_authorization(&self) -> HeaderValue {
+    /// The Basic `Authorization` header value, marked sensitive (`None` for OAuth clients:
+    /// their requests carry a bearer token). Base64 is always a valid header value, so this
+    /// cannot fail.
+    pub(crate) fn basic_authorization(&self) -> Option<HeaderValue> {
         let user = match self {
             Credentials::AuthToken { account_sid, .. } => account_sid.as_str(),
             Credentials::ApiKey { key_sid, .. } => key_sid.as_str(),
+            Credentials::OAuthClient { .. } => return None,
         };
         let mut encoded = String::from("Basic ");
         base64::engine::general_purpose::STANDARD
@@ -145,7 +239,7 @@ impl Credentials {
         let mut value =
             HeaderValue::from_str(&encoded).unwrap_or_else(|_| HeaderValue::from_static("Basic"));
         value.set_sensitive(true);
-        value
+        Some(value)
     }
 }
 
@@ -196,7 +290,7 @@ pub(crate) mod tests {
     #[test]
     fn header_is_sensitive_and_basic() {
         let c = Credentials::auth_token(AC.parse().unwrap(), Secret::new("tok"));
-        let h = c.basic_authorization();
+        let h = c.basic_authorization().unwrap();
         assert!(h.is_sensitive());
         let expected = base64::engine::general_purpose::STANDARD.encode(format!("{AC}:tok"));
         assert_eq!(h.to_str().unwrap(), format!("Basic {expected}"));

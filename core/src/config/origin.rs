@@ -41,6 +41,11 @@ impl Origin {
         Origin::new("https", crate::api::DEFAULT_HOST, None)
     }
 
+    /// Twilio's OAuth token service, `https://oauth.twilio.com`.
+    pub fn twilio_oauth() -> Self {
+        Origin::new("https", crate::api::DEFAULT_OAUTH_HOST, None)
+    }
+
     /// Reads a base URL given by the user: `https://`, or `http://` for a loopback host; no
     /// user info, path, query or fragment. Errors never repeat user info.
     ///

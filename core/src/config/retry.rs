@@ -2,8 +2,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{HeaderMap, StatusCode, header};
+use http::{HeaderMap, StatusCode};
 
+use crate::base::meta::RetryAfter;
 use crate::error::{Error, TransportErrorKind, status_is_retryable};
 
 /// How many attempts and how much waiting a call may spend on retries.
@@ -222,12 +223,7 @@ impl<'a> Outcome<'a> {
         let Outcome::Response { headers, .. } = self else {
             return None;
         };
-        let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-        if let Ok(secs) = value.parse::<u64>() {
-            return Some(Duration::from_secs(secs));
-        }
-        let at = parse_http_date(value)?;
-        Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+        RetryAfter::of(headers).map(|r| r.wait_from(now))
     }
 }
 
@@ -242,6 +238,7 @@ pub enum RetryDecision {
 }
 
 /// Parses an HTTP date (IMF-fixdate, RFC 850 or asctime), as RFC 9110 asks recipients to.
+#[cfg(test)]
 pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
     httpdate::parse_http_date(s).ok()
 }
@@ -249,7 +246,7 @@ pub(crate) fn parse_http_date(s: &str) -> Option<SystemTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
+    use http::{HeaderValue, header};
     use std::time::UNIX_EPOCH;
 
     fn response(status: u16, retry_after: Option<&str>) -> HeaderMap {

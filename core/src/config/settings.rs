@@ -36,7 +36,8 @@ pub struct Config {
     origin: Origin,
     user_agent_extensions: Vec<String>,
     user_agent: HeaderValue,
-    authorization: HeaderValue,
+    authorization: Option<HeaderValue>,
+    oauth_origin: Origin,
     retry: RetryPolicy,
     compression: bool,
 }
@@ -51,6 +52,7 @@ impl fmt::Debug for Config {
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
             .field("compression", &self.compression)
+            .field("oauth_origin", &self.oauth_origin.as_str())
             .finish_non_exhaustive()
     }
 }
@@ -80,6 +82,7 @@ impl Config {
             user_agent: HeaderValue::from_str(&default_user_agent())
                 .unwrap_or(HeaderValue::from_static("twilio-connect-apps rust")),
             authorization,
+            oauth_origin: Origin::twilio_oauth(),
             retry: RetryPolicy::default(),
             compression: true,
         }
@@ -103,6 +106,9 @@ impl Config {
         if let Some(region) = get("TWILIO_REGION") {
             config = config.with_region(region.trim())?;
         }
+        if let Some(url) = get("TWILIO_OAUTH_BASE_URL") {
+            config = config.with_oauth_base_url(url.trim())?;
+        }
         Ok(config)
     }
 
@@ -114,6 +120,19 @@ impl Config {
         self.base = Origin::parse(base_url)?;
         self.recompute_origin();
         Ok(self)
+    }
+
+    /// Where OAuth client credentials are exchanged for access tokens (default
+    /// `https://oauth.twilio.com`; the token endpoint is `/v2/token` on it). The same rule as
+    /// [`Config::with_base_url`]: `https://`, or `http://` for a loopback host.
+    pub fn with_oauth_base_url(mut self, base_url: &str) -> Result<Self, Error> {
+        self.oauth_origin = Origin::parse(base_url).map_err(|e| e.renamed("oauth_base_url"))?;
+        Ok(self)
+    }
+
+    /// The OAuth token service's origin.
+    pub fn oauth_origin(&self) -> &Origin {
+        &self.oauth_origin
     }
 
     /// Routes through a Twilio edge location (e.g. `sydney`); a region defaults to `us1`.
@@ -203,8 +222,10 @@ impl Config {
         &self.user_agent
     }
 
-    pub(crate) fn authorization(&self) -> &HeaderValue {
-        &self.authorization
+    /// The Basic `Authorization` value (`None` for OAuth clients: the exchange adds a bearer
+    /// token).
+    pub(crate) fn authorization(&self) -> Option<&HeaderValue> {
+        self.authorization.as_ref()
     }
 
     /// The origin of `url` after the edge/region rule, for comparison with [`Config::origin`].

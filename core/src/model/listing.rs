@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::api::{MAX_PAGE_SIZE, check_page_size};
+use crate::base::meta::ResponseMeta;
 use crate::base::sid::AccountSid;
 use crate::error::Error;
 use crate::model::account::{Account, AccountStatus};
@@ -259,6 +260,27 @@ pub struct AccountApps {
     pub apps: Vec<AuthorizedConnectApp>,
     /// Why its listing stopped early.
     pub error: Option<Error>,
+    /// The pages its apps came from, in order: each with what its response said about itself
+    /// (the `Twilio-Request-Id`, for an audit trail) and the index in `apps` of its first app.
+    pub pages: Vec<PageRead>,
+}
+
+/// One page of a listing: where its records start, and what its response said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageRead {
+    /// The index of the page's first record among the listing's records.
+    pub first: usize,
+    /// What the page's response said about itself.
+    pub meta: ResponseMeta,
+}
+
+impl AccountApps {
+    /// What the response of the page that held `apps[index]` said about itself.
+    pub fn meta_of(&self, index: usize) -> Option<&ResponseMeta> {
+        let page = self.pages.partition_point(|p| p.first <= index);
+        self.pages.get(page.checked_sub(1)?).map(|p| &p.meta)
+    }
 }
 
 impl AccountApps {
@@ -268,6 +290,7 @@ impl AccountApps {
             account,
             apps: Vec::new(),
             error: None,
+            pages: Vec::new(),
         }
     }
 }

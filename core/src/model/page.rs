@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::base::meta::ResponseMeta;
 use crate::model::app::AuthorizedConnectApp;
 
 /// Where a page sits in its listing: the envelope fields, from either style Twilio uses.
@@ -56,12 +57,20 @@ pub struct Page<R = AuthorizedConnectApp> {
     /// Where the page sits in the listing.
     #[serde(flatten)]
     pub envelope: Envelope,
+    /// What the response said about itself (request id, concurrency, headers), when the page
+    /// came from a response (not when it was parsed from bytes alone).
+    #[serde(skip)]
+    pub meta: Option<ResponseMeta>,
 }
 
 impl<R> Page<R> {
     /// A page of `records` framed by `envelope`.
     pub fn new(records: Vec<R>, envelope: Envelope) -> Self {
-        Page { records, envelope }
+        Page {
+            records,
+            envelope,
+            meta: None,
+        }
     }
 
     /// The next page's URI; `None` on the last page.

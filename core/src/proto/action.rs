@@ -11,7 +11,9 @@ use crate::proto::session::Context;
 ///
 /// A driver loops: on `Send` it sends the request and gives the machine what came back
 /// ([`Machine::handle`]); on `Wait` it waits that long; on `Done` it is finished.
-#[derive(Debug)]
+///
+/// `Debug` shows a request's method and URI only: never its body (the OAuth token request's
+/// holds the client secret) nor its headers.
 #[must_use = "an action says what the driver must do next"]
 // Actions are matched and moved out at once; boxing the request would cost an allocation a
 // request.
@@ -19,12 +21,26 @@ use crate::proto::session::Context;
 pub enum Action<O> {
     /// Send this request (absolute URI, every header set), then call [`Machine::handle`] with
     /// the response or the transport's failure.
-    Send(Request<()>),
+    Send(Request<Vec<u8>>),
     /// Wait this long (a retry's backoff, a `Retry-After`, the shared 429 gate), then ask
     /// again.
     Wait(Duration),
     /// The machine is done: here is its output.
     Done(O),
+}
+
+impl<O: std::fmt::Debug> std::fmt::Debug for Action<O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Send(request) => f
+                .debug_tuple("Send")
+                .field(request.method())
+                .field(request.uri())
+                .finish(),
+            Action::Wait(wait) => f.debug_tuple("Wait").field(wait).finish(),
+            Action::Done(output) => f.debug_tuple("Done").field(output).finish(),
+        }
+    }
 }
 
 impl<O> Action<O> {

@@ -7,6 +7,7 @@
 
 use http::Response;
 
+use crate::base::meta::ResponseMeta;
 use crate::base::sid::{AccountSid, ConnectAppSid};
 use crate::error::{Error, TransportError};
 use crate::model::app::AuthorizedConnectApp;
@@ -61,6 +62,13 @@ fn read_app(response: &Response<Vec<u8>>, _: usize) -> Result<AuthorizedConnectA
     parse_app(response)
 }
 
+fn read_app_and_meta(
+    response: &Response<Vec<u8>>,
+    _: usize,
+) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
+    Ok((parse_app(response)?, ResponseMeta::of(response)))
+}
+
 impl Session {
     /// Fetches one app (`account` defaults to the configured one; name a subaccount to read
     /// its app with the parent's credentials).
@@ -69,12 +77,31 @@ impl Session {
         app: &ConnectAppSid,
         account: Option<&AccountSid>,
     ) -> Result<FetchApp, Error> {
+        self.fetch_call(app, account, read_app)
+    }
+
+    /// Fetches one app, with what the response said about itself (`Twilio-Request-Id`,
+    /// concurrency, headers).
+    pub fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+    ) -> Result<Call<(AuthorizedConnectApp, ResponseMeta)>, Error> {
+        self.fetch_call(app, account, read_app_and_meta)
+    }
+
+    fn fetch_call<O>(
+        &self,
+        app: &ConnectAppSid,
+        account: Option<&AccountSid>,
+        read: fn(&Response<Vec<u8>>, usize) -> Result<O, Error>,
+    ) -> Result<Call<O>, Error> {
         let config = self.config();
         let request = config.fetch_request(app, account)?;
         let account = account.unwrap_or(config.account_sid());
         Ok(Call {
             exchange: Exchange::new(request),
-            read: read_app,
+            read,
             limit: 1,
             span: tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app),
         })
@@ -106,7 +133,7 @@ impl Session {
     }
 }
 
-fn page_call(request: http::Request<()>, span: tracing::Span) -> FetchPage {
+fn page_call(request: http::Request<Vec<u8>>, span: tracing::Span) -> FetchPage {
     let limit = page_size_asked(request.uri());
     Call {
         exchange: Exchange::new(request),

@@ -5,18 +5,26 @@
 //!            ┌──────────── Wait(gate) ───────────┐
 //!            ▼                                   │
 //!  new ──► Ready ──next──► Send ──handle──► decide ──retry──► Wait(backoff) ──► Ready
-//!                                                └──stop───► Done(response or error)
+//!            │                                   └──stop───► Done(response or error)
+//!            └─ OAuth: the session's token (use it │ claim the refresh: token exchange │ wait)
 //! ```
+//!
+//! With OAuth client credentials, each attempt carries the session's access token; a 401 on
+//! it makes the token stale, and the request is sent once more with a fresh one.
 
 use std::time::{Duration, SystemTime};
 
-use http::{Request, Response, StatusCode};
+use http::{Request, Response, StatusCode, header};
 use tracing::Level;
 
+use crate::api::header as twilio;
+use crate::base::meta::Attempts;
 use crate::config::retry::{Outcome, RetryDecision, RetryState};
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
 use crate::proto::session::Context;
+use crate::proto::token::TokenDecision;
+use crate::wire::token::read_token;
 
 /// One request sent until it succeeds or the retry policy gives up: a [`Machine`] whose output
 /// is the whole response (any status) or the last failure.
@@ -24,9 +32,8 @@ use crate::proto::session::Context;
 /// Before each attempt it holds off while the shared 429 gate is closed (once per 429, however
 /// many calls share the session); after each attempt it checks the body cap, decodes gzip and
 /// asks the configuration's [`RetryPolicy`](crate::RetryPolicy).
-#[derive(Debug)]
 pub struct Exchange {
-    request: Request<()>,
+    request: Request<Vec<u8>>,
     retry: RetryState,
     attempt: u32,
     started: Option<SystemTime>,
@@ -35,9 +42,28 @@ pub struct Exchange {
     /// The gate generation when the last attempt started.
     sent_under: u64,
     state: State,
+    /// Whether attempts carry the session's OAuth token (not the token request itself).
+    bearer: bool,
+    /// The generation of the token the last attempt carried.
+    token_generation: Option<u64>,
+    /// A 401 on a token was answered by one refresh and one more attempt already.
+    reauthorized: bool,
+    /// The token request this exchange sends for the whole session, when it claimed it.
+    refresh: Option<Box<Exchange>>,
 }
 
-#[derive(Debug)]
+impl std::fmt::Debug for Exchange {
+    // Never the request body: the token request's holds the client secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exchange")
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("attempt", &self.attempt)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
 enum State {
     /// The next attempt may go (after the gate).
     Ready,
@@ -51,9 +77,21 @@ enum State {
     Finished,
 }
 
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            State::Ready => "Ready",
+            State::Sent => "Sent",
+            State::Backoff(_) => "Backoff",
+            State::Done(_) => "Done",
+            State::Finished => "Finished",
+        })
+    }
+}
+
 impl Exchange {
     /// An exchange for `request` (a request the core built: absolute URI, headers set).
-    pub fn new(request: Request<()>) -> Self {
+    pub fn new(request: Request<Vec<u8>>) -> Self {
         Exchange {
             request,
             retry: RetryState::new(),
@@ -62,11 +100,68 @@ impl Exchange {
             covered: 0,
             sent_under: 0,
             state: State::Ready,
+            bearer: true,
+            token_generation: None,
+            reauthorized: false,
+            refresh: None,
+        }
+    }
+
+    /// The exchange of the token request: it carries no token of its own.
+    fn token_request(request: Request<Vec<u8>>) -> Self {
+        Exchange {
+            bearer: false,
+            ..Exchange::new(request)
+        }
+    }
+
+    /// The `Authorization` this attempt carries, with OAuth credentials: the session's token,
+    /// after fetching one (this exchange claimed the refresh) or waiting for another's.
+    fn authorize(&mut self, cx: &Context<'_>) -> Authorized {
+        if !self.bearer || !cx.config().credentials().is_oauth() {
+            return Authorized::With(None);
+        }
+        loop {
+            if let Some(refresh) = self.refresh.as_mut() {
+                let result = match refresh.next(cx) {
+                    Action::Done(result) => result,
+                    Action::Send(request) => {
+                        cx.session().tokens().heartbeat(cx.now());
+                        return Authorized::Not(Action::Send(request));
+                    }
+                    wait => return Authorized::Not(wait),
+                };
+                self.refresh = None;
+                let origin = cx.config().oauth_origin().as_str();
+                let mut tokens = cx.session().tokens();
+                match read_token(result, origin, cx.now()) {
+                    Ok(token) => tokens.store(token),
+                    Err(e) => tokens.fail(e, cx.now()),
+                }
+            }
+            let decision = cx.session().tokens().decide(cx.now());
+            match decision {
+                TokenDecision::Use(value, generation) => {
+                    self.token_generation = Some(generation);
+                    return Authorized::With(Some(value));
+                }
+                TokenDecision::Wait(wait) => return Authorized::Not(Action::Wait(wait)),
+                TokenDecision::Fail(e) => {
+                    return Authorized::Not(Action::Done(Err(Error::Auth(e))));
+                }
+                TokenDecision::Refresh => match cx.config().token_request() {
+                    Ok(Some(request)) => {
+                        self.refresh = Some(Box::new(Exchange::token_request(request)));
+                    }
+                    Ok(None) => return Authorized::With(None),
+                    Err(e) => return Authorized::Not(Action::Done(Err(e))),
+                },
+            }
         }
     }
 
     /// The request this exchange sends.
-    pub fn request(&self) -> &Request<()> {
+    pub fn request(&self) -> &Request<Vec<u8>> {
         &self.request
     }
 
@@ -95,6 +190,21 @@ impl Exchange {
     /// Takes what the transport made of the last attempt and decides what comes next.
     fn finish(&mut self, cx: &Context<'_>, result: Result<Response<Vec<u8>>, TransportError>) {
         let session = cx.session();
+        if let (Ok(r), Some(generation)) = (&result, self.token_generation)
+            && r.status() == StatusCode::UNAUTHORIZED
+            && !self.reauthorized
+        {
+            // The token was refused (revoked, or the clocks disagree): one fresh token, one
+            // more attempt.
+            tracing::info!(
+                attempt = self.attempt,
+                "access token refused; refreshing it"
+            );
+            session.tokens().invalidate(generation);
+            self.reauthorized = true;
+            self.state = State::Ready;
+            return;
+        }
         let cap = session.max_body_size();
         let wire = result.as_ref().map_or(0, |r| r.body().len());
         let result = result
@@ -140,7 +250,14 @@ impl Exchange {
                         "giving up: the retry budget is spent"
                     );
                 }
-                State::Done(result.map_err(Error::Transport))
+                let attempts = self.attempt;
+                State::Done(match result {
+                    Ok(mut response) => {
+                        response.extensions_mut().insert(Attempts(attempts));
+                        Ok(response)
+                    }
+                    Err(e) => Err(Error::Transport(e.with_attempts(attempts))),
+                })
             }
         };
     }
@@ -171,6 +288,11 @@ impl Exchange {
                 method,
                 target,
                 status = r.status().as_u16(),
+                request_id = r
+                    .headers()
+                    .get(twilio::REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
                 bytes = wire,
                 decoded = r.body().len(),
                 ms,
@@ -211,6 +333,15 @@ impl Exchange {
     }
 }
 
+/// What an attempt's `Authorization` comes to: a value to carry (or none needed), or first
+/// something else to do (the token request, a wait for another's, the refusal).
+// Short-lived and matched at once; boxing would cost an allocation an attempt.
+#[allow(clippy::large_enum_variant)]
+enum Authorized {
+    With(Option<http::HeaderValue>),
+    Not(Action<Result<Response<Vec<u8>>, Error>>),
+}
+
 /// Checks a transport's response against the body cap (a transport that ignored it is caught
 /// here).
 fn check_body(response: Response<Vec<u8>>, cap: u64) -> Result<Response<Vec<u8>>, TransportError> {
@@ -239,9 +370,19 @@ impl Machine for Exchange {
             State::Backoff(wait) => return Action::Wait(wait),
             State::Ready | State::Sent => {}
         }
-        if let Some(wait) = self.gate_wait(cx) {
+        if self.refresh.is_none()
+            && let Some(wait) = self.gate_wait(cx)
+        {
             return Action::Wait(wait);
         }
+        let authorization = match self.authorize(cx) {
+            Authorized::With(authorization) => authorization,
+            Authorized::Not(Action::Done(result)) => {
+                self.state = State::Finished;
+                return Action::Done(result);
+            }
+            Authorized::Not(action) => return action,
+        };
         self.attempt += 1;
         self.sent_under = cx.session().gate().generation;
         // Durations are measured only when someone listens.
@@ -249,11 +390,17 @@ impl Machine for Exchange {
             self.started = Some(cx.now());
         }
         self.state = State::Sent;
-        Action::Send(self.request.clone())
+        let mut request = self.request.clone();
+        if let Some(value) = authorization {
+            request.headers_mut().insert(header::AUTHORIZATION, value);
+        }
+        Action::Send(request)
     }
 
     fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
-        if matches!(self.state, State::Sent) {
+        if let Some(refresh) = self.refresh.as_mut() {
+            refresh.handle(cx, response);
+        } else if matches!(self.state, State::Sent) {
             self.finish(cx, response);
         }
     }
@@ -289,7 +436,11 @@ mod tests {
             crate::Secret::new("t"),
         )));
         let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000), 0);
-        let request = || Request::get("https://api.twilio.com/x").body(()).unwrap();
+        let request = || {
+            Request::get("https://api.twilio.com/x")
+                .body(Vec::new())
+                .unwrap()
+        };
         let (mut a, mut b, mut c) = (
             Exchange::new(request()),
             Exchange::new(request()),
@@ -325,5 +476,64 @@ mod tests {
         let mut d = Exchange::new(request());
         assert!(sent(d.next(&cx)));
         assert_eq!(a.attempts(), 2);
+    }
+
+    #[test]
+    fn oauth_fetches_a_token_then_refreshes_once_on_a_401() {
+        let session = Session::new(
+            Config::new(Credentials::oauth_client(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "OQ1",
+                crate::Secret::new("client-SECRET"),
+            ))
+            .with_oauth_base_url("http://127.0.0.1:9")
+            .unwrap(),
+        );
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000), 0);
+        let token = |value: &str| {
+            Ok(Response::new(
+                format!(
+                    r#"{{"access_token": "{value}", "token_type": "Bearer", "expires_in": 600}}"#
+                )
+                .into_bytes(),
+            ))
+        };
+        let mut api = Exchange::new(
+            session
+                .config()
+                .fetch_request(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(), None)
+                .unwrap(),
+        );
+        let sent = |action: Action<Result<Response<Vec<u8>>, Error>>| match action {
+            Action::Send(r) => {
+                assert!(!format!("{:?}", Action::<()>::Send(r.clone())).contains("SECRET"));
+                r
+            }
+            other => panic!("{other:?}"),
+        };
+        let first = sent(api.next(&cx));
+        assert_eq!(
+            (first.method(), first.uri().path()),
+            (&http::Method::POST, "/v2/token")
+        );
+        assert!(String::from_utf8_lossy(first.body()).contains("grant_type=client_credentials"));
+        assert!(!format!("{api:?}").contains("SECRET"));
+        api.handle(&cx, token("T1"));
+        let call = sent(api.next(&cx));
+        assert_eq!(call.headers()[http::header::AUTHORIZATION], "Bearer T1");
+        assert!(call.headers()[http::header::AUTHORIZATION].is_sensitive());
+        api.handle(&cx, response(401, None));
+        let refresh = sent(api.next(&cx));
+        assert_eq!(refresh.uri().path(), "/v2/token");
+        api.handle(&cx, token("T2"));
+        let again = sent(api.next(&cx));
+        assert_eq!(again.headers()[http::header::AUTHORIZATION], "Bearer T2");
+        // Only once: a second 401 is the answer.
+        api.handle(&cx, response(401, None));
+        let Action::Done(Ok(r)) = api.next(&cx) else {
+            panic!()
+        };
+        assert_eq!(r.status(), 401);
+        assert_eq!(session.token_requests(), 2);
     }
 }

@@ -13,6 +13,7 @@
 
 use http::Response;
 
+use crate::base::meta::ResponseMeta;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
@@ -34,6 +35,29 @@ pub struct ListingMachine<R = AuthorizedConnectApp> {
     exchange: Option<Exchange>,
     finished: bool,
     span: tracing::Span,
+    /// What the last page's response said about itself, and how many pages were read.
+    last_meta: Option<ResponseMeta>,
+    pages_read: u64,
+}
+
+impl<R> ListingMachine<R> {
+    /// What the response of the last page read said about itself (`Twilio-Request-Id`,
+    /// concurrency, headers); `None` before the first page.
+    pub fn last_meta(&self) -> Option<&ResponseMeta> {
+        self.last_meta.as_ref()
+    }
+
+    /// How many pages were read so far (a page's records all come before the next page is
+    /// read, so a change of this count marks where a page starts).
+    pub fn pages_read(&self) -> u64 {
+        self.pages_read
+    }
+
+    /// Takes a page's response as it arrives: what it says about itself is kept.
+    fn arrived(&mut self, response: &Response<Vec<u8>>) {
+        self.last_meta = Some(ResponseMeta::of(response));
+        self.pages_read += 1;
+    }
 }
 
 impl<R: Resource> ListingMachine<R> {
@@ -44,6 +68,8 @@ impl<R: Resource> ListingMachine<R> {
             exchange: None,
             finished: false,
             span,
+            last_meta: None,
+            pages_read: 0,
         }
     }
 
@@ -96,6 +122,9 @@ impl<R: Resource> Machine for ListingMachine<R> {
                     other => return other.map(|_| None),
                 };
                 self.exchange = None;
+                if let Ok(r) = &response {
+                    self.arrived(r);
+                }
                 if let Err(e) = response.and_then(|r| self.paginator.handle_response(&r)) {
                     return self.fail(e);
                 }
@@ -188,6 +217,9 @@ impl Machine for NextPage<'_> {
                 return match exchange.next(cx) {
                     Action::Done(response) => {
                         listing.exchange = None;
+                        if let Ok(r) = &response {
+                            listing.arrived(r);
+                        }
                         Action::Done(response.map(Some))
                     }
                     other => other.map(|_| Ok(None)),

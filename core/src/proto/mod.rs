@@ -13,6 +13,10 @@
 //! | [`SweepPlan`](crate::SweepPlan) | the next account to audit, as a job | `Session::sweep` |
 //! | [`AccountJob`](crate::AccountJob) | one account's apps | `SweepPlan` |
 //!
+//! With OAuth client credentials, every exchange first asks the session's token (one refresh
+//! in flight at a time, see `proto/token.rs`); the token request is one more exchange, sent by
+//! whichever request claimed the refresh.
+//!
 //! ```text
 //!            ┌─────────────┐  Send(request)   ┌───────────┐
 //!  driver ──►│ machine.next│ ───────────────► │ transport │ ──► machine.handle(response)
@@ -29,3 +33,4 @@ pub(crate) mod listing;
 pub(crate) mod paging;
 pub(crate) mod session;
 pub(crate) mod sweep;
+pub(crate) mod token;

@@ -7,7 +7,7 @@ use http::{Request, Response};
 
 use crate::api::param;
 use crate::config::settings::Config;
-use crate::error::{Error, PagingError, ParseError};
+use crate::error::{Error, PagingError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::listing::{AccountListParams, Cursor, ListParams};
@@ -15,7 +15,7 @@ use crate::model::page::{PageView, PageViewError};
 use crate::model::view::AppView;
 use crate::wire::request::PageQuery;
 use crate::wire::resource::{Resource, scope_of};
-use crate::wire::response::{page_size_in_query, parse_page_with_limit};
+use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_limit};
 
 /// The next thing a transport must do for a listing: hand out a record, send a request, or
 /// stop. See [`Paginator`] for the loop that drives it:
@@ -40,7 +40,7 @@ pub enum Step<R = AuthorizedConnectApp> {
     Record(R),
     /// Send this request (retrying per the policy), then pass the response to
     /// [`Paginator::handle_response`].
-    Send(Request<()>),
+    Send(Request<Vec<u8>>),
     /// The listing is complete.
     Done,
 }
@@ -201,11 +201,9 @@ impl Paginator {
                 self.pending_skip = handed_upto;
                 Err(match e {
                     PageViewError::Stopped(e) => ViewStop::Stopped(e),
-                    PageViewError::Parse(p) => ViewStop::Failed(Error::Parse(ParseError {
-                        status,
-                        path: p.path,
-                        message: p.message,
-                    })),
+                    PageViewError::Parse(p) => {
+                        ViewStop::Failed(parse_error(response, p.path, p.message))
+                    }
                 })
             }
         }

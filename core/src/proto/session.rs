@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use crate::config::connection::DEFAULT_MAX_BODY_SIZE;
 use crate::config::settings::Config;
+use crate::proto::token::Tokens;
 
 /// The configuration and the state that every request of one client shares: the shared 429
 /// gate (after a 429, every request holds off until its `Retry-After` has passed) and the body
@@ -20,6 +21,7 @@ pub struct Session {
     config: Config,
     max_body_size: u64,
     gate: Mutex<Gate>,
+    tokens: Mutex<Tokens>,
 }
 
 impl fmt::Debug for Session {
@@ -45,6 +47,7 @@ impl Session {
             config,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             gate: Mutex::default(),
+            tokens: Mutex::default(),
         }
     }
 
@@ -77,6 +80,15 @@ impl Session {
 
     pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
         self.gate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn tokens(&self) -> MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many OAuth access tokens this session asked for so far (0 for other credentials).
+    pub fn token_requests(&self) -> u64 {
+        self.tokens().refreshes()
     }
 }
 

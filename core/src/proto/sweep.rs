@@ -16,7 +16,7 @@ use http::Response;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, SweepParams};
+use crate::model::listing::{AccountApps, PageRead, SweepParams};
 use crate::proto::action::{Action, Machine};
 use crate::proto::listing::ListingMachine;
 use crate::proto::session::{Context, Session};
@@ -68,7 +68,11 @@ impl Machine for SweepPlan {
                 None
             }
         };
-        Action::Done(Some(Ok(AccountJob { result, listing })))
+        Action::Done(Some(Ok(AccountJob {
+            result,
+            listing,
+            pages_noted: 0,
+        })))
     }
 
     fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
@@ -82,6 +86,8 @@ impl Machine for SweepPlan {
 pub struct AccountJob {
     result: AccountApps,
     listing: Option<ListingMachine<AuthorizedConnectApp>>,
+    /// Pages of the listing already noted in `result.pages`.
+    pages_noted: u64,
 }
 
 impl AccountJob {
@@ -101,7 +107,17 @@ impl Machine for AccountJob {
 
     fn next(&mut self, cx: &Context<'_>) -> Action<AccountApps> {
         while let Some(listing) = self.listing.as_mut() {
-            match listing.next(cx) {
+            let next = listing.next(cx);
+            if listing.pages_read() > self.pages_noted
+                && let Some(meta) = listing.last_meta()
+            {
+                self.pages_noted = listing.pages_read();
+                self.result.pages.push(PageRead {
+                    first: self.result.apps.len(),
+                    meta: meta.clone(),
+                });
+            }
+            match next {
                 Action::Done(Some(Ok(app))) => self.result.apps.push(app),
                 Action::Done(Some(Err(e))) => self.result.error = Some(e),
                 Action::Done(None) => self.listing = None,

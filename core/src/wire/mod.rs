@@ -10,3 +10,4 @@ pub(crate) mod request;
 pub(crate) mod resource;
 pub(crate) mod response;
 pub(crate) mod scan;
+pub(crate) mod token;

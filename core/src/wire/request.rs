@@ -5,6 +5,7 @@ use url::Url;
 
 use crate::api::{self, check_page_size, param};
 use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::config::credentials::Credentials;
 use crate::config::settings::Config;
 use crate::error::{Error, PagingError};
 use crate::model::app::AuthorizedConnectApp;
@@ -86,7 +87,7 @@ impl Config {
         &self,
         app: &ConnectAppSid,
         account: Option<&AccountSid>,
-    ) -> Result<Request<()>, Error> {
+    ) -> Result<Request<Vec<u8>>, Error> {
         let account = account.unwrap_or(self.account_sid());
         self.get(&api::app_path(account, app))
     }
@@ -96,7 +97,7 @@ impl Config {
         &self,
         query: &PageQuery,
         account: Option<&AccountSid>,
-    ) -> Result<Request<()>, Error> {
+    ) -> Result<Request<Vec<u8>>, Error> {
         self.get(&self.list_target::<AuthorizedConnectApp>(query, account)?)
     }
 
@@ -121,7 +122,7 @@ impl Config {
     ///
     /// The URI must resolve to the configured origin (after edge/region), and name this
     /// resource's listing; otherwise nothing is built and credentials stay home.
-    pub fn page_at_request(&self, uri: &str) -> Result<Request<()>, Error> {
+    pub fn page_at_request(&self, uri: &str) -> Result<Request<Vec<u8>>, Error> {
         self.get(&self.page_target::<AuthorizedConnectApp>(uri)?)
     }
 
@@ -151,8 +152,43 @@ impl Config {
         })
     }
 
+    /// `POST {oauth origin}/v2/token` with the client credentials, form-encoded (as Twilio's own
+    /// libraries send it); `None` unless the credentials are an OAuth client's. The body holds
+    /// the client secret: the exchange that sends it never logs or shows it.
+    pub fn token_request(&self) -> Result<Option<Request<Vec<u8>>>, Error> {
+        let Credentials::OAuthClient {
+            client_id,
+            client_secret,
+            ..
+        } = self.credentials()
+        else {
+            return Ok(None);
+        };
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("grant_type", "client_credentials")
+            .append_pair("client_id", client_id)
+            .append_pair("client_secret", client_secret.expose())
+            .finish()
+            .into_bytes();
+        let uri: Uri = format!("{}{}", self.oauth_origin().as_str(), api::TOKEN_PATH)
+            .parse()
+            .map_err(|e: http::uri::InvalidUri| Error::input("oauth_base_url", e.to_string()))?;
+        Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+            .header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            )
+            .header(header::USER_AGENT, self.user_agent().clone())
+            .body(body)
+            .map(Some)
+            .map_err(|e| Error::input("request", e.to_string()))
+    }
+
     /// A GET of `target` (path and query) on the configured origin, with the standard headers.
-    pub(crate) fn get(&self, target: &str) -> Result<Request<()>, Error> {
+    pub(crate) fn get(&self, target: &str) -> Result<Request<Vec<u8>>, Error> {
         let uri: Uri = format!("{}{target}", self.origin().as_str())
             .parse()
             .map_err(|e: http::uri::InvalidUri| Error::input("uri", e.to_string()))?;
@@ -161,8 +197,10 @@ impl Config {
             .uri(uri)
             .header(header::ACCEPT, HeaderValue::from_static("application/json"))
             .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
-            .header(header::USER_AGENT, self.user_agent().clone())
-            .header(header::AUTHORIZATION, self.authorization().clone());
+            .header(header::USER_AGENT, self.user_agent().clone());
+        if let Some(authorization) = self.authorization() {
+            request = request.header(header::AUTHORIZATION, authorization.clone());
+        }
         if self.compression() {
             request = request.header(
                 header::ACCEPT_ENCODING,
@@ -170,7 +208,7 @@ impl Config {
             );
         }
         request
-            .body(())
+            .body(Vec::new())
             .map_err(|e| Error::input("request", e.to_string()))
     }
 }

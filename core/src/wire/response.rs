@@ -4,8 +4,9 @@ use http::{Response, StatusCode, header};
 
 use serde_json::value::RawValue;
 
-use crate::api::{MAX_PAGE_SIZE, param};
+use crate::api::{MAX_PAGE_SIZE, header as twilio, param};
 use crate::base::json_path::Trail;
+use crate::base::meta::{Attempts, ResponseMeta};
 use crate::base::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
 use crate::error::{ApiError, Error, HttpError, ParseError};
 use crate::model::app::AuthorizedConnectApp;
@@ -13,6 +14,32 @@ use crate::model::page::Page;
 use crate::wire::envelope::utf8;
 use crate::wire::record::Wire;
 use crate::wire::resource::Resource;
+
+impl ResponseMeta {
+    /// Reads what a response says about itself. A request id is kept only when it is short and
+    /// alphanumeric (it is shown in error lines).
+    pub fn of<B>(response: &Response<B>) -> Self {
+        let headers = response.headers();
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        ResponseMeta {
+            status: response.status(),
+            request_id: text(twilio::REQUEST_ID)
+                .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+                .map(str::to_owned),
+            duration: text(twilio::REQUEST_DURATION)
+                .and_then(|d| d.parse::<f64>().ok())
+                .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
+            concurrent_requests: text(twilio::CONCURRENT_REQUESTS).and_then(|n| n.parse().ok()),
+            attempts: response.extensions().get::<Attempts>().map_or(1, |a| a.0),
+            headers: headers.clone(),
+        }
+    }
+}
 
 /// Reads a fetch response: a 2xx body is one app; anything else is an [`Error`].
 ///
@@ -29,26 +56,29 @@ use crate::wire::resource::Resource;
 /// # Ok::<(), Error>(())
 /// ```
 pub fn parse_app<B: AsRef<[u8]>>(response: &Response<B>) -> Result<AuthorizedConnectApp, Error> {
-    let status = response.status();
     let body = success_body(response)?;
-    let body = utf8(body).map_err(|e| {
-        Error::Parse(ParseError {
-            status,
-            path: e.path,
-            message: e.message,
-        })
-    })?;
+    let body = utf8(body).map_err(|e| parse_error(response, e.path, e.message))?;
     let trail = Trail::default();
     let mut de = serde_json::Deserializer::from_str(body);
     AuthorizedConnectApp::read(&trail, &mut de)
         .and_then(|app| de.end().map(|_| app))
         .map_err(|e| {
-            Error::Parse(ParseError {
-                status,
-                path: trail.render(),
-                message: excerpt(&e.to_string(), EXCERPT_LIMIT),
-            })
+            parse_error(
+                response,
+                trail.render(),
+                excerpt(&e.to_string(), EXCERPT_LIMIT),
+            )
         })
+}
+
+/// The error a 2xx response whose body is not what was asked for stands for.
+pub(crate) fn parse_error<B>(response: &Response<B>, path: String, message: String) -> Error {
+    Error::Parse(ParseError {
+        status: response.status(),
+        path,
+        message,
+        meta: Box::new(ResponseMeta::of(response)),
+    })
 }
 
 /// Reads a list response: a 2xx body is a [`Page`] of at most 1,000 records (the API's
@@ -63,15 +93,11 @@ pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
     response: &Response<B>,
     max_records: usize,
 ) -> Result<Page<R>, Error> {
-    let status = response.status();
     let body = success_body(response)?;
-    Page::<R>::parse(body, max_records).map_err(|e| {
-        Error::Parse(ParseError {
-            status,
-            path: e.path,
-            message: e.message,
-        })
-    })
+    let mut page = Page::<R>::parse(body, max_records)
+        .map_err(|e| parse_error(response, e.path, e.message))?;
+    page.meta = Some(ResponseMeta::of(response));
+    Ok(page)
 }
 
 /// The `PageSize` a list request asked for, or the API's maximum (1,000) when it names none
@@ -112,7 +138,7 @@ fn success_body<B: AsRef<[u8]>>(response: &Response<B>) -> Result<&[u8], Error> 
 pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
     let status = response.status();
     let body = response.body().as_ref();
-    if let Some(api) = api_error(status, body) {
+    if let Some(api) = api_error(status, body, response) {
         return Error::Api(api);
     }
     let location = if status.is_redirection() {
@@ -127,6 +153,7 @@ pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
         status,
         location,
         body_excerpt: excerpt_bytes(body, EXCERPT_LIMIT),
+        meta: Box::new(ResponseMeta::of(response)),
     })
 }
 
@@ -178,7 +205,7 @@ fn decode_prefix(json: &str, limit: usize) -> Option<String> {
     None
 }
 
-fn api_error(http_status: StatusCode, body: &[u8]) -> Option<ApiError> {
+fn api_error<B>(http_status: StatusCode, body: &[u8], response: &Response<B>) -> Option<ApiError> {
     let env: Envelope<'_> = serde_json::from_slice(body).ok()?;
     let read = |raw: Option<&RawValue>| raw.and_then(|r| serde_json::from_str::<u64>(r.get()).ok());
     let text = |raw: Option<&RawValue>, limit: usize| {
@@ -202,6 +229,7 @@ fn api_error(http_status: StatusCode, body: &[u8]) -> Option<ApiError> {
             .filter(|d| d.get().len() <= MAX_ERROR_DETAILS)
             .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
             .filter(|d| !d.is_null()),
+        meta: Box::new(ResponseMeta::of(response)),
     })
 }
 

@@ -32,6 +32,15 @@ Options:
                       GET /2010-04-01/Accounts.json lists them, auth tokens included
   --apps-per-account M
   --latency MS        every answer waits MS milliseconds first (a network's round trip)
+  --oauth-client ID:SECRET
+                      register an OAuth client for the first account: POST /v2/token on this
+                      origin hands out bearer tokens (also prints TWILIO_CLIENT_ID,
+                      TWILIO_CLIENT_SECRET and TWILIO_OAUTH_BASE_URL)
+  --oauth-token-ttl SECS
+                      how long an access token lives (default 3600); expired ones get 401
+  --concurrency-limit N
+                      at most N requests of one set of credentials in flight; more get 429
+                      with Twilio's 20429 body
   --no-gzip           never gzip (by default, answers are gzipped when a client asks)
   --meta-envelope     answer lists in the newer `meta` envelope with absolute URLs
   --fault RULE        inject a fault (repeatable; the first rule that fires wins):
@@ -76,6 +85,9 @@ struct Args {
     gzip: bool,
     meta: bool,
     faults: FaultScript,
+    oauth_client: Option<(String, String)>,
+    oauth_token_ttl: Option<f64>,
+    concurrency_limit: Option<u32>,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -90,6 +102,9 @@ fn parse_args() -> Result<Option<Args>, String> {
         gzip: true,
         meta: false,
         faults: FaultScript::new(),
+        oauth_client: None,
+        oauth_token_ttl: None,
+        concurrency_limit: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -146,6 +161,34 @@ fn parse_args() -> Result<Option<Args>, String> {
                     .map_err(|e| format!("--fault: {e}"))?;
                 args.faults = std::mem::take(&mut args.faults).rule(rule);
             }
+            "--oauth-client" => {
+                let v = value("--oauth-client")?;
+                let (id, secret) = v
+                    .split_once(':')
+                    .filter(|(i, s)| !i.is_empty() && !s.is_empty())
+                    .ok_or_else(|| "--oauth-client: give ID:SECRET".to_owned())?;
+                args.oauth_client = Some((id.to_owned(), secret.to_owned()));
+            }
+            "--oauth-token-ttl" => {
+                let v = value("--oauth-token-ttl")?;
+                args.oauth_token_ttl = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|s| *s > 0.0 && s.is_finite())
+                        .ok_or_else(|| {
+                            format!("--oauth-token-ttl: `{v}` is not a number of seconds")
+                        })?,
+                );
+            }
+            "--concurrency-limit" => {
+                let v = value("--concurrency-limit")?;
+                args.concurrency_limit = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| format!("--concurrency-limit: `{v}` is not a count"))?,
+                );
+            }
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}` (see --help)")),
         }
@@ -186,7 +229,17 @@ fn main() -> ExitCode {
         eprintln!("error: the data holds no account");
         return ExitCode::from(2);
     };
-    let emu = match Emulator::builder()
+    let mut builder = Emulator::builder();
+    if let Some((id, secret)) = &args.oauth_client {
+        builder = builder.oauth_client(id, secret, &first.sid);
+    }
+    if let Some(ttl) = args.oauth_token_ttl {
+        builder = builder.oauth_token_ttl(std::time::Duration::from_secs_f64(ttl));
+    }
+    if let Some(n) = args.concurrency_limit {
+        builder = builder.concurrency_limit(n);
+    }
+    let emu = match builder
         .dataset(data)
         .tls(args.tls)
         .port(args.port)
@@ -210,6 +263,11 @@ fn main() -> ExitCode {
     out.push_str(&format!("TWILIO_BASE_URL={}\n", emu.base_url()));
     out.push_str(&format!("TWILIO_ACCOUNT_SID={}\n", first.sid));
     out.push_str(&format!("TWILIO_AUTH_TOKEN={}\n", first.auth_token));
+    if let Some((id, secret)) = &args.oauth_client {
+        out.push_str(&format!("TWILIO_CLIENT_ID={id}\n"));
+        out.push_str(&format!("TWILIO_CLIENT_SECRET={secret}\n"));
+        out.push_str(&format!("TWILIO_OAUTH_BASE_URL={}\n", emu.base_url()));
+    }
     let mut ca_path = None;
     if let Some(pem) = emu.ca_cert_pem() {
         let path =

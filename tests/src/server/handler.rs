@@ -6,10 +6,12 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
 use crate::body::EmuBody;
 use crate::faults::{ErrorBody, Fault, RetryAfter};
+use crate::server::oauth::token_answer;
 use crate::server::routes::route;
 use crate::server::state::{RecordedRequest, Shared};
 
@@ -72,6 +74,9 @@ pub(super) async fn handle(
     tls: bool,
     reset: &AtomicBool,
 ) -> Result<Response<EmuBody>, io::Error> {
+    let started = Instant::now();
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts, ());
     let path = req.uri().path().to_owned();
     let query = req.uri().query().map(str::to_owned);
     let target = match &query {
@@ -90,12 +95,7 @@ pub(super) async fn handle(
             headers: req
                 .headers()
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.as_str().to_owned(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
+                .map(|(k, v)| (k.as_str().to_owned(), recorded_value(k, v)))
                 .collect(),
             connection: conn,
             tls,
@@ -104,6 +104,17 @@ pub(super) async fn handle(
         });
         let fault = st.faults.pick(n, &target);
         (n, fault)
+    };
+    let flight = InFlight::enter(shared, principal(&req));
+    let concurrent = flight.count;
+    // The token endpoint reads the form body; everything else is a GET without one.
+    let token_body = if path == TOKEN_PATH && req.method() == Method::POST {
+        match Limited::new(body, 64 * 1024).collect().await {
+            Ok(collected) => Some(collected.to_bytes()),
+            Err(_) => Some(Bytes::new()),
+        }
+    } else {
+        None
     };
 
     if !shared.latency.is_zero() {
@@ -197,6 +208,7 @@ pub(super) async fn handle(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json; charset=utf-8"),
             );
+            stamp(&mut resp, shared, number, started, concurrent);
             return Ok(resp);
         }
         Some(Fault::ForeignNextPage(origin)) => {
@@ -251,9 +263,18 @@ pub(super) async fn handle(
         }
     };
 
-    let answer = match early {
-        Some(a) => a,
-        None => route(shared, &req, &path, query.as_deref(), next_override),
+    let over_limit = shared
+        .concurrency_limit
+        .is_some_and(|limit| concurrent > limit);
+    let answer = match (early, token_body) {
+        (Some(a), _) => a,
+        _ if over_limit => {
+            shared.lock().over_limit += 1;
+            Answer::error(429, 20429, "Too Many Requests")
+        }
+        (None, Some(body)) => token_answer(shared, &mut shared.lock(), &body),
+        (None, None) if path == TOKEN_PATH => Answer::error(405, 20004, "Method not allowed"),
+        (None, None) => route(shared, &req, &path, query.as_deref(), next_override),
     };
     log(
         shared,
@@ -339,7 +360,95 @@ pub(super) async fn handle(
     for (k, v) in answer.headers {
         resp.headers_mut().append(k, v);
     }
+    stamp(&mut resp, shared, number, started, concurrent);
     Ok(resp)
+}
+
+/// The token endpoint's path.
+const TOKEN_PATH: &str = "/v2/token";
+
+/// What Twilio says about every response: a request id (unique per response), how long the
+/// request took, and how many requests of the same credentials were in flight.
+fn stamp(
+    resp: &mut Response<EmuBody>,
+    shared: &Shared,
+    number: u64,
+    started: Instant,
+    concurrent: u32,
+) {
+    let id = format!(
+        "RQ{:016x}{:016x}",
+        shared.token_salt,
+        number.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    );
+    let took = format!("{:.3}", started.elapsed().as_secs_f64());
+    let headers = resp.headers_mut();
+    for (name, value) in [
+        ("twilio-request-id", id),
+        ("twilio-request-duration", took),
+        ("twilio-concurrent-requests", concurrent.to_string()),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
+    }
+}
+
+/// A header as the request log keeps it: an OAuth access token redacted (`Bearer
+/// [redacted]`); Basic credentials are kept, so a test can check what was sent.
+fn recorded_value(name: &header::HeaderName, value: &HeaderValue) -> String {
+    let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    if name == header::AUTHORIZATION && text.starts_with("Bearer ") {
+        return "Bearer [redacted]".to_owned();
+    }
+    text
+}
+
+/// Who a request's credentials are, for counting what they have in flight: the Basic user
+/// (account SID or API key), or the bearer token.
+fn principal(req: &Request<()>) -> String {
+    use base64::Engine as _;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if let Some(encoded) = value.strip_prefix("Basic ") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&decoded).into_owned();
+        return text.split(':').next().unwrap_or("").to_owned();
+    }
+    value.to_owned()
+}
+
+/// A request in flight for its credentials, counted until it is answered.
+struct InFlight<'a> {
+    shared: &'a Shared,
+    who: String,
+    count: u32,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(shared: &'a Shared, who: String) -> Self {
+        let count = {
+            let mut st = shared.lock();
+            let n = st.in_flight.entry(who.clone()).or_insert(0);
+            *n += 1;
+            *n
+        };
+        InFlight { shared, who, count }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        let mut st = self.shared.lock();
+        if let Some(n) = st.in_flight.get_mut(&self.who) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 /// Gzip at the default level (6), as a web server would.

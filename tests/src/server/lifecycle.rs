@@ -21,6 +21,7 @@ use tokio::sync::oneshot;
 use crate::data::{Account, ApiKey, Dataset};
 use crate::faults::{FaultRule, FaultScript};
 use crate::server::handler::handle;
+use crate::server::oauth::{DEFAULT_TOKEN_TTL, IssuedToken, OAuthClientEntry};
 use crate::server::state::{RecordedRequest, Shared, State, index_data};
 use crate::tls;
 
@@ -35,6 +36,9 @@ pub struct EmulatorBuilder {
     meta_envelope: bool,
     gzip: bool,
     latency: std::time::Duration,
+    oauth_clients: Vec<(String, String, String)>,
+    oauth_token_ttl: std::time::Duration,
+    concurrency_limit: Option<u32>,
 }
 
 impl Default for EmulatorBuilder {
@@ -48,6 +52,9 @@ impl Default for EmulatorBuilder {
             meta_envelope: false,
             gzip: true,
             latency: std::time::Duration::ZERO,
+            oauth_clients: Vec::new(),
+            oauth_token_ttl: DEFAULT_TOKEN_TTL,
+            concurrency_limit: None,
         }
     }
 }
@@ -130,6 +137,29 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Registers an OAuth client: `POST /v2/token` (on this same origin) hands it access
+    /// tokens that read `account_sid`'s apps (and its subaccounts').
+    pub fn oauth_client(mut self, client_id: &str, client_secret: &str, account_sid: &str) -> Self {
+        self.oauth_clients
+            .push((client_id.into(), client_secret.into(), account_sid.into()));
+        self
+    }
+
+    /// How long an access token lives (default an hour); an expired one is refused with
+    /// 401 (20003), as Twilio does.
+    pub fn oauth_token_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.oauth_token_ttl = ttl;
+        self
+    }
+
+    /// At most `n` requests of one set of credentials in flight at once: more are answered
+    /// 429 with Twilio's 20429 body, as Twilio limits each account's concurrency. Every request
+    /// made with the same credentials counts (a whole sweep together).
+    pub fn concurrency_limit(mut self, n: u32) -> Self {
+        self.concurrency_limit = Some(n);
+        self
+    }
+
     /// Binds the port and starts serving on a thread of its own.
     pub fn start(self) -> io::Result<Emulator> {
         self.data
@@ -159,6 +189,23 @@ impl EmulatorBuilder {
                 faults: self.faults,
                 log: Vec::new(),
                 requests: 0,
+                oauth_clients: self
+                    .oauth_clients
+                    .into_iter()
+                    .map(|(id, secret, account_sid)| {
+                        let entry = OAuthClientEntry {
+                            secret,
+                            account_sid,
+                            revoked: false,
+                        };
+                        (id, entry)
+                    })
+                    .collect(),
+                tokens: Default::default(),
+                issued: Vec::new(),
+                token_serial: 0,
+                in_flight: Default::default(),
+                over_limit: 0,
             }),
             connections: AtomicU64::new(0),
             body_bytes: AtomicU64::new(0),
@@ -169,6 +216,8 @@ impl EmulatorBuilder {
             token_salt: salt,
             meta: self.meta_envelope.then(|| base_url.clone()),
             log_stderr: self.log_stderr,
+            oauth_token_ttl: self.oauth_token_ttl,
+            concurrency_limit: self.concurrency_limit,
         });
         let (stop_tx, stop_rx) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -310,6 +359,24 @@ impl Emulator {
     /// Replaces the fault script.
     pub fn set_faults(&self, faults: FaultScript) {
         self.shared.lock().faults = faults;
+    }
+
+    /// Revokes an OAuth client: its tokens are refused from now on, and so is the client at
+    /// the token endpoint (401).
+    pub fn revoke_oauth_client(&self, client_id: &str) {
+        if let Some(c) = self.shared.lock().oauth_clients.get_mut(client_id) {
+            c.revoked = true;
+        }
+    }
+
+    /// Every access token handed out so far, in order.
+    pub fn issued_tokens(&self) -> Vec<IssuedToken> {
+        self.shared.lock().issued.clone()
+    }
+
+    /// How many requests were answered 429 because the concurrency limit was passed.
+    pub fn over_limit_count(&self) -> u64 {
+        self.shared.lock().over_limit
     }
 
     /// Adds a fault rule after the existing ones.

@@ -6,10 +6,12 @@ mod accounts;
 mod apps;
 mod handler;
 mod lifecycle;
+mod oauth;
 mod query;
 mod routes;
 mod state;
 mod tokens;
 
 pub use lifecycle::{Emulator, EmulatorBuilder};
+pub use oauth::IssuedToken;
 pub use state::RecordedRequest;

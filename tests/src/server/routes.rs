@@ -2,17 +2,20 @@
 
 use base64::Engine as _;
 use http::{HeaderValue, Method, Request, StatusCode, header};
-use hyper::body::Incoming;
 
 use crate::data::is_sid;
 use crate::server::accounts::accounts_page;
 use crate::server::apps::list_page;
 use crate::server::handler::{Answer, NextOverride};
+use crate::server::oauth::bearer_account;
 use crate::server::state::{Shared, State};
 
 /// Who the Basic credentials belong to: the account whose tree they may read.
-pub(super) fn authenticate(st: &State, req: &Request<Incoming>) -> Option<String> {
+pub(super) fn authenticate(st: &State, req: &Request<()>) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    if let Some(token) = value.strip_prefix("Bearer ") {
+        return bearer_account(st, token.trim());
+    }
     let encoded = value.strip_prefix("Basic ")?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
@@ -28,7 +31,7 @@ pub(super) fn authenticate(st: &State, req: &Request<Incoming>) -> Option<String
 
 pub(super) fn route(
     shared: &Shared,
-    req: &Request<Incoming>,
+    req: &Request<()>,
     path: &str,
     query: Option<&str>,
     next_override: Option<NextOverride>,

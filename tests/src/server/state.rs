@@ -10,6 +10,7 @@ use bytes::Bytes;
 
 use crate::data::{Account, ApiKey, App, Dataset};
 use crate::faults::FaultScript;
+use crate::server::oauth::{IssuedToken, OAuthClientEntry};
 use crate::server::query::form_pairs;
 
 /// One request as the emulator saw it.
@@ -23,7 +24,9 @@ pub struct RecordedRequest {
     pub path: String,
     /// The raw query string, if any.
     pub query: Option<String>,
-    /// Every header, names lower-case, in arrival order (`authorization` included).
+    /// Every header, names lower-case, in arrival order (`authorization` included, but an
+    /// OAuth access token is kept as `Bearer [redacted]`; token request bodies are never
+    /// kept).
     pub headers: Vec<(String, String)>,
     /// The connection it came on (1-based, in accept order).
     pub connection: u64,
@@ -74,6 +77,24 @@ pub(super) struct State {
     pub(super) faults: FaultScript,
     pub(super) log: Vec<RecordedRequest>,
     pub(super) requests: u64,
+    /// OAuth clients by id.
+    pub(super) oauth_clients: HashMap<String, OAuthClientEntry>,
+    /// Access tokens handed out, by value.
+    pub(super) tokens: HashMap<String, IssuedTokenEntry>,
+    /// Every token handed out, in order.
+    pub(super) issued: Vec<IssuedToken>,
+    pub(super) token_serial: u64,
+    /// Requests in flight, per credentials (the Basic user, or the OAuth client).
+    pub(super) in_flight: HashMap<String, u32>,
+    /// Requests answered 429 because the concurrency limit was passed.
+    pub(super) over_limit: u64,
+}
+
+/// An access token the emulator handed out.
+pub(super) struct IssuedTokenEntry {
+    pub(super) client_id: String,
+    pub(super) account_sid: String,
+    pub(super) expires_at: Instant,
 }
 
 pub(super) struct Shared {
@@ -92,6 +113,10 @@ pub(super) struct Shared {
     pub(super) log_stderr: bool,
     /// Answer lists in the newer `meta` envelope, with absolute URLs on this origin.
     pub(super) meta: Option<String>,
+    /// How long an OAuth access token lives.
+    pub(super) oauth_token_ttl: std::time::Duration,
+    /// The most requests one set of credentials may have in flight (`None`: no limit).
+    pub(super) concurrency_limit: Option<u32>,
 }
 
 impl Shared {

@@ -6,12 +6,14 @@ use twilio_connect_apps_testbed::Emulator;
 mod basics;
 mod faults;
 mod listings;
+mod oauth;
 mod safety;
 mod sweep;
 
 pub use basics::*;
 pub use faults::*;
 pub use listings::*;
+pub use oauth::*;
 pub use safety::*;
 pub use sweep::*;
 

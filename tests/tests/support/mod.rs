@@ -63,23 +63,30 @@ pub struct Recorded<T> {
 }
 
 impl<T: Transport> Transport for Recorded<T> {
-    fn send(&self, request: http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError> {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.inner.send(request)
     }
     fn pause(&self, wait: Duration) {
         self.waits.push(wait);
+        // Not slept; but another thread (a token refresh) may be what this wait is for.
+        std::thread::yield_now();
     }
 }
 
 impl<T: AsyncTransport> AsyncTransport for Recorded<T> {
     async fn send(
         &self,
-        request: http::Request<()>,
+        request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.inner.send(request).await
     }
     async fn pause(&self, wait: Duration) {
         self.waits.push(wait);
+        // Not slept; but another task (a token refresh) may be what this wait is for.
+        tokio::task::yield_now().await;
     }
 }
 
@@ -124,6 +131,10 @@ pub trait Harness: Sized {
     fn new(config: Config, emu: &Emulator, opts: &Opts) -> Result<Self, Error>;
     fn waits(&self) -> Vec<Duration>;
     fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error>;
+    fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error>;
     fn fetch_in(
         &self,
         account: &AccountSid,
@@ -264,6 +275,12 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
     fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
         self.client.fetch(app)
     }
+    fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error> {
+        self.client.fetch_with_meta(app, None)
+    }
     fn fetch_in(
         &self,
         account: &AccountSid,
@@ -368,6 +385,12 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
     fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
         self.rt.block_on(self.client.fetch(app))
     }
+    fn fetch_with_meta(
+        &self,
+        app: &ConnectAppSid,
+    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error> {
+        self.rt.block_on(self.client.fetch_with_meta(app, None))
+    }
     fn fetch_in(
         &self,
         account: &AccountSid,
@@ -453,6 +476,44 @@ pub fn config_for(emu: &Emulator, user: &str, token: &str) -> Config {
         Credentials::auth_token(user.parse().unwrap(), Secret::new(token))
     };
     Config::new(creds).with_base_url(emu.base_url()).unwrap()
+}
+
+/// OAuth client credentials for the emulator's default account, exchanged on its own origin.
+pub const OAUTH_CLIENT_ID: &str = "OQ00000000000000000000000000000001";
+/// The client's secret.
+pub const OAUTH_CLIENT_SECRET: &str = "oauth-client-SECRET-42";
+
+pub fn oauth_config(emu: &Emulator) -> Config {
+    Config::new(Credentials::oauth_client(
+        DEFAULT_ACCOUNT_SID.parse().unwrap(),
+        OAUTH_CLIENT_ID,
+        Secret::new(OAUTH_CLIENT_SECRET),
+    ))
+    .with_base_url(emu.base_url())
+    .unwrap()
+    .with_oauth_base_url(emu.base_url())
+    .unwrap()
+}
+
+/// The system clock, moved on by a settable offset: to make a client think its token expired.
+#[derive(Default)]
+pub struct SteppingClock(std::sync::atomic::AtomicU64);
+
+impl SteppingClock {
+    pub fn advance(&self, by: Duration) {
+        self.0
+            .fetch_add(by.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl twilio_connect_apps::Clock for SteppingClock {
+    fn now(&self) -> std::time::SystemTime {
+        std::time::SystemTime::now()
+            + Duration::from_millis(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+    fn random(&self) -> u64 {
+        1 << 62
+    }
 }
 
 pub fn default_config(emu: &Emulator) -> Config {
@@ -606,6 +667,22 @@ macro_rules! e2e_suite {
         #[test]
         fn sweep_reads_every_account_and_reports_the_failing_one() {
             $crate::suite::sweep::<$harness>();
+        }
+        #[test]
+        fn request_ids_concurrency_and_attempts_on_results_and_errors() {
+            $crate::suite::metadata::<$harness>();
+        }
+        #[test]
+        fn oauth_listing_spans_token_expiries_one_refresh_each() {
+            $crate::suite::oauth_listing_spans_expiries::<$harness>();
+        }
+        #[test]
+        fn oauth_revoked_client_fails_once_clearly() {
+            $crate::suite::oauth_revoked_client::<$harness>();
+        }
+        #[test]
+        fn oauth_token_endpoint_down_is_retried_then_an_auth_error() {
+            $crate::suite::oauth_token_endpoint_down::<$harness>();
         }
         #[test]
         fn interim_1xx_responses_are_skipped() {

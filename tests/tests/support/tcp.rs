@@ -31,7 +31,7 @@ fn io(e: std::io::Error) -> TransportError {
 }
 
 impl Transport for TcpTransport {
-    fn send(&self, req: http::Request<()>) -> Result<http::Response<Vec<u8>>, TransportError> {
+    fn send(&self, req: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
         let (s, deadline) = (&self.0, Instant::now() + self.0.request_timeout());
         let host = req.uri().authority().map(|a| a.as_str()).unwrap_or("");
         let addr = host
@@ -45,16 +45,20 @@ impl Transport for TcpTransport {
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
-        let mut head = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\n");
+        let mut head = format!("{} {path} HTTP/1.0\r\nHost: {host}\r\n", req.method());
         for (name, value) in req.headers() {
             head += &format!(
                 "{name}: {}\r\n",
                 value.to_str().map_err(|e| fail(Kind::Other, e))?
             );
         }
+        if !req.body().is_empty() {
+            head += &format!("Content-Length: {}\r\n", req.body().len());
+        }
         stream
             .write_all(format!("{head}\r\n").as_bytes())
             .map_err(io)?;
+        stream.write_all(req.body()).map_err(io)?;
         let (mut raw, mut buf) = (Vec::new(), [0u8; 16 * 1024]);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
