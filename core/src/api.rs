@@ -19,6 +19,14 @@ pub(crate) const TOKEN_PATH: &str = "/v2/token";
 /// The largest page the API serves (and the page size asked for by default).
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
+/// The longest next-page URI (or cursor URI) followed: Twilio's are a few hundred bytes; a
+/// longer one is a paging error, not a request.
+pub const MAX_PAGE_URI: usize = 8 * 1024;
+
+/// The most permissions one app may hold (the API defines two); more is a parse error, so a
+/// hostile page cannot make the parser keep millions of them.
+pub const MAX_PERMISSIONS: usize = 64;
+
 /// The key that holds the records in the Authorized Connect Apps envelope.
 pub const RECORDS_KEY: &str = "authorized_connect_apps";
 

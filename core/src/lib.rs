@@ -81,17 +81,22 @@ mod proto;
 mod runtime;
 mod wire;
 
-pub use api::{DEFAULT_BASE_URL, DEFAULT_OAUTH_BASE_URL, MAX_PAGE_SIZE, RECORDS_KEY};
+pub use api::{
+    DEFAULT_BASE_URL, DEFAULT_OAUTH_BASE_URL, MAX_PAGE_SIZE, MAX_PAGE_URI, MAX_PERMISSIONS,
+    RECORDS_KEY,
+};
 pub use base::meta::{ResponseMeta, RetryAfter};
 pub use base::secret::Secret;
 pub use base::sid::{AccountSid, ApiKeySid, ConnectAppSid, SidError, SidKind, SidRule};
+pub use base::text::{display_text, is_unprintable};
 pub use client::builder::ClientBuilder;
 pub use client::handle::{Async, Blocking, Client, Flavour, Listing};
 pub use client::transport::{AsyncTransport, BuildTransport, Transport};
 pub use client::{asynchronous, blocking};
 pub use config::connection::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, TransportSettings, body_capacity,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, TransportSettings, body_buffer,
+    body_capacity, declared_length, reserve_body,
 };
 pub use config::credentials::Credentials;
 pub use config::origin::Origin;
@@ -106,7 +111,7 @@ pub use model::account::{Account, AccountStatus};
 pub use model::app::{AuthorizedConnectApp, Permission};
 pub use model::listing::{
     AccountApps, AccountListParams, Cursor, DEFAULT_SWEEP_CONCURRENCY, ListParams, PageRead,
-    SweepParams,
+    PartialAccount, SweepCursor, SweepParams,
 };
 pub use model::page::{Envelope, Page, PageParseError, PageView, PageViewError};
 pub use model::view::{AppView, JsonStr, PermissionsView};

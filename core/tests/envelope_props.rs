@@ -615,3 +615,82 @@ fn limit_reached_exactly_at_page_end_sends_nothing_more() {
     assert_eq!(server.requests, 2);
     assert!(p.cursor().is_finished());
 }
+
+/// A JSON string written with escapes, surrogates among them: pairs, lone halves, and a high
+/// half followed by something else.
+fn escaped_string() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        prop_oneof![
+            Just("a".to_owned()),
+            Just("é".to_owned()),
+            Just("\\u00e9".to_owned()),
+            Just("\\ud83d\\ude00".to_owned()),
+            Just("\\ud800".to_owned()),
+            Just("\\udc00".to_owned()),
+            Just("\\udbff\\u0041".to_owned()),
+            Just("\\n".to_owned()),
+            Just("\\\\".to_owned()),
+            Just("\\\"".to_owned()),
+        ],
+        0..6,
+    )
+    .prop_map(|parts| format!("\"{}\"", parts.concat()))
+}
+
+proptest! {
+    /// Escaped strings, lone surrogates included, read the same on every path: the owned page
+    /// (fast path or serde), the views, and a single fetched app; none fails.
+    #[test]
+    fn escapes_and_lone_surrogates_read_alike_everywhere(
+        names in proptest::collection::vec(escaped_string(), 1..4),
+    ) {
+        let apps: Vec<String> = names
+            .iter()
+            .map(|n| raw_object(&[
+                ("connect_app_friendly_name".to_owned(), n.clone()),
+                ("permissions".to_owned(), format!("[{n}]")),
+            ]))
+            .collect();
+        let body = format!(r#"{{"authorized_connect_apps": [{}], "next_page_uri": null}}"#, apps.join(","));
+        let owned = Page::from_json(body.as_bytes()).unwrap();
+        let mut viewed = Vec::new();
+        PageView::parse(body.as_bytes(), 1000, |v| {
+            viewed.push(v.to_owned());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+        prop_assert_eq!(&owned.records, &viewed);
+        for (app, raw) in owned.records.iter().zip(&apps) {
+            let fetched = twilio_connect_apps::parse_app(&http::Response::new(raw.clone().into_bytes())).unwrap();
+            prop_assert_eq!(app, &fetched);
+        }
+        // Serde's own (strict) reading agrees wherever it accepts the body.
+        if let Ok(strict) = serde_json::from_str::<Value>(&body) {
+            for (app, value) in owned.records.iter().zip(strict["authorized_connect_apps"].as_array().unwrap()) {
+                prop_assert_eq!(app.connect_app_friendly_name.as_deref(), value["connect_app_friendly_name"].as_str());
+            }
+        }
+    }
+}
+
+#[test]
+fn a_lone_surrogate_is_a_replacement_character_on_every_path() {
+    let body = r#"{"authorized_connect_apps": [{"connect_app_friendly_name": "a\ud800b"}], "next_page_uri": null}"#;
+    let page = Page::from_json(body.as_bytes()).unwrap();
+    assert_eq!(
+        page.records[0].connect_app_friendly_name.as_deref(),
+        Some("a\u{FFFD}b")
+    );
+    let app = twilio_connect_apps::parse_app(&http::Response::new(
+        br#"{"connect_app_friendly_name": "a\ud800b"}"#.to_vec(),
+    ))
+    .unwrap();
+    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("a\u{FFFD}b"));
+    let mut out = Vec::new();
+    PageView::parse(body.as_bytes(), 10, |v| v.write_json(&mut out)).unwrap();
+    assert!(
+        String::from_utf8(out)
+            .unwrap()
+            .contains("\"connect_app_friendly_name\":\"a\u{FFFD}b\"")
+    );
+}

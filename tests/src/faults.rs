@@ -94,6 +94,9 @@ pub enum Fault {
     EmptyRecords(usize),
     /// A 400 in Twilio's envelope whose `details` holds a string of this many bytes.
     HugeErrorDetails(usize),
+    /// A page of one app whose `permissions` array holds this many bytes of one-letter
+    /// strings (`["a","a",…]`): what a parser keeping every element would blow up on.
+    ManyPermissions(usize),
     /// The normal answer, gzipped (asked for or not) with bytes in its middle flipped.
     CorruptGzip,
     /// A small gzip body that inflates to a valid JSON page of this many bytes.
@@ -144,6 +147,7 @@ pub enum Trigger {
 /// | `redirect=CODE/URL` | a redirect |
 /// | `foreign-next=ORIGIN`, `repeat-next`, `reordered-next`, `next=URI`, `empty-next` | a page whose next URI is on ORIGIN, itself, itself reordered, URI, or a new empty page |
 /// | `empty-records=N`, `huge-details=BYTES` | a page of N `{}` records; a 400 with a huge `details` |
+/// | `permissions=BYTES` | a page of one app with a `permissions` array of that many bytes |
 /// | `corrupt-gzip`, `gzip-bomb=BYTES` | a broken gzip body; a small gzip body inflating to BYTES |
 ///
 /// ```
@@ -305,6 +309,7 @@ impl std::str::FromStr for Fault {
             "empty-next" => Fault::EmptyPageWithNext,
             "empty-records" => Fault::EmptyRecords(number(name, value)?),
             "huge-details" => Fault::HugeErrorDetails(number(name, value)?),
+            "permissions" => Fault::ManyPermissions(number(name, value)?),
             "corrupt-gzip" => Fault::CorruptGzip,
             "gzip-bomb" => Fault::GzipBomb(number(name, value)?),
             _ => {

@@ -46,7 +46,7 @@ pub use data::{
 };
 pub use faults::{ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
 pub use server::{Emulator, EmulatorBuilder, IssuedToken, RecordedRequest};
-pub use tls::TLS_TEST_HOST;
+pub use tls::{TLS_TEST_HOST, TestTls};
 
 /// The root README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]

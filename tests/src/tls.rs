@@ -65,3 +65,30 @@ pub(crate) fn make() -> std::io::Result<TlsMaterial> {
         ca_pem: ca_cert.pem(),
     })
 }
+
+/// TLS for a test server of your own (a raw HTTP/2 one, say): the emulator's kind of CA and
+/// certificate (for `localhost`, `127.0.0.1` and [`TLS_TEST_HOST`]), ALPN `h2` and `http/1.1`.
+#[derive(Clone)]
+pub struct TestTls {
+    /// The server's configuration.
+    pub server_config: Arc<rustls::ServerConfig>,
+    /// The root certificate (DER) a client must trust.
+    pub ca_der: Vec<u8>,
+}
+
+impl TestTls {
+    /// A fresh CA and certificate.
+    pub fn new() -> std::io::Result<TestTls> {
+        let m = make()?;
+        Ok(TestTls {
+            server_config: m.server_config,
+            ca_der: m.ca_der,
+        })
+    }
+}
+
+impl std::fmt::Debug for TestTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestTls").finish_non_exhaustive()
+    }
+}

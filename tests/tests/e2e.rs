@@ -216,6 +216,46 @@ mod hyper_transport {
         assert_eq!(token_requests, 2);
     }
 
+    /// Half a page on HTTP/2, then GOAWAY(NO_ERROR) and the connection closed: a body cut
+    /// short (with its declared length, or a stream that never ended), retried on a new
+    /// connection, never parsed as complete.
+    #[test]
+    fn an_http2_body_cut_by_goaway_is_retried_on_a_new_connection() {
+        for declare_length in [true, false] {
+            let server = crate::support::raw::GoawayServer::start(declare_length);
+            let config =
+                twilio_connect_apps::Config::new(twilio_connect_apps::Credentials::auth_token(
+                    twilio_connect_apps_testbed::DEFAULT_ACCOUNT_SID
+                        .parse()
+                        .unwrap(),
+                    twilio_connect_apps::Secret::new("t"),
+                ))
+                .with_base_url(&server.base_url)
+                .unwrap()
+                .with_retry_policy(
+                    twilio_connect_apps::RetryPolicy::default()
+                        .with_base_delay(Duration::from_millis(1)),
+                );
+            let rt = runtime();
+            let _guard = rt.enter();
+            let c = Client::builder(config)
+                .root_certificate_der(&server.ca_der)
+                .proxy_from_env(false)
+                .build()
+                .unwrap();
+            let e = rt
+                .block_on(c.list(ListParams::new()).unwrap().next())
+                .unwrap()
+                .unwrap_err();
+            assert!(
+                matches!(&e, twilio_connect_apps::Error::Transport(t) if t.kind == twilio_connect_apps::TransportErrorKind::Reset),
+                "declared length {declare_length}: {e:?}"
+            );
+            assert_eq!(server.requests(), 4, "declared length {declare_length}");
+            assert_eq!(server.connections(), 4, "each retry on a new connection");
+        }
+    }
+
     #[test]
     fn idle_connections_close_after_the_pool_timeout() {
         let emu = Emulator::start();

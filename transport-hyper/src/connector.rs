@@ -155,9 +155,10 @@ pub(crate) fn classify(e: &(dyn std::error::Error + 'static)) -> Option<Transpor
         if let Some(h) = err.downcast_ref::<hyper::Error>() {
             if h.is_timeout() {
                 found = found.or(Some(TransportErrorKind::Timeout));
-            } else if !(h.is_user() || h.is_parse() || h.is_parse_status()) {
-                // The connection or stream broke (closed, cut short, an HTTP/2 stream reset):
-                // a GET is safe to send again.
+            } else if !h.is_user() {
+                // The connection or stream broke (closed, cut short, an HTTP/2 stream reset),
+                // or what came back was not HTTP (as ureq reads it too): a GET is safe to
+                // send again, on a new connection.
                 found = found.or(Some(TransportErrorKind::Reset));
             }
         }

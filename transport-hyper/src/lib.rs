@@ -149,7 +149,7 @@ async fn read_body(
     cap: u64,
 ) -> Result<Response<Vec<u8>>, TransportError> {
     let (parts, mut body) = response.into_parts();
-    let mut bytes = Vec::with_capacity(body_capacity(&parts.headers, cap));
+    let mut bytes = body_buffer(&parts.headers, cap)?;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             let kind = connector::classify(&e).unwrap_or(TransportErrorKind::Reset);
@@ -159,8 +159,23 @@ async fn read_body(
             if (bytes.len() + data.len()) as u64 > cap {
                 return Err(TransportError::body_too_large(cap));
             }
+            reserve_body(&mut bytes, cap, data.len());
             bytes.extend_from_slice(&data);
         }
+    }
+    // A stream that ended before its declared length (an HTTP/2 connection closed by GOAWAY
+    // mid-body, a proxy that gave up): cut short, so sent again on a new connection.
+    if let Some(declared) = declared_length(&parts.headers)
+        && declared != bytes.len() as u64
+    {
+        return Err(TransportError::new(
+            TransportErrorKind::Reset,
+            format!(
+                "the body ended after {} of its {declared} bytes",
+                bytes.len()
+            ),
+            None,
+        ));
     }
     Ok(Response::from_parts(parts, bytes))
 }

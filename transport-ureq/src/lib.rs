@@ -77,6 +77,8 @@ pub type Listing = blocking::Listing<UreqTransport>;
 pub struct UreqTransport {
     agent: ureq::Agent,
     max_body_size: u64,
+    request_timeout: std::time::Duration,
+    connect_timeout: std::time::Duration,
 }
 
 impl BuildTransport for UreqTransport {
@@ -136,6 +138,8 @@ impl BuildTransport for UreqTransport {
         Ok(UreqTransport {
             agent,
             max_body_size: settings.max_body_size(),
+            request_timeout: settings.request_timeout(),
+            connect_timeout: settings.connect_timeout(),
         })
     }
 }
@@ -150,14 +154,25 @@ impl twilio_connect_apps::Transport for UreqTransport {
         } else {
             self.agent.run(Request::from_parts(parts, body))
         }
-        .map_err(|e| map_error(e, cap))?;
+        .map_err(|e| self.map_error(e))?;
         let (parts, mut body) = response.into_parts();
-        let mut bytes = Vec::with_capacity(body_capacity(&parts.headers, cap));
-        body.with_config()
-            .limit(cap)
-            .reader()
-            .read_to_end(&mut bytes)
-            .map_err(|e| map_error(ureq::Error::from(e), cap))?;
+        let mut bytes = body_buffer(&parts.headers, cap)?;
+        let declared = declared_length(&parts.headers);
+        let mut reader = body.with_config().limit(cap).reader();
+        // Into the buffer's spare room, grown in bounded steps (never past the cap); a
+        // declared length is read into the room made for it, with no growth at all.
+        loop {
+            let room = reserve_body(&mut bytes, cap, 64 * 1024);
+            let before = bytes.len();
+            (&mut reader)
+                .take(room as u64)
+                .read_to_end(&mut bytes)
+                .map_err(|e| self.map_error(ureq::Error::from(e)))?;
+            let read = bytes.len() - before;
+            if read < room || room == 0 || declared == Some(bytes.len() as u64) {
+                break;
+            }
+        }
         Ok(Response::from_parts(parts, bytes))
     }
 }
@@ -174,18 +189,34 @@ fn io_kind(e: &std::io::Error) -> TransportErrorKind {
     }
 }
 
-fn map_error(e: ureq::Error, cap: u64) -> TransportError {
-    use ureq::Error as U;
-    let kind = match &e {
-        U::Timeout(_) => TransportErrorKind::Timeout,
-        U::ConnectionFailed | U::HostNotFound => TransportErrorKind::Connect,
-        U::Io(io) => io_kind(io),
-        U::BodyExceedsLimit(_) => return TransportError::body_too_large(cap),
-        U::Tls(_) | U::Rustls(_) => TransportErrorKind::Tls,
-        // A body that ends before its Content-Length, or a malformed chunk: the connection was
-        // cut mid-response.
-        U::Protocol(_) => TransportErrorKind::Reset,
-        _ => TransportErrorKind::Other,
-    };
-    TransportError::new(kind, e.to_string(), Some(Box::new(e)))
+impl UreqTransport {
+    fn map_error(&self, e: ureq::Error) -> TransportError {
+        use ureq::Error as U;
+        let kind = match &e {
+            // In the core's words, with the limit that fired.
+            U::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => {
+                return TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no connection within {:?}", self.connect_timeout),
+                    Some(Box::new(e)),
+                );
+            }
+            U::Timeout(_) => {
+                return TransportError::new(
+                    TransportErrorKind::Timeout,
+                    format!("no complete response within {:?}", self.request_timeout),
+                    Some(Box::new(e)),
+                );
+            }
+            U::ConnectionFailed | U::HostNotFound => TransportErrorKind::Connect,
+            U::Io(io) => io_kind(io),
+            U::BodyExceedsLimit(_) => return TransportError::body_too_large(self.max_body_size),
+            U::Tls(_) | U::Rustls(_) => TransportErrorKind::Tls,
+            // A body that ends before its Content-Length, a malformed chunk, or an answer that
+            // is not HTTP: the connection was cut or is not speaking HTTP; send again.
+            U::Protocol(_) => TransportErrorKind::Reset,
+            _ => TransportErrorKind::Other,
+        };
+        TransportError::new(kind, e.to_string(), Some(Box::new(e)))
+    }
 }

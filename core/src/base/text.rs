@@ -1,4 +1,12 @@
 //! Server- and user-supplied text made safe to show: short, printable, no user info.
+//!
+//! One rule for every server-supplied string shown anywhere (errors, and the CLI's tables,
+//! summaries and progress): control characters, Unicode format characters (bidi overrides,
+//! zero-width characters, the BOM, ...) and line/paragraph separators are replaced, so that
+//! text cannot move the cursor, clear a screen, write the clipboard or show itself reversed;
+//! and it is cut to a short excerpt.
+
+use std::borrow::Cow;
 
 /// The most bytes of server-supplied text (a body, a message, a URI, a `Location`) that an
 /// error repeats.
@@ -14,6 +22,12 @@ pub(crate) fn excerpt_bytes(bytes: &[u8], limit: usize) -> String {
     for c in text.chars() {
         if c.is_control() || c.is_whitespace() {
             space = !out.is_empty();
+        } else if is_format(c) {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(REPLACEMENT);
         } else {
             if space {
                 out.push(' ');
@@ -30,6 +44,87 @@ pub(crate) fn excerpt_bytes(bytes: &[u8], limit: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// What an unprintable character is shown as.
+const REPLACEMENT: char = '\u{FFFD}';
+
+/// Unicode format characters (category Cf) and the line and paragraph separators (Zl, Zp):
+/// invisible, or they change how the text around them is shown.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{2028}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
+}
+
+/// Whether `c` must not reach a terminal or a report as it is: a control character, a Unicode
+/// format character (bidi overrides, zero-width characters, the BOM, ...) or a line or
+/// paragraph separator.
+///
+/// ```
+/// use twilio_connect_apps::is_unprintable;
+/// assert!(is_unprintable('\u{1b}') && is_unprintable('\u{202e}') && is_unprintable('\u{200b}'));
+/// assert!(!is_unprintable('é') && !is_unprintable('应'));
+/// ```
+pub fn is_unprintable(c: char) -> bool {
+    c.is_control() || is_format(c)
+}
+
+/// The one display rule for server-supplied text: every unprintable character (see
+/// [`is_unprintable`]) replaced, tabs and line breaks by a space and the rest by U+FFFD, and
+/// the text cut to at most `max_chars` characters with `…`. Borrowed when nothing changes.
+///
+/// ```
+/// use twilio_connect_apps::display_text;
+/// assert_eq!(display_text("Acme\u{1b}]52;c;evil\u{7}\u{202e}gnp.exe", 100), "Acme\u{fffd}]52;c;evil\u{fffd}\u{fffd}gnp.exe");
+/// assert_eq!(display_text("a\tb\nc", 100), "a b c");
+/// assert_eq!(display_text(&"x".repeat(500), 10), format!("{}…", "x".repeat(9)));
+/// assert!(matches!(display_text("plain", 10), std::borrow::Cow::Borrowed(_)));
+/// ```
+pub fn display_text(text: &str, max_chars: usize) -> Cow<'_, str> {
+    let long = text.chars().nth(max_chars).is_some();
+    if !long && !text.chars().any(is_unprintable) {
+        return Cow::Borrowed(text);
+    }
+    let keep = if long {
+        max_chars.saturating_sub(1)
+    } else {
+        max_chars
+    };
+    let mut out: String = text
+        .chars()
+        .take(keep)
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if is_unprintable(c) => REPLACEMENT,
+            c => c,
+        })
+        .collect();
+    if long {
+        out.push('…');
+    }
+    Cow::Owned(out)
 }
 
 /// [`excerpt_bytes`] of a string.
@@ -77,6 +172,23 @@ mod tests {
         assert!(e.ends_with('…'));
         let e = excerpt(&"é".repeat(300), 201);
         assert!(!e.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn format_characters_are_shown_replaced_in_excerpts_too() {
+        assert_eq!(excerpt("a\u{202e}b\u{200b}c", 100), "a\u{FFFD}b\u{FFFD}c");
+        assert_eq!(excerpt("x\u{2028}y", 100), "x y");
+        for c in [
+            '\u{1b}',
+            '\u{7}',
+            '\u{85}',
+            '\u{202d}',
+            '\u{2029}',
+            '\u{feff}',
+            '\u{e0041}',
+        ] {
+            assert!(is_unprintable(c), "{c:?}");
+        }
     }
 
     #[test]

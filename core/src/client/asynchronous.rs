@@ -16,7 +16,7 @@ use crate::client::handle::{self, InFlight, Pending};
 use crate::client::transport::AsyncTransport;
 use crate::error::Error;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, SweepParams};
+use crate::model::listing::{AccountApps, SweepCursor, SweepParams};
 use crate::model::page::Page;
 use crate::model::view::AppView;
 use crate::proto::action::{Action, Machine};
@@ -148,11 +148,24 @@ impl<T: AsyncTransport> Client<T> {
     /// and the sweep goes on; an `Err` item means the accounts listing itself failed. A 429
     /// anywhere slows the whole sweep.
     pub fn sweep(&self, params: SweepParams) -> Result<Sweep<T>, Error> {
-        Ok(Sweep {
+        Ok(self.swept(self.session().sweep(params)?))
+    }
+
+    /// Goes on with a sweep from a saved [`SweepCursor`] (see [`Client::sweep`]).
+    pub fn resume_sweep(
+        &self,
+        params: SweepParams,
+        cursor: SweepCursor,
+    ) -> Result<Sweep<T>, Error> {
+        Ok(self.swept(self.session().sweep_resuming(params, cursor)?))
+    }
+
+    fn swept(&self, plan: SweepPlan) -> Sweep<T> {
+        Sweep {
             client: self.clone(),
-            plan: Some((self.session().sweep(params)?, None)),
+            plan: Some((plan, None)),
             jobs: Vec::new(),
-        })
+        }
     }
 }
 

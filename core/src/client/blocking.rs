@@ -11,7 +11,7 @@ use crate::client::handle;
 use crate::client::transport::Transport;
 use crate::error::Error;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, SweepParams};
+use crate::model::listing::{AccountApps, SweepCursor, SweepParams};
 use crate::model::page::Page;
 use crate::model::view::AppView;
 use crate::proto::action::{Action, Machine};
@@ -99,6 +99,17 @@ impl<T: Transport> Client<T> {
         T: Send + Sync + 'static,
     {
         Ok(Sweep::start(self.clone(), self.session().sweep(params)?))
+    }
+
+    /// Goes on with a sweep from a saved [`SweepCursor`] (see [`Client::sweep`]).
+    pub fn resume_sweep(&self, params: SweepParams, cursor: SweepCursor) -> Result<Sweep<T>, Error>
+    where
+        T: Send + Sync + 'static,
+    {
+        Ok(Sweep::start(
+            self.clone(),
+            self.session().sweep_resuming(params, cursor)?,
+        ))
     }
 }
 

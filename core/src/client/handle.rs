@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use http::Response;
 
+use crate::base::sid::AccountSid;
 use crate::client::builder::ClientBuilder;
 use crate::client::transport::BuildTransport;
 use crate::config::proxy::HttpProxy;
@@ -218,6 +219,15 @@ impl<T, M: Flavour> Client<T, M> {
     /// Goes on with a listing from a saved [`Cursor`].
     pub fn resume(&self, cursor: Cursor) -> Result<Listing<T, M>, Error> {
         Ok(Listing::new(self.clone(), self.session().resume(cursor)?))
+    }
+
+    /// Goes on with a listing of `account`'s apps (a subaccount) from a saved [`Cursor`]; a
+    /// cursor of another account's listing is refused before anything is sent.
+    pub fn resume_in(&self, account: &AccountSid, cursor: Cursor) -> Result<Listing<T, M>, Error> {
+        Ok(Listing::new(
+            self.clone(),
+            self.session().resume_in(account, cursor)?,
+        ))
     }
 
     /// Lists the accounts the credentials see (the parent first, then its subaccounts) lazily,

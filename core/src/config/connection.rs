@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::config::proxy::HttpProxy;
+use crate::error::TransportError;
 
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -89,9 +90,56 @@ impl TransportSettings {
 /// transport reads it without growing its buffer and a lying header cannot make it allocate
 /// past the cap.
 pub fn body_capacity(headers: &http::HeaderMap, cap: u64) -> usize {
-    let announced = headers
+    usize::try_from(declared_length(headers).unwrap_or(0).min(cap)).unwrap_or(0)
+}
+
+/// The body length a response declares (`Content-Length`), if it does.
+pub fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
+    headers
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    usize::try_from(announced.min(cap)).unwrap_or(0)
+}
+
+/// The buffer a transport reads a body into, with the body cap's rules on memory: a declared
+/// length over the cap is [`BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) before a
+/// byte is read; otherwise room for the declared length at once (or a small start). Grow it
+/// with [`reserve_body`], never by more.
+pub fn body_buffer(headers: &http::HeaderMap, cap: u64) -> Result<Vec<u8>, TransportError> {
+    match declared_length(headers) {
+        Some(n) if n > cap => Err(TransportError::body_too_large(cap)),
+        Some(n) => Ok(Vec::with_capacity(usize::try_from(n).unwrap_or(0))),
+        None => Ok(Vec::with_capacity(
+            START.min(usize::try_from(cap).unwrap_or(START)),
+        )),
+    }
+}
+
+/// A body buffer's first size when no length is declared.
+const START: usize = 16 * 1024;
+
+/// Makes room in a body buffer for `wanted` more bytes, growing it by at most doubling and
+/// never past `cap + 1` bytes (one more than the cap, to see that a body passes it): a body
+/// within the cap never makes a transport hold more than about twice the cap. Returns the
+/// room there is now (0: the cap is reached).
+///
+/// ```
+/// use twilio_connect_apps::reserve_body;
+/// let mut buf = Vec::with_capacity(10);
+/// buf.extend_from_slice(&[0; 10]);
+/// assert_eq!(reserve_body(&mut buf, 15, 100), 6);
+/// assert_eq!(buf.capacity(), 16);
+/// ```
+pub fn reserve_body(buf: &mut Vec<u8>, cap: u64, wanted: usize) -> usize {
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    let spare = buf.capacity() - buf.len();
+    if spare >= wanted || buf.capacity() >= limit {
+        return spare.min(limit.saturating_sub(buf.len()));
+    }
+    let target = buf
+        .len()
+        .saturating_mul(2)
+        .max(buf.len().saturating_add(wanted))
+        .min(limit);
+    buf.reserve_exact(target - buf.len());
+    (buf.capacity() - buf.len()).min(limit - buf.len())
 }

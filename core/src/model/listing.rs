@@ -263,6 +263,35 @@ pub struct AccountApps {
     /// The pages its apps came from, in order: each with what its response said about itself
     /// (the `Twilio-Request-Id`, for an audit trail) and the index in `apps` of its first app.
     pub pages: Vec<PageRead>,
+    /// Where its apps listing stopped, when `error` stopped it: resume it from here.
+    pub cursor: Option<Cursor>,
+    /// Where the accounts listing stood just after this account: a sweep that goes on after
+    /// this account resumes the accounts listing from here.
+    pub accounts_cursor: Option<Cursor>,
+}
+
+/// Where a sweep stands, to go on with it later ([`SweepCursor`] is serde-serializable):
+/// the accounts listing's cursor (after the last account handled), the account whose apps
+/// were listed part-way (with its apps cursor), and how many accounts came before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepCursor {
+    /// The accounts listing, after the last account fully handled (or the one below).
+    pub accounts: Cursor,
+    /// The account whose apps listing stopped part-way, and where (its SID, its name).
+    pub partial: Option<PartialAccount>,
+    /// How many accounts came before (the next account's [`AccountApps::index`]).
+    pub index: u64,
+}
+
+/// An account a sweep listed part-way: who it is and where its apps listing stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialAccount {
+    /// The account's SID.
+    pub sid: String,
+    /// Its friendly name, as the accounts listing gave it.
+    pub friendly_name: Option<String>,
+    /// Where its apps listing stopped.
+    pub cursor: Cursor,
 }
 
 /// One page of a listing: where its records start, and what its response said.
@@ -291,6 +320,8 @@ impl AccountApps {
             apps: Vec::new(),
             error: None,
             pages: Vec::new(),
+            cursor: None,
+            accounts_cursor: None,
         }
     }
 }

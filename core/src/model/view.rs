@@ -61,46 +61,67 @@ impl fmt::Debug for JsonStr<'_> {
 }
 
 /// A JSON string as it stands in a body (quotes included, checked by the caller) decoded:
-/// borrowed when it holds no escape. A string the checks let through always decodes; should
-/// one not, it reads as empty rather than failing a page.
+/// borrowed when it holds no escape. One rule on every path (owned, views, the fast scanner
+/// and serde's): a surrogate escape that is not half of a pair (`"a\ud800b"`) decodes as
+/// U+FFFD, as a lossy decoder does; a listing never blanks a field nor fails a page for it.
 pub(crate) fn decode(raw: &str, escaped: bool) -> Cow<'_, str> {
     let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
     if !escaped {
         return Cow::Borrowed(inner);
     }
-    Cow::Owned(
-        unescape(inner).unwrap_or_else(|| serde_json::from_str::<String>(raw).unwrap_or_default()),
-    )
+    Cow::Owned(unescape(inner))
 }
 
-/// Decodes the escapes of a JSON string's inside, when they are the common ones (no surrogate
-/// pair); `None`: let serde_json decode it.
-fn unescape(inner: &str) -> Option<String> {
+/// Decodes the escapes of a JSON string's inside (its syntax checked by the caller; anything
+/// malformed is kept as it stands).
+fn unescape(inner: &str) -> String {
     let mut out = String::with_capacity(inner.len());
     let mut rest = inner;
     while let Some(at) = rest.find('\\') {
-        out.push_str(rest.get(..at)?);
-        let after = rest.get(at + 1..)?;
-        let (c, len) = match after.as_bytes().first()? {
-            b'"' => ('"', 1),
-            b'\\' => ('\\', 1),
-            b'/' => ('/', 1),
-            b'b' => ('\u{8}', 1),
-            b'f' => ('\u{c}', 1),
-            b'n' => ('\n', 1),
-            b'r' => ('\r', 1),
-            b't' => ('\t', 1),
-            b'u' => {
-                let code = u32::from_str_radix(after.get(1..5)?, 16).ok()?;
-                (char::from_u32(code)?, 5)
-            }
-            _ => return None,
+        out.push_str(rest.get(..at).unwrap_or(""));
+        let after = rest.get(at + 1..).unwrap_or("");
+        let (c, len) = match after.as_bytes().first() {
+            Some(b'"') => ('"', 1),
+            Some(b'\\') => ('\\', 1),
+            Some(b'/') => ('/', 1),
+            Some(b'b') => ('\u{8}', 1),
+            Some(b'f') => ('\u{c}', 1),
+            Some(b'n') => ('\n', 1),
+            Some(b'r') => ('\r', 1),
+            Some(b't') => ('\t', 1),
+            Some(b'u') => unicode_escape(after),
+            _ => ('\\', 0),
         };
         out.push(c);
-        rest = after.get(len..)?;
+        rest = after.get(len..).unwrap_or("");
     }
     out.push_str(rest);
-    Some(out)
+    out
+}
+
+/// The character a `uXXXX` escape (and, for a high surrogate, the `\uXXXX` after it) stands
+/// for, and how many bytes it took; a lone surrogate is U+FFFD.
+fn unicode_escape(after: &str) -> (char, usize) {
+    let hex = |at: usize| {
+        after
+            .get(at..at + 4)
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let Some(first) = hex(1) else {
+        return ('\\', 0);
+    };
+    if let Some(c) = char::from_u32(first) {
+        return (c, 5);
+    }
+    // A surrogate: a high one followed by an escaped low one is a pair.
+    if (0xD800..0xDC00).contains(&first)
+        && after.get(5..7) == Some("\\u")
+        && let Some(second) = hex(7).filter(|s| (0xDC00..0xE000).contains(s))
+    {
+        let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+        return (char::from_u32(code).unwrap_or('\u{FFFD}'), 11);
+    }
+    ('\u{FFFD}', 5)
 }
 
 /// How many permissions a view keeps without allocating (real apps hold one or two).

@@ -14,6 +14,7 @@
 use http::Response;
 
 use crate::base::meta::ResponseMeta;
+use crate::base::sid::AccountSid;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
@@ -261,9 +262,20 @@ impl Session {
         ))
     }
 
-    /// Goes on with a listing of apps from a saved [`Cursor`].
+    /// Goes on with a listing of apps from a saved [`Cursor`], in the configured account (a
+    /// cursor of another account's listing is refused; see [`Session::resume_in`]).
     pub fn resume(&self, cursor: Cursor) -> Result<ListingMachine, Error> {
         self.resuming(cursor)
+    }
+
+    /// Goes on with a listing of `account`'s apps (a subaccount) from a saved [`Cursor`]; a
+    /// cursor of any other account's listing is refused before anything is sent.
+    pub fn resume_in(&self, account: &AccountSid, cursor: Cursor) -> Result<ListingMachine, Error> {
+        let span = tracing::debug_span!("listing", operation = "resume", account = %account);
+        Ok(ListingMachine::new(
+            Paginator::resuming_in(self.config(), Some(account), cursor)?,
+            span,
+        ))
     }
 
     /// Lists the accounts the credentials see (the parent first, then its subaccounts). Each

@@ -6,6 +6,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use http::{Request, Response};
 
 use crate::api::param;
+use crate::base::sid::AccountSid;
 use crate::config::settings::Config;
 use crate::error::{Error, PagingError};
 use crate::model::account::Account;
@@ -233,7 +234,21 @@ impl Paginator<Account> {
 
 impl<R: Resource> Paginator<R> {
     /// A listing of `R` that goes on from `cursor` (what [`Paginator::resume`] does for apps).
+    ///
+    /// A cursor of apps resumes only in the configured account: one that names another
+    /// account's listing (directly, or through `..` or `%2e%2e`) is refused before anything is
+    /// sent; see [`Paginator::resuming_in`] for a subaccount's.
     pub fn resuming(config: &Config, cursor: Cursor) -> Result<Self, Error> {
+        Self::resuming_in(config, None, cursor)
+    }
+
+    /// Like [`Paginator::resuming`], in `account` (a subaccount, with the parent's
+    /// credentials) instead of the configured one.
+    pub fn resuming_in(
+        config: &Config,
+        account: Option<&AccountSid>,
+        cursor: Cursor,
+    ) -> Result<Self, Error> {
         if cursor.remaining == Some(0) {
             return Ok(Self::at(config, State::Done, 0, Some(0)));
         }
@@ -241,6 +256,19 @@ impl<R: Resource> Paginator<R> {
             Some(uri) => State::Fetch(config.page_target::<R>(uri)?),
             None => State::Done,
         };
+        if let State::Fetch(target) = &state {
+            let expected = account.unwrap_or(config.account_sid()).as_str();
+            if let Some(theirs) = scope_of::<R>(target).filter(|s| !s.is_empty())
+                && theirs != expected
+            {
+                return Err(Error::input(
+                    "cursor",
+                    format!(
+                        "it goes on with the listing of {theirs}, but the account in effect is {expected}: a cursor resumes only in its own account"
+                    ),
+                ));
+            }
+        }
         Ok(Self::at(config, state, cursor.skip, cursor.remaining))
     }
 

@@ -16,7 +16,7 @@ use http::Response;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, PageRead, SweepParams};
+use crate::model::listing::{AccountApps, PageRead, PartialAccount, SweepCursor, SweepParams};
 use crate::proto::action::{Action, Machine};
 use crate::proto::listing::ListingMachine;
 use crate::proto::session::{Context, Session};
@@ -30,6 +30,8 @@ pub struct SweepPlan {
     params: SweepParams,
     next_index: u64,
     span: tracing::Span,
+    /// An account to go on with first (a resumed sweep's partly listed one).
+    partial: Option<PartialAccount>,
 }
 
 impl SweepPlan {
@@ -49,18 +51,36 @@ impl Machine for SweepPlan {
 
     fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
         let _span = self.span.clone().entered();
-        let account = match self.accounts.next(cx) {
-            Action::Done(Some(Ok(account))) => account,
-            Action::Done(Some(Err(e))) => return Action::Done(Some(Err(e))),
-            other => return other.map(|_| None),
+        let (account, resume) = match self.partial.take() {
+            Some(p) => {
+                let account = Account {
+                    sid: Some(p.sid),
+                    friendly_name: p.friendly_name,
+                    ..Account::default()
+                };
+                (account, Some(p.cursor))
+            }
+            None => match self.accounts.next(cx) {
+                Action::Done(Some(Ok(account))) => (account, None),
+                Action::Done(Some(Err(e))) => return Action::Done(Some(Err(e))),
+                other => return other.map(|_| None),
+            },
         };
         let index = self.next_index;
         self.next_index += 1;
         let mut result = AccountApps::new(index, account);
-        let listing = self
-            .params
-            .apps_of(&result.account)
-            .and_then(|params| cx.session().list(params));
+        result.accounts_cursor = Some(self.accounts.cursor());
+        let listing = match resume {
+            None => self
+                .params
+                .apps_of(&result.account)
+                .and_then(|params| cx.session().list(params)),
+            Some(cursor) => result
+                .account
+                .account_sid()
+                .ok_or_else(|| Error::input("cursor", "the partial account has no valid SID"))
+                .and_then(|sid| cx.session().resume_in(&sid, cursor)),
+        };
         let listing = match listing {
             Ok(listing) => Some(listing),
             Err(e) => {
@@ -119,7 +139,10 @@ impl Machine for AccountJob {
             }
             match next {
                 Action::Done(Some(Ok(app))) => self.result.apps.push(app),
-                Action::Done(Some(Err(e))) => self.result.error = Some(e),
+                Action::Done(Some(Err(e))) => {
+                    self.result.error = Some(e);
+                    self.result.cursor = Some(listing.cursor());
+                }
                 Action::Done(None) => self.listing = None,
                 other => return other.map(|_| AccountApps::new(0, Account::default())),
             }
@@ -149,6 +172,38 @@ impl Session {
             params,
             next_index: 0,
             span,
+            partial: None,
+        })
+    }
+
+    /// A sweep that goes on from a saved [`SweepCursor`]: the partly listed account first
+    /// (from its apps cursor), then the accounts listing from its cursor. The cursors are
+    /// checked like any: the accounts listing's and each app cursor's account.
+    pub fn sweep_resuming(
+        &self,
+        params: SweepParams,
+        cursor: SweepCursor,
+    ) -> Result<SweepPlan, Error> {
+        params.apps.effective_page_size()?;
+        let accounts = self.resuming::<Account>(cursor.accounts)?;
+        if let Some(p) = &cursor.partial {
+            let sid = p
+                .sid
+                .parse::<crate::base::sid::AccountSid>()
+                .map_err(|e| Error::input("cursor", e.to_string()))?;
+            crate::proto::paging::Paginator::<AuthorizedConnectApp>::resuming_in(
+                self.config(),
+                Some(&sid),
+                p.cursor.clone(),
+            )?;
+        }
+        let span = tracing::debug_span!("sweep", concurrency = params.concurrency_value());
+        Ok(SweepPlan {
+            accounts,
+            params,
+            next_index: cursor.index,
+            span,
+            partial: cursor.partial,
         })
     }
 }

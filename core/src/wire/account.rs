@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer};
 use crate::base::json_path::{Segment, Trail};
 use crate::model::account::{Account, AccountStatus};
 use crate::wire::fields::AccountField;
-use crate::wire::record::Wire;
+use crate::wire::record::{LossyText, Wire};
 
 impl<'de> Deserialize<'de> for AccountStatus {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -51,7 +51,7 @@ impl<'de> Visitor<'de> for AccountVisitor<'_> {
                     continue;
                 }
             };
-            *slot = map.next_value::<Option<String>>().map_err(at())?;
+            *slot = map.next_value::<LossyText>().map_err(at())?.0;
         }
         Ok(account)
     }

@@ -37,16 +37,28 @@ pub(crate) fn decode(
         }
     }
     let (mut parts, compressed) = response.into_parts();
-    // Gzip rarely shrinks JSON below a tenth; start there and let the Vec grow.
-    let mut body = Vec::with_capacity(compressed.len().saturating_mul(8).min(cap as usize));
-    let mut decoder = flate2::read::MultiGzDecoder::new(compressed.as_slice()).take(cap + 1);
-    decoder.read_to_end(&mut body).map_err(|e| {
-        TransportError::new(
-            TransportErrorKind::Decode,
-            format!("the gzip body could not be decoded: {e}"),
-            Some(Box::new(e)),
-        )
-    })?;
+    // Gzip rarely shrinks JSON below a tenth: start there, and grow in bounded steps (never
+    // past the cap, so a bomb costs at most the cap).
+    let start = compressed.len().saturating_mul(8);
+    let mut body = Vec::with_capacity(start.min(usize::try_from(cap).unwrap_or(usize::MAX)));
+    let mut decoder = flate2::read::MultiGzDecoder::new(compressed.as_slice());
+    loop {
+        let room = crate::config::connection::reserve_body(&mut body, cap, 256 * 1024);
+        let before = body.len();
+        (&mut decoder)
+            .take(room as u64)
+            .read_to_end(&mut body)
+            .map_err(|e| {
+                TransportError::new(
+                    TransportErrorKind::Decode,
+                    format!("the gzip body could not be decoded: {e}"),
+                    Some(Box::new(e)),
+                )
+            })?;
+        if body.len() - before < room || room == 0 {
+            break;
+        }
+    }
     if body.len() as u64 > cap {
         return Err(TransportError::body_too_large(cap));
     }

@@ -14,7 +14,7 @@ use crate::base::text::{EXCERPT_LIMIT, excerpt};
 use crate::model::page::{Envelope, Page, PageParseError, PageView, PageViewError};
 use crate::model::view::AppView;
 use crate::wire::fields::{EnvelopeField, MetaField};
-use crate::wire::record::{OptionSeed, RecordsSeed, Wire};
+use crate::wire::record::{LossyText, OptionSeed, RecordsSeed, Wire};
 use crate::wire::resource::Resource;
 use crate::wire::scan;
 
@@ -355,11 +355,15 @@ impl<'de, R: Wire<'de>, F: FnMut(R) -> bool> Visitor<'de> for PageSeed<'_, '_, '
                 EnvelopeField::PageSize => e.page_size = map.next_value().map_err(at())?,
                 EnvelopeField::Start => e.start = map.next_value().map_err(at())?,
                 EnvelopeField::End => e.end = map.next_value().map_err(at())?,
-                EnvelopeField::Uri => e.uri = map.next_value().map_err(at())?,
-                EnvelopeField::FirstPageUri => e.first_page_uri = map.next_value().map_err(at())?,
-                EnvelopeField::NextPageUri => e.next_page_uri = map.next_value().map_err(at())?,
+                EnvelopeField::Uri => e.uri = map.next_value::<LossyText>().map_err(at())?.0,
+                EnvelopeField::FirstPageUri => {
+                    e.first_page_uri = map.next_value::<LossyText>().map_err(at())?.0
+                }
+                EnvelopeField::NextPageUri => {
+                    e.next_page_uri = map.next_value::<LossyText>().map_err(at())?.0
+                }
                 EnvelopeField::PreviousPageUri => {
-                    e.previous_page_uri = map.next_value().map_err(at())?
+                    e.previous_page_uri = map.next_value::<LossyText>().map_err(at())?.0
                 }
                 EnvelopeField::Meta => {
                     raw.meta = map

@@ -14,6 +14,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
+use crate::api::MAX_PERMISSIONS;
 use crate::base::json_path::{Segment, Trail};
 use crate::model::app::{AuthorizedConnectApp, Permission};
 use crate::model::view::{AppView, JsonStr, PermissionsView, decode};
@@ -103,7 +104,9 @@ impl<'de> AppRecord<'de> for AppView<'de> {
 
 impl<'de> Text<'de> for String {
     fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        Option::<String>::deserialize(d)
+        // Through the raw text, so that a lone surrogate escape decodes as it does on the
+        // other paths (U+FFFD) instead of failing.
+        Ok(JsonStr::read(d)?.map(|s| s.to_str().into_owned()))
     }
     fn scanned(raw: &'de str, escaped: bool) -> Self {
         decode(raw, escaped).into_owned()
@@ -133,6 +136,32 @@ fn not_a_string<E: de::Error>(text: &str, expected: &'static str) -> E {
     )
 }
 
+/// The next permission string of an array, as it stands in the body; `None` at the end.
+fn next_permission<'de, A: SeqAccess<'de>>(
+    seq: &mut A,
+    trail: &Trail,
+    index: usize,
+) -> Result<Option<JsonStr<'de>>, A::Error> {
+    let Some(raw) = seq
+        .next_element::<&'de RawValue>()
+        .map_err(trail.at(Segment::Index(index)))?
+    else {
+        return Ok(None);
+    };
+    let text = raw.get();
+    if !text.starts_with('"') {
+        trail.push(Segment::Index(index));
+        return Err(not_a_string(text, "a permission string"));
+    }
+    if index >= MAX_PERMISSIONS {
+        trail.push(Segment::Index(index));
+        return Err(de::Error::custom(format_args!(
+            "more than {MAX_PERMISSIONS} permissions"
+        )));
+    }
+    Ok(Some(JsonStr::json(text, text.contains('\\'))))
+}
+
 impl<'de> Perms<'de> for Vec<Permission> {
     fn read_next<A: SeqAccess<'de>>(
         &mut self,
@@ -140,10 +169,10 @@ impl<'de> Perms<'de> for Vec<Permission> {
         trail: &Trail,
         index: usize,
     ) -> Result<bool, A::Error> {
-        let next = seq
-            .next_element::<PermissionText>()
-            .map_err(trail.at(Segment::Index(index)))?;
-        Ok(next.map(|p| self.push(p.0)).is_some())
+        let next = next_permission(seq, trail, index)?;
+        Ok(next
+            .map(|p| self.push(Permission::from_api(&p.to_str())))
+            .is_some())
     }
     fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
         self.push(Permission::from_api(&decode(raw, escaped)));
@@ -157,19 +186,8 @@ impl<'de> Perms<'de> for PermissionsView<'de> {
         trail: &Trail,
         index: usize,
     ) -> Result<bool, A::Error> {
-        let Some(raw) = seq
-            .next_element::<&'de RawValue>()
-            .map_err(trail.at(Segment::Index(index)))?
-        else {
-            return Ok(false);
-        };
-        let text = raw.get();
-        if !text.starts_with('"') {
-            trail.push(Segment::Index(index));
-            return Err(not_a_string(text, "a permission string"));
-        }
-        self.push(JsonStr::json(text, text.contains('\\')));
-        Ok(true)
+        let next = next_permission(seq, trail, index)?;
+        Ok(next.map(|p| self.push(p)).is_some())
     }
     #[inline]
     fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
@@ -177,28 +195,20 @@ impl<'de> Perms<'de> for PermissionsView<'de> {
     }
 }
 
-/// A permission read from a JSON string (unknown spellings kept).
-struct PermissionText(Permission);
-
-impl<'de> Deserialize<'de> for PermissionText {
+impl<'de> Deserialize<'de> for Permission {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Strings;
-        impl Visitor<'_> for Strings {
-            type Value = PermissionText;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a permission string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<PermissionText, E> {
-                Ok(PermissionText(Permission::from_api(v)))
-            }
-        }
-        d.deserialize_str(Strings)
+        let text = String::read(d)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a permission string"))?;
+        Ok(Permission::from_api(&text))
     }
 }
 
-impl<'de> Deserialize<'de> for Permission {
+/// `null` or a string, decoded as every string is (a lone surrogate is U+FFFD).
+pub(crate) struct LossyText(pub(crate) Option<String>);
+
+impl<'de> Deserialize<'de> for LossyText {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        PermissionText::deserialize(d).map(|p| p.0)
+        <String as Text<'de>>::read(d).map(LossyText)
     }
 }
 

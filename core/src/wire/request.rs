@@ -129,6 +129,13 @@ impl Config {
     /// Checks a page URI of `R` and returns its path and query on the configured origin.
     pub(crate) fn page_target<R: Record>(&self, uri: &str) -> Result<String, Error> {
         let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
+        if uri.len() > api::MAX_PAGE_URI {
+            return Err(invalid(format!(
+                "it is {} bytes long, more than the {} a page URI may be",
+                uri.len(),
+                api::MAX_PAGE_URI
+            )));
+        }
         let url: Url = self
             .origin()
             .join(uri.trim())

@@ -50,7 +50,8 @@ Options:
                close | reset | truncate | delay=MS | trickle=BYTES/MS | oversized=BYTES
                malformed | redirect=CODE/URL | foreign-next=ORIGIN | repeat-next
                reordered-next | next=URI | empty-next | empty-records=N
-               huge-details=BYTES | corrupt-gzip | gzip-bomb=BYTES
+               huge-details=BYTES | permissions=BYTES | corrupt-gzip
+               gzip-bomb=BYTES
       e.g. --fault every=5:status=503 --fault nth=2:reset --fault always:429=2:times=3
   -h, --help          this text
 

@@ -243,6 +243,17 @@ pub(super) async fn handle(
             body.extend_from_slice(b"],\"next_page_uri\":null}");
             Some(Answer::json(StatusCode::OK, body))
         }
+        Some(Fault::ManyPermissions(n)) => {
+            let mut body = Vec::with_capacity(n + 128);
+            body.extend_from_slice(
+                br#"{"authorized_connect_apps":[{"connect_app_sid":"CN00000000000000000000000000000001","permissions":["a""#,
+            );
+            while body.len() + 4 < n {
+                body.extend_from_slice(br#","a""#);
+            }
+            body.extend_from_slice(br#"]}],"next_page_uri":null}"#);
+            Some(Answer::json(StatusCode::OK, body))
+        }
         Some(Fault::HugeErrorDetails(n)) => {
             let mut a = Answer::error(400, 20001, "Invalid request");
             let mut body = a.body.to_vec();
@@ -312,10 +323,7 @@ pub(super) async fn handle(
                 .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
         }
         Some(Fault::GzipBomb(size)) => {
-            let mut json = br#"{"authorized_connect_apps":[],"padding":""#.to_vec();
-            json.resize(size.saturating_sub(3).max(json.len()), b'0');
-            json.extend_from_slice(b"\"}");
-            answer.body = Bytes::from(gzip(&json));
+            answer.body = gzip_bomb(size);
             answer
                 .headers
                 .push((header::CONTENT_ENCODING, HeaderValue::from_static("gzip")));
@@ -449,6 +457,22 @@ impl Drop for InFlight<'_> {
             *n = n.saturating_sub(1);
         }
     }
+}
+
+/// A gzip body that inflates to about `size` bytes of JSON (a page whose padding never ends),
+/// made of gzip members put one after the other: one member of a MiB of zeros, compressed
+/// once per process and repeated, so a bomb of any size costs nothing to serve (even from a
+/// debug build on a loaded machine).
+fn gzip_bomb(size: usize) -> Bytes {
+    const MIB: usize = 1 << 20;
+    static ZEROS: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let zeros = ZEROS.get_or_init(|| gzip(&vec![b'0'; MIB]));
+    let mut body = gzip(br#"{"authorized_connect_apps":[],"padding":""#);
+    for _ in 0..size.div_ceil(MIB) {
+        body.extend_from_slice(zeros);
+    }
+    body.extend_from_slice(&gzip(b"\"}"));
+    Bytes::from(body)
 }
 
 /// Gzip at the default level (6), as a web server would.

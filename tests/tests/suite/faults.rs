@@ -11,6 +11,7 @@ use twilio_connect_apps_testbed::{
 use super::listings::list_resuming;
 use super::{emulator, emulator_with_apps};
 use crate::support::*;
+use twilio_connect_apps_testbed::DEFAULT_ACCOUNT_SID;
 
 pub fn listing_under_random_faults<T: Harness>() {
     let faults = FaultScript::new()
@@ -322,4 +323,45 @@ pub fn compression<T: Harness>() {
     );
     assert_eq!(emu.request_count() - before, 1);
     emu.set_faults(FaultScript::new());
+}
+
+/// Answers that are not well-formed HTTP (not a status line, a body shorter than its length, a
+/// bad chunk, a bad header): every transport reads them as a connection cut short, and retries
+/// them the same number of times.
+pub fn malformed_answers<T: Harness>() {
+    if !T::TLS_AND_PROXY {
+        return; // the test bed's minimal transport reads HTTP/1.0 only
+    }
+    use crate::support::raw::{Malformed, MalformedServer};
+    for kind in [
+        Malformed::Garbage,
+        Malformed::ShortBody,
+        Malformed::BadChunk,
+        Malformed::BadHeader,
+    ] {
+        let server = MalformedServer::start(kind);
+        let emu = emulator(false);
+        let config = twilio_connect_apps::Config::new(
+            twilio_connect_apps::Credentials::auth_token(
+                DEFAULT_ACCOUNT_SID.parse().unwrap(),
+                twilio_connect_apps::Secret::new("t"),
+            ),
+        )
+        .with_base_url(&server.base_url)
+        .unwrap()
+        .with_retry_policy(
+            twilio_connect_apps::RetryPolicy::default().with_base_delay(Duration::from_millis(1)),
+        );
+        let c = T::new(config, &emu, &Opts::default()).unwrap();
+        let e = c
+            .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Reset),
+            "{}: {kind:?}: {e:?}",
+            T::NAME
+        );
+        assert_eq!(server.requests(), 4, "{}: {kind:?}: every attempt", T::NAME);
+        assert_eq!(e.attempts(), Some(4));
+    }
 }

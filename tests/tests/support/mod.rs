@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod raw;
 pub mod tcp;
 
 use std::sync::{Arc, Mutex};
@@ -33,7 +34,8 @@ pub struct Opts {
 impl Default for Opts {
     fn default() -> Self {
         Opts {
-            request_timeout: Duration::from_secs(10),
+            // Generous: a test that is not about time must pass on a loaded machine.
+            request_timeout: Duration::from_secs(60),
             max_body_size: 16 * 1024 * 1024,
             retry: RetryPolicy::default(),
             trust_emulator: true,
@@ -683,6 +685,10 @@ macro_rules! e2e_suite {
         #[test]
         fn oauth_token_endpoint_down_is_retried_then_an_auth_error() {
             $crate::suite::oauth_token_endpoint_down::<$harness>();
+        }
+        #[test]
+        fn malformed_answers_are_retried_alike_by_every_transport() {
+            $crate::suite::malformed_answers::<$harness>();
         }
         #[test]
         fn interim_1xx_responses_are_skipped() {

@@ -94,7 +94,7 @@ impl Transport for TcpTransport {
             .next()
             .and_then(|l| l.split(' ').nth(1))
             .and_then(|c| c.parse().ok())
-            .ok_or_else(|| fail(Kind::Other, "bad status line"))?;
+            .ok_or_else(|| fail(Kind::Reset, "the answer is not HTTP"))?;
         let mut response = http::Response::builder().status(status);
         for (k, v) in lines.filter_map(|l| l.split_once(':')) {
             if k.eq_ignore_ascii_case("content-length")
