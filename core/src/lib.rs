@@ -110,8 +110,8 @@ pub use error::{
 pub use model::account::{Account, AccountStatus};
 pub use model::app::{AuthorizedConnectApp, Permission};
 pub use model::listing::{
-    AccountApps, AccountListParams, Cursor, DEFAULT_SWEEP_CONCURRENCY, ListParams, PageRead,
-    PartialAccount, SweepCursor, SweepParams,
+    ADAPTIVE_MAX, ADAPTIVE_START, AccountApps, AccountListParams, Cursor,
+    DEFAULT_SWEEP_CONCURRENCY, ListParams, PageRead, PartialAccount, SweepCursor, SweepParams,
 };
 pub use model::page::{Envelope, Page, PageParseError, PageView, PageViewError};
 pub use model::view::{AppView, JsonStr, PermissionsView};

@@ -16,12 +16,12 @@ use crate::client::handle::{self, InFlight, Pending};
 use crate::client::transport::AsyncTransport;
 use crate::error::Error;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, SweepCursor, SweepParams};
+use crate::model::listing::{SweepCursor, SweepParams};
 use crate::model::page::Page;
 use crate::model::view::AppView;
 use crate::proto::action::{Action, Machine};
 use crate::proto::exchange::Exchange;
-use crate::proto::sweep::{AccountJob, SweepPlan};
+use crate::proto::sweep::SweepPlan;
 use crate::wire::request::PageQuery;
 use crate::wire::resource::Resource;
 
@@ -161,11 +161,7 @@ impl<T: AsyncTransport> Client<T> {
     }
 
     fn swept(&self, plan: SweepPlan) -> Sweep<T> {
-        Sweep {
-            client: self.clone(),
-            plan: Some((plan, None)),
-            jobs: Vec::new(),
-        }
+        Sweep::start(self.clone(), plan)
     }
 }
 
@@ -214,74 +210,4 @@ impl<T: AsyncTransport, R: Resource> futures_core::FusedStream for Listing<T, R>
     }
 }
 
-/// A sweep in progress: a stream of each account's apps (or its error), as accounts complete;
-/// see [`Client::sweep`]. Use [`Sweep::next`] or the `Stream` impl.
-pub struct Sweep<T> {
-    client: Client<T>,
-    plan: Option<(SweepPlan, InFlight)>,
-    jobs: Vec<(AccountJob, InFlight)>,
-}
-
-impl<T> std::fmt::Debug for Sweep<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sweep")
-            .field("in_flight", &self.jobs.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T: AsyncTransport> Sweep<T> {
-    /// The next account's result, or `None` when every account is done.
-    #[allow(clippy::should_implement_trait)]
-    pub async fn next(&mut self) -> Option<Result<AccountApps, Error>> {
-        std::future::poll_fn(|cx| self.poll_item(cx)).await
-    }
-
-    fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<AccountApps, Error>>> {
-        // Keep `concurrency` accounts in flight while the plan has more.
-        while let Some((plan, in_flight)) = self.plan.as_mut() {
-            if self.jobs.len() >= plan.concurrency() {
-                break;
-            }
-            match self.client.poll_drive(plan, in_flight, cx) {
-                Poll::Ready(Some(Ok(job))) => self.jobs.push((job, None)),
-                Poll::Ready(Some(Err(e))) => {
-                    self.plan = None;
-                    return Poll::Ready(Some(Err(e)));
-                }
-                Poll::Ready(None) => self.plan = None,
-                Poll::Pending => break,
-            }
-        }
-        let client = &self.client;
-        let done = self
-            .jobs
-            .iter_mut()
-            .enumerate()
-            .find_map(
-                |(i, (job, in_flight))| match client.poll_drive(job, in_flight, cx) {
-                    Poll::Ready(result) => Some((i, result)),
-                    Poll::Pending => None,
-                },
-            );
-        if let Some((i, result)) = done {
-            drop(self.jobs.swap_remove(i));
-            // Wake again at once: the freed slot can take the next account.
-            cx.waker().wake_by_ref();
-            return Poll::Ready(Some(Ok(result)));
-        }
-        if self.jobs.is_empty() && self.plan.is_none() {
-            Poll::Ready(None)
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl<T: AsyncTransport> futures_core::Stream for Sweep<T> {
-    type Item = Result<AccountApps, Error>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_item(cx)
-    }
-}
+pub use crate::client::sweep::asynchronous::Sweep;

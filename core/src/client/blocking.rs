@@ -11,12 +11,11 @@ use crate::client::handle;
 use crate::client::transport::Transport;
 use crate::error::Error;
 use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountApps, SweepCursor, SweepParams};
+use crate::model::listing::{SweepCursor, SweepParams};
 use crate::model::page::Page;
 use crate::model::view::AppView;
 use crate::proto::action::{Action, Machine};
 use crate::proto::exchange::Exchange;
-use crate::proto::sweep::SweepPlan;
 use crate::wire::request::PageQuery;
 use crate::wire::resource::Resource;
 
@@ -141,75 +140,4 @@ impl<T: Transport> Listing<T> {
     }
 }
 
-/// A sweep in progress: an iterator of each account's apps (or its error), as accounts
-/// complete; see [`Client::sweep`].
-pub struct Sweep<T> {
-    #[cfg(feature = "std-runtime")]
-    workers: crate::runtime::Workers<Result<AccountApps, Error>>,
-    #[cfg(not(feature = "std-runtime"))]
-    inline: (Client<T>, SweepPlan),
-    marker: std::marker::PhantomData<fn() -> T>,
-}
-
-impl<T> std::fmt::Debug for Sweep<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sweep").finish_non_exhaustive()
-    }
-}
-
-impl<T: Transport + Send + Sync + 'static> Sweep<T> {
-    /// The workers take turns reading the accounts listing, so no more than `concurrency`
-    /// threads ever send requests (and no more connections are needed).
-    #[cfg(feature = "std-runtime")]
-    fn start(client: Client<T>, plan: SweepPlan) -> Self {
-        let n = plan.concurrency();
-        let plan = std::sync::Mutex::new(plan);
-        let workers = crate::runtime::Workers::spawn(n, move |worker| {
-            while !worker.stopped() {
-                let job = client.drive(&mut *plan.lock().unwrap_or_else(|p| p.into_inner()));
-                let more = match job {
-                    // Every account was handed out, or the accounts listing failed: after its
-                    // error, nothing more comes.
-                    None => false,
-                    Some(Err(e)) => {
-                        let _ = worker.send(Err(e));
-                        false
-                    }
-                    Some(Ok(job)) => worker.send(Ok(client.drive(job))),
-                };
-                if !more {
-                    return;
-                }
-            }
-        });
-        let marker = std::marker::PhantomData;
-        Sweep { workers, marker }
-    }
-
-    #[cfg(not(feature = "std-runtime"))]
-    fn start(client: Client<T>, plan: SweepPlan) -> Self {
-        let marker = std::marker::PhantomData;
-        Sweep {
-            inline: (client, plan),
-            marker,
-        }
-    }
-}
-
-impl<T: Transport> Iterator for Sweep<T> {
-    type Item = Result<AccountApps, Error>;
-
-    #[cfg(feature = "std-runtime")]
-    fn next(&mut self) -> Option<Self::Item> {
-        self.workers.next()
-    }
-
-    #[cfg(not(feature = "std-runtime"))]
-    fn next(&mut self) -> Option<Self::Item> {
-        let (client, plan) = &mut self.inline;
-        match client.drive(&mut *plan)? {
-            Ok(job) => Some(Ok(client.drive(job))),
-            Err(e) => Some(Err(e)),
-        }
-    }
-}
+pub use crate::client::sweep::blocking::Sweep;

@@ -254,7 +254,9 @@ impl<T, M> ClientBuilder<T, M> {
         self.settings.proxy = self
             .proxy
             .resolve(self.config.origin(), |name| std::env::var(name).ok())?;
-        let session = Session::new(self.config).with_max_body_size(self.settings.max_body_size);
+        let session = Session::new(self.config)
+            .with_max_body_size(self.settings.max_body_size)
+            .with_max_connections(self.settings.max_connections);
         Ok((session, clock, self.settings))
     }
 }

@@ -6,4 +6,5 @@ pub mod asynchronous;
 pub mod blocking;
 pub(crate) mod builder;
 pub(crate) mod handle;
+pub(crate) mod sweep;
 pub(crate) mod transport;

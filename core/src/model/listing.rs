@@ -183,7 +183,15 @@ pub struct SweepParams {
     pub(crate) accounts: AccountListParams,
     pub(crate) apps: ListParams,
     pub(crate) concurrency: usize,
+    /// Found by the sweep itself (the concurrency is then where it starts).
+    pub(crate) adaptive: Option<usize>,
 }
+
+/// Where an adaptive sweep starts.
+pub const ADAPTIVE_START: usize = 4;
+/// The most accounts an adaptive sweep reads at once (and never more than the client's
+/// `max_connections`, 16 by default).
+pub const ADAPTIVE_MAX: usize = 64;
 
 /// Accounts in flight by default: polite to the API, and already ~4x a one-by-one sweep.
 pub const DEFAULT_SWEEP_CONCURRENCY: usize = 4;
@@ -194,6 +202,7 @@ impl Default for SweepParams {
             accounts: AccountListParams::new(),
             apps: ListParams::new(),
             concurrency: DEFAULT_SWEEP_CONCURRENCY,
+            adaptive: None,
         }
     }
 }
@@ -226,12 +235,59 @@ impl SweepParams {
     /// At most this many accounts' listings in flight at once (at least 1).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self.adaptive = None;
         self
     }
 
-    /// The concurrency.
+    /// Every account, with the concurrency found by the sweep itself: it starts at
+    /// [`ADAPTIVE_START`] accounts at once and grows by one for every that many accounts
+    /// answered without throttling (about one per round trip); as soon as a 429 is seen it
+    /// falls back to one below the fewest requests Twilio counted in flight on a 429
+    /// (`Twilio-Concurrent-Requests`: the account's limit), or to half when Twilio did not
+    /// say, and never grows past that limit again. Never more than `max`
+    /// ([`ADAPTIVE_MAX`] by default, see [`SweepParams::max_concurrency`]) nor the client's
+    /// `max_connections`.
+    ///
+    /// ```
+    /// use twilio_connect_apps::SweepParams;
+    /// let params = SweepParams::adaptive();
+    /// assert!(params.is_adaptive() && params.concurrency_value() == 4);
+    /// ```
+    pub fn adaptive() -> Self {
+        SweepParams {
+            concurrency: ADAPTIVE_START,
+            adaptive: Some(ADAPTIVE_MAX),
+            ..Self::default()
+        }
+    }
+
+    /// With [`SweepParams::adaptive`]: the most accounts at once (at least 1).
+    pub fn max_concurrency(mut self, max: usize) -> Self {
+        if self.adaptive.is_some() {
+            self.adaptive = Some(max.max(1));
+            self.concurrency = self.concurrency.min(max.max(1));
+        }
+        self
+    }
+
+    /// The concurrency (where an adaptive sweep starts).
     pub fn concurrency_value(&self) -> usize {
         self.concurrency
+    }
+
+    /// Whether the sweep finds its concurrency itself.
+    pub fn is_adaptive(&self) -> bool {
+        self.adaptive.is_some()
+    }
+
+    /// The most accounts at once: the fixed concurrency, or an adaptive sweep's maximum.
+    pub fn max_concurrency_value(&self) -> usize {
+        self.adaptive.unwrap_or(self.concurrency)
+    }
+
+    /// Which accounts are listed.
+    pub fn accounts_params(&self) -> &AccountListParams {
+        &self.accounts
     }
 
     /// The apps listing of one account.

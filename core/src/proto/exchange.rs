@@ -223,6 +223,19 @@ impl Exchange {
         let rate_limited = matches!(&result, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
         {
             let mut gate = session.gate();
+            if rate_limited {
+                gate.throttled += 1;
+                let counted: Option<u32> = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.headers().get(twilio::CONCURRENT_REQUESTS))
+                    .and_then(|v| v.to_str().ok()?.trim().parse().ok());
+                // The lowest count any 429 carried is the closest to the account's limit.
+                gate.concurrency_at_429 = match (gate.concurrency_at_429, counted) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
             match decision {
                 RetryDecision::Retry(wait) if rate_limited => {
                     // Everyone sharing this session holds off as long as this call waits.

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use crate::config::connection::DEFAULT_MAX_BODY_SIZE;
+use crate::config::connection::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
 use crate::config::settings::Config;
 use crate::proto::token::Tokens;
 
@@ -20,6 +20,7 @@ use crate::proto::token::Tokens;
 pub struct Session {
     config: Config,
     max_body_size: u64,
+    max_connections: usize,
     gate: Mutex<Gate>,
     tokens: Mutex<Tokens>,
 }
@@ -38,6 +39,10 @@ impl fmt::Debug for Session {
 pub(crate) struct Gate {
     pub(crate) until: Option<SystemTime>,
     pub(crate) generation: u64,
+    /// 429s met so far, and the fewest requests in flight any of them counted
+    /// (`Twilio-Concurrent-Requests`) since a sweep last looked.
+    pub(crate) throttled: u64,
+    pub(crate) concurrency_at_429: Option<u32>,
 }
 
 impl Session {
@@ -46,6 +51,7 @@ impl Session {
         Session {
             config,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             gate: Mutex::default(),
             tokens: Mutex::default(),
         }
@@ -56,6 +62,23 @@ impl Session {
     pub fn with_max_body_size(mut self, bytes: u64) -> Self {
         self.max_body_size = bytes;
         self
+    }
+
+    /// How many requests the client may have in flight at once (its transport's
+    /// `max_connections`): an adaptive sweep never goes past it.
+    pub fn with_max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// The most requests in flight at once.
+    pub fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
+    /// How many requests were answered 429 so far.
+    pub fn throttled(&self) -> u64 {
+        self.gate().throttled
     }
 
     /// The configuration.

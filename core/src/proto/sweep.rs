@@ -8,8 +8,14 @@
 //!  AccountJob::next ──► its apps listing (Send / Wait …) ──► Done(AccountApps)  apps, or the error that stopped them
 //! ```
 //!
-//! A driver runs the plan and up to `concurrency` jobs at once (threads, tasks, or one after
-//! the other); they all share one session, so a 429 anywhere slows the whole sweep.
+//! A driver runs the plan and as many jobs at once as the plan has room for
+//! ([`SweepPlan::has_room`]; threads, tasks, or one after the other), and tells the plan when
+//! each job is done ([`SweepPlan::finished`]). They all share one session, so a 429 anywhere
+//! slows the whole sweep. An adaptive plan ([`SweepParams::adaptive`]) moves its room with
+//! what Twilio says: one more for every `room` accounts answered unthrottled (about one more
+//! per round trip), and as soon as a 429 is seen, one below the fewest requests Twilio counted
+//! in flight on a 429 (`Twilio-Concurrent-Requests`), never above that again; half, when a 429
+//! carries no count.
 
 use http::Response;
 
@@ -32,12 +38,100 @@ pub struct SweepPlan {
     span: tracing::Span,
     /// An account to go on with first (a resumed sweep's partly listed one).
     partial: Option<PartialAccount>,
+    pace: Pace,
+}
+
+/// How many jobs may run at once: fixed, or found by the rule in the module docs.
+#[derive(Debug)]
+struct Pace {
+    adaptive: bool,
+    limit: usize,
+    max: usize,
+    /// Accounts answered unthrottled since the limit last grew.
+    credit: usize,
+    /// One below what Twilio counted in flight when it last said 429: the account's limit.
+    ceiling: Option<usize>,
+    in_flight: usize,
+    /// The session's 429 count last seen.
+    throttled_seen: u64,
+}
+
+impl Pace {
+    fn limit(&self) -> usize {
+        self.limit.clamp(1, self.max)
+    }
+
+    /// Takes in the 429s the session met since last looked; whether there were any.
+    fn observe(&mut self, cx: &Context<'_>) -> bool {
+        if !self.adaptive {
+            return false;
+        }
+        let (throttled, counted) = {
+            let mut gate = cx.session().gate();
+            if gate.throttled == self.throttled_seen {
+                return false;
+            }
+            (gate.throttled, gate.concurrency_at_429.take())
+        };
+        self.throttled_seen = throttled;
+        self.credit = 0;
+        self.limit = match counted.map(|c| c as usize).filter(|c| *c > 1) {
+            Some(c) => {
+                let ceiling = (c - 1).min(self.ceiling.unwrap_or(usize::MAX));
+                self.ceiling = Some(ceiling);
+                ceiling.min(self.limit())
+            }
+            None => (self.limit() / 2).max(1),
+        };
+        tracing::info!(
+            concurrency = self.limit(),
+            twilio_counted = counted,
+            "throttled: fewer accounts at once"
+        );
+        true
+    }
+
+    fn finished(&mut self, cx: &Context<'_>) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        if !self.adaptive || self.observe(cx) {
+            return;
+        }
+        // One more for every `limit` accounts answered unthrottled: about one per round trip.
+        self.credit += 1;
+        if self.credit >= self.limit() {
+            self.credit = 0;
+            let cap = self.ceiling.unwrap_or(self.max).min(self.max);
+            self.limit = (self.limit() + 1).min(cap);
+        }
+    }
 }
 
 impl SweepPlan {
-    /// How many jobs may run at once.
+    /// How many jobs may run at once now (an adaptive plan moves it).
     pub fn concurrency(&self) -> usize {
-        self.params.concurrency_value()
+        self.pace.limit()
+    }
+
+    /// The most jobs that may ever run at once (how many workers a driver needs).
+    pub fn max_concurrency(&self) -> usize {
+        if self.pace.adaptive {
+            self.pace.max
+        } else {
+            self.pace.limit()
+        }
+    }
+
+    /// Whether another job may start now (an adaptive plan first takes in any 429 the
+    /// session met).
+    pub fn has_room(&mut self, cx: &Context<'_>) -> bool {
+        self.pace.observe(cx);
+        self.pace.in_flight < self.pace.limit()
+    }
+
+    /// A job the plan handed out is done: it frees its room, and tells an adaptive plan how
+    /// the account's answers went.
+    pub fn finished(&mut self, cx: &Context<'_>, _result: &AccountApps) {
+        self.pace.finished(cx);
     }
 
     /// Whether every account was handed out (or the accounts listing failed).
@@ -88,6 +182,7 @@ impl Machine for SweepPlan {
                 None
             }
         };
+        self.pace.in_flight += 1;
         Action::Done(Some(Ok(AccountJob {
             result,
             listing,
@@ -167,12 +262,14 @@ impl Session {
         params.apps.effective_page_size()?;
         let accounts = self.accounts(params.accounts.clone())?;
         let span = tracing::debug_span!("sweep", concurrency = params.concurrency_value());
+        let pace = self.pace(&params);
         Ok(SweepPlan {
             accounts,
             params,
             next_index: 0,
             span,
             partial: None,
+            pace,
         })
     }
 
@@ -198,12 +295,130 @@ impl Session {
             )?;
         }
         let span = tracing::debug_span!("sweep", concurrency = params.concurrency_value());
+        let pace = self.pace(&params);
         Ok(SweepPlan {
             accounts,
             params,
             next_index: cursor.index,
             span,
             partial: cursor.partial,
+            pace,
         })
+    }
+
+    fn pace(&self, params: &SweepParams) -> Pace {
+        let max = if params.is_adaptive() {
+            params.max_concurrency_value().min(self.max_connections())
+        } else {
+            params.concurrency_value()
+        };
+        Pace {
+            adaptive: params.is_adaptive(),
+            limit: params.concurrency_value().min(max),
+            max,
+            credit: 0,
+            ceiling: None,
+            in_flight: 0,
+            throttled_seen: self.throttled(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::credentials::Credentials;
+    use crate::config::settings::Config;
+    use crate::model::listing::ADAPTIVE_START;
+    use std::time::UNIX_EPOCH;
+
+    fn session() -> Session {
+        Session::new(Config::new(Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            crate::Secret::new("t"),
+        )))
+        .with_max_connections(32)
+    }
+
+    /// One account answered: unthrottled, or after a 429 that counted `counted` in flight.
+    fn answered(pace: &mut Pace, session: &Session, counted: Option<Option<u32>>) {
+        if let Some(c) = counted {
+            let mut gate = session.gate();
+            gate.throttled += 1;
+            gate.concurrency_at_429 = c;
+        }
+        pace.in_flight += 1;
+        pace.finished(&session.context(UNIX_EPOCH, 0));
+    }
+
+    #[test]
+    fn a_fixed_pace_never_moves() {
+        let session = session();
+        let mut pace = session.pace(&SweepParams::new().concurrency(6));
+        for _ in 0..10 {
+            answered(&mut pace, &session, None);
+        }
+        answered(&mut pace, &session, Some(Some(3)));
+        assert_eq!(pace.limit(), 6);
+    }
+
+    #[test]
+    fn an_adaptive_pace_grows_to_the_connection_limit_then_settles_below_twilios_count() {
+        let session = session();
+        let mut pace = session.pace(&SweepParams::adaptive());
+        assert_eq!((pace.limit(), pace.max), (ADAPTIVE_START, 32));
+        // About one more per round of answers: 4 answers to reach 5, 5 more to reach 6.
+        for (answers, want) in [(3, 4), (1, 5), (4, 5), (1, 6)] {
+            for _ in 0..answers {
+                answered(&mut pace, &session, None);
+            }
+            assert_eq!(pace.limit(), want);
+        }
+        for _ in 0..1_000 {
+            answered(&mut pace, &session, None);
+        }
+        assert_eq!(pace.limit(), 32, "capped by the client's connections");
+        // Twilio counted 17 in flight when it said 429: the account allows 16.
+        answered(&mut pace, &session, Some(Some(17)));
+        assert_eq!(pace.limit(), 16);
+        for _ in 0..1_000 {
+            answered(&mut pace, &session, None);
+        }
+        assert_eq!(pace.limit(), 16, "never above the limit Twilio showed");
+        // A later 429 with no count halves it.
+        answered(&mut pace, &session, Some(None));
+        assert_eq!(pace.limit(), 8);
+        for _ in 0..8 {
+            answered(&mut pace, &session, None);
+        }
+        assert_eq!(pace.limit(), 9, "one more for as many answers as the limit");
+    }
+
+    #[test]
+    fn throttling_before_the_sweep_started_does_not_count_against_it() {
+        let session = session();
+        session.gate().throttled = 5;
+        let mut pace = session.pace(&SweepParams::adaptive());
+        for _ in 0..ADAPTIVE_START {
+            answered(&mut pace, &session, None);
+        }
+        assert_eq!(pace.limit(), ADAPTIVE_START + 1);
+    }
+
+    #[test]
+    fn a_429_stops_new_jobs_before_any_job_finishes() {
+        let session = session();
+        let mut plan = session.sweep(SweepParams::adaptive()).unwrap();
+        let cx = session.context(UNIX_EPOCH, 0);
+        plan.pace.in_flight = 3;
+        assert!(plan.has_room(&cx));
+        {
+            let mut gate = session.gate();
+            gate.throttled += 1;
+            gate.concurrency_at_429 = Some(3);
+        }
+        assert!(!plan.has_room(&cx), "room for 2 now, and 3 are in flight");
+        assert_eq!(plan.concurrency(), 2);
+        assert_eq!(plan.max_concurrency(), 32);
     }
 }

@@ -102,3 +102,54 @@ fn seed_of(sid: &str, index: usize) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     })
 }
+
+/// An adaptive sweep on an account that allows 4 requests at once: it finds the limit from
+/// Twilio's 429s (and the count they carry) and stays under it, so every account is read and
+/// few requests are refused; a fixed sweep at 16 at once is refused far more often. The
+/// waits are slept (short ones): what concurrent calls do after a 429 is the point.
+pub fn adaptive_sweep<T: Harness>() {
+    use twilio_connect_apps::{AccountListParams, SweepParams};
+    let emu = Emulator::builder()
+        .subaccounts(80, 1)
+        .concurrency_limit(4)
+        .latency(std::time::Duration::from_millis(5))
+        .start()
+        .unwrap();
+    let c: T = client_with(
+        &emu,
+        &Opts {
+            sleep: true,
+            retry: twilio_connect_apps::RetryPolicy::default()
+                .with_base_delay(std::time::Duration::from_millis(20))
+                .with_max_attempts(8),
+            ..Opts::default()
+        },
+    );
+    let accounts = AccountListParams::new().page_size(100);
+    let results = c
+        .sweep(SweepParams::adaptive().accounts(accounts.clone()))
+        .unwrap();
+    assert_eq!(results.len(), 81, "{}", T::NAME);
+    for r in &results {
+        let a = r.as_ref().unwrap();
+        assert!(a.error.is_none(), "{}: {:?}", T::NAME, a.error);
+        assert_eq!(a.apps.len(), 1);
+    }
+    let (adaptive_429s, adaptive_requests) = (emu.over_limit_count(), emu.request_count());
+    assert!(
+        adaptive_429s * 10 <= adaptive_requests,
+        "{}: {adaptive_429s} of {adaptive_requests} requests refused",
+        T::NAME
+    );
+    emu.clear_log();
+    let fixed_before = emu.over_limit_count();
+    let _ = c
+        .sweep(SweepParams::new().concurrency(16).accounts(accounts))
+        .unwrap();
+    let fixed_429s = emu.over_limit_count() - fixed_before;
+    assert!(
+        fixed_429s > adaptive_429s,
+        "{}: fixed at 16 refused {fixed_429s}, adaptive {adaptive_429s}",
+        T::NAME
+    );
+}

@@ -29,6 +29,8 @@ pub struct Opts {
     pub proxy: Option<String>,
     /// Replaces the clock (and the jitter's random numbers).
     pub clock: Option<Arc<dyn twilio_connect_apps::Clock>>,
+    /// Sleeps the waits too (for a test about what concurrent calls do after them).
+    pub sleep: bool,
 }
 
 impl Default for Opts {
@@ -41,6 +43,7 @@ impl Default for Opts {
             trust_emulator: true,
             proxy: None,
             clock: None,
+            sleep: false,
         }
     }
 }
@@ -58,10 +61,12 @@ impl Waits {
     }
 }
 
-/// A transport that records each requested wait and returns at once.
+/// A transport that records each requested wait and returns at once (or sleeps it, with
+/// [`Opts::sleep`]).
 pub struct Recorded<T> {
     inner: T,
     waits: Waits,
+    sleep: bool,
 }
 
 impl<T: Transport> Transport for Recorded<T> {
@@ -73,6 +78,9 @@ impl<T: Transport> Transport for Recorded<T> {
     }
     fn pause(&self, wait: Duration) {
         self.waits.push(wait);
+        if self.sleep {
+            std::thread::sleep(wait);
+        }
         // Not slept; but another thread (a token refresh) may be what this wait is for.
         std::thread::yield_now();
     }
@@ -87,6 +95,9 @@ impl<T: AsyncTransport> AsyncTransport for Recorded<T> {
     }
     async fn pause(&self, wait: Duration) {
         self.waits.push(wait);
+        if self.sleep {
+            tokio::time::sleep(wait).await;
+        }
         // Not slept; but another task (a token refresh) may be what this wait is for.
         tokio::task::yield_now().await;
     }
@@ -267,8 +278,13 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
     fn new(config: Config, emu: &Emulator, opts: &Opts) -> Result<Self, Error> {
         let waits = Waits::default();
         let w = waits.clone();
-        let client = configure(blocking::Client::<T>::builder(config), emu, opts)?
-            .build_wrapped(|inner| Recorded { inner, waits: w })?;
+        let client = configure(blocking::Client::<T>::builder(config), emu, opts)?.build_wrapped(
+            |inner| Recorded {
+                inner,
+                waits: w,
+                sleep: opts.sleep,
+            },
+        )?;
         Ok(Sync { client, waits })
     }
     fn waits(&self) -> Vec<Duration> {
@@ -377,7 +393,11 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
         // hyper-util's pool needs the runtime when it is built.
         let _guard = rt.enter();
         let client = configure(asynchronous::Client::<T>::builder(config), emu, opts)?
-            .build_wrapped(|inner| Recorded { inner, waits: w })?;
+            .build_wrapped(|inner| Recorded {
+                inner,
+                waits: w,
+                sleep: opts.sleep,
+            })?;
         drop(_guard);
         Ok(Async { client, rt, waits })
     }
@@ -669,6 +689,10 @@ macro_rules! e2e_suite {
         #[test]
         fn sweep_reads_every_account_and_reports_the_failing_one() {
             $crate::suite::sweep::<$harness>();
+        }
+        #[test]
+        fn adaptive_sweep_finds_the_accounts_limit_and_stays_under_it() {
+            $crate::suite::adaptive_sweep::<$harness>();
         }
         #[test]
         fn request_ids_concurrency_and_attempts_on_results_and_errors() {
