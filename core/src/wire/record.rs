@@ -104,9 +104,11 @@ impl<'de> AppRecord<'de> for AppView<'de> {
 
 impl<'de> Text<'de> for String {
     fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        // Through the raw text, so that a lone surrogate escape decodes as it does on the
-        // other paths (U+FFFD) instead of failing.
-        Ok(JsonStr::read(d)?.map(|s| s.to_str().into_owned()))
+        // serde_json hands over the raw text, so that a lone surrogate escape decodes as it
+        // does on the other paths (U+FFFD) instead of failing; any other deserializer (a
+        // `serde_json::Value`, serde's buffered content for `flatten`, another format) gives
+        // the string itself.
+        d.deserialize_newtype_struct(RAW_TOKEN, OwnedText)
     }
     fn scanned(raw: &'de str, escaped: bool) -> Self {
         decode(raw, escaped).into_owned()
@@ -126,6 +128,74 @@ impl<'de> Text<'de> for JsonStr<'de> {
     #[inline]
     fn scanned(raw: &'de str, escaped: bool) -> Self {
         JsonStr::json(raw, escaped)
+    }
+}
+
+/// The name under which serde_json (feature `raw_value`, which this crate turns on) hands a
+/// value's raw text to a visitor, as one map entry keyed by this name. It is serde_json's
+/// private protocol behind `RawValue`; the tests of lone surrogates would fail if it changed.
+const RAW_TOKEN: &str = "$serde_json::private::RawValue";
+
+/// An owned string or `null`, from serde_json's raw text or from any deserializer's string.
+struct OwnedText;
+
+impl OwnedText {
+    fn of_raw<E: de::Error>(text: &str) -> Result<Option<String>, E> {
+        match text.as_bytes().first() {
+            Some(b'"') => Ok(Some(
+                JsonStr::json(text, text.contains('\\'))
+                    .to_str()
+                    .into_owned(),
+            )),
+            Some(b'n') => Ok(None),
+            _ => Err(not_a_string(text, "a string or null")),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for OwnedText {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string or null")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        // serde_json's raw text: one entry, keyed by the token.
+        match map.next_key::<std::borrow::Cow<'de, str>>()? {
+            Some(key) if key == RAW_TOKEN => {
+                let raw: std::borrow::Cow<'de, str> = map.next_value()?;
+                Self::of_raw(&raw)
+            }
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
+    }
+}
+
+/// One permission of an owned list: a string (`None` at the end of the array).
+struct OwnedPermission;
+
+impl<'de> DeserializeSeed<'de> for OwnedPermission {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        String::read(d)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a permission string"))
     }
 }
 
@@ -153,13 +223,19 @@ fn next_permission<'de, A: SeqAccess<'de>>(
         trail.push(Segment::Index(index));
         return Err(not_a_string(text, "a permission string"));
     }
+    too_many(trail, index)?;
+    Ok(Some(JsonStr::json(text, text.contains('\\'))))
+}
+
+/// The permission at `index` is one too many.
+fn too_many<E: de::Error>(trail: &Trail, index: usize) -> Result<(), E> {
     if index >= MAX_PERMISSIONS {
         trail.push(Segment::Index(index));
         return Err(de::Error::custom(format_args!(
             "more than {MAX_PERMISSIONS} permissions"
         )));
     }
-    Ok(Some(JsonStr::json(text, text.contains('\\'))))
+    Ok(())
 }
 
 impl<'de> Perms<'de> for Vec<Permission> {
@@ -169,10 +245,15 @@ impl<'de> Perms<'de> for Vec<Permission> {
         trail: &Trail,
         index: usize,
     ) -> Result<bool, A::Error> {
-        let next = next_permission(seq, trail, index)?;
-        Ok(next
-            .map(|p| self.push(Permission::from_api(&p.to_str())))
-            .is_some())
+        let Some(next) = seq
+            .next_element_seed(OwnedPermission)
+            .map_err(trail.at(Segment::Index(index)))?
+        else {
+            return Ok(false);
+        };
+        too_many(trail, index)?;
+        self.push(Permission::from_api(&next));
+        Ok(true)
     }
     fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
         self.push(Permission::from_api(&decode(raw, escaped)));
@@ -396,6 +477,59 @@ impl<'de, R: Wire<'de>> DeserializeSeed<'de> for ReadSeed<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owned_records_read_from_any_deserializer_and_lone_surrogates_stay_lossy() {
+        let value = serde_json::json!({
+            "connect_app_sid": "CN1", "connect_app_friendly_name": "Café",
+            "permissions": ["get-all", "post-all"], "uri": null,
+        });
+        let from_value: AuthorizedConnectApp = serde_json::from_value(value.clone()).unwrap();
+        let from_str: AuthorizedConnectApp = serde_json::from_str(&value.to_string()).unwrap();
+        assert_eq!(from_value, from_str);
+        assert_eq!(
+            from_value.connect_app_friendly_name.as_deref(),
+            Some("Café")
+        );
+        // Inside `flatten` (serde's buffered content) and from a reader.
+        #[derive(serde::Deserialize)]
+        struct Outer {
+            #[serde(flatten)]
+            app: AuthorizedConnectApp,
+            extra: u8,
+        }
+        let outer: Outer = serde_json::from_str(
+            r#"{"connect_app_sid": "CN1", "permissions": ["post-all"], "extra": 7}"#,
+        )
+        .unwrap();
+        assert_eq!(outer.extra, 7);
+        assert!(outer.app.can_write());
+        let from_reader: AuthorizedConnectApp =
+            serde_json::from_reader(value.to_string().as_bytes()).unwrap();
+        assert_eq!(from_reader, from_str);
+        let lone = r#"{"connect_app_friendly_name": "a\ud800b", "permissions": ["\udc00"]}"#;
+        for app in [
+            serde_json::from_str::<AuthorizedConnectApp>(lone).unwrap(),
+            serde_json::from_reader::<_, AuthorizedConnectApp>(lone.as_bytes()).unwrap(),
+        ] {
+            assert_eq!(app.connect_app_friendly_name.as_deref(), Some("a\u{FFFD}b"));
+            assert_eq!(
+                app.permissions,
+                Some(vec![Permission::Other("\u{FFFD}".into())])
+            );
+        }
+        for bad in [
+            serde_json::json!({"uri": 5}),
+            serde_json::json!({"uri": {"a": "b"}}),
+            serde_json::json!({"permissions": [null]}),
+            serde_json::json!({"permissions": "get-all"}),
+        ] {
+            assert!(
+                serde_json::from_value::<AuthorizedConnectApp>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn owned_and_borrowed_records_read_alike() {
