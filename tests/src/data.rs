@@ -151,6 +151,13 @@ pub struct Dataset {
 pub const DEFAULT_ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 /// The default account's auth token.
 pub const DEFAULT_AUTH_TOKEN: &str = "emulator-auth-token-0001";
+/// The subaccounts of [`Dataset::sample`]: "Support team" and "Marketing".
+pub const SAMPLE_SUBACCOUNTS: [&str; 2] = [
+    "AC00000000000000000000000000000002",
+    "AC00000000000000000000000000000003",
+];
+/// The subaccount of [`Dataset::audit_scenario`] whose listing fails.
+pub const AUDIT_FAILING_SUBACCOUNT: &str = "AC00000000000000000000000000000004";
 
 impl Dataset {
     /// Reads a seed file's JSON (`{"accounts": [...], "api_keys": [...]}`); an account's
@@ -168,8 +175,9 @@ impl Dataset {
         Ok(d)
     }
 
-    /// One account ([`DEFAULT_ACCOUNT_SID`]) holding the spec's example app and a few more, one
-    /// with `post-all`: the data a new user sees.
+    /// The account [`DEFAULT_ACCOUNT_SID`] holding the spec's example app and a few more, one
+    /// with `post-all`, and two subaccounts ([`SAMPLE_SUBACCOUNTS`]) with apps of their own
+    /// (one with `post-all`): the data a new user sees.
     pub fn sample() -> Dataset {
         let spec_example = App {
             connect_app_sid: "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into(),
@@ -207,10 +215,59 @@ impl Dataset {
                 permissions: Some(vec!["get-all".into()]),
             },
         ];
+        account.friendly_name = Some("Sample parent account".into());
+        let mut support = Account::new(SAMPLE_SUBACCOUNTS[0], "emulator-auth-token-0002");
+        support.parent = Some(DEFAULT_ACCOUNT_SID.into());
+        support.friendly_name = Some("Support team".into());
+        support.apps = vec![App {
+            connect_app_sid: "CN0000000000000000000000000000b101".into(),
+            connect_app_company_name: Some("Helpdesk Inc".into()),
+            connect_app_description: Some("Links calls to support tickets".into()),
+            connect_app_friendly_name: Some("Helpdesk Sync".into()),
+            connect_app_homepage_url: Some("https://helpdesk.example.org".into()),
+            permissions: Some(vec!["get-all".into()]),
+        }];
+        let mut marketing = Account::new(SAMPLE_SUBACCOUNTS[1], "emulator-auth-token-0003");
+        marketing.parent = Some(DEFAULT_ACCOUNT_SID.into());
+        marketing.friendly_name = Some("Marketing".into());
+        marketing.apps = vec![
+            App {
+                connect_app_sid: "CN0000000000000000000000000000b002".into(),
+                connect_app_company_name: Some("Bulk Sender Ltd".into()),
+                connect_app_description: Some("Sends messages on your behalf".into()),
+                connect_app_friendly_name: Some("Campaign Blaster".into()),
+                connect_app_homepage_url: Some("https://blaster.example.net".into()),
+                permissions: Some(vec!["get-all".into(), "post-all".into()]),
+            },
+            App {
+                connect_app_sid: "CN0000000000000000000000000000b102".into(),
+                connect_app_company_name: Some("Survey Co".into()),
+                connect_app_description: Some("Calls customers back with a survey".into()),
+                connect_app_friendly_name: Some("Survey Caller".into()),
+                connect_app_homepage_url: Some("https://survey.example.com".into()),
+                permissions: Some(vec!["get-all".into()]),
+            },
+        ];
         Dataset {
-            accounts: vec![account],
+            accounts: vec![account, support, marketing],
             api_keys: Vec::new(),
         }
+    }
+
+    /// [`Dataset::sample`] and one more subaccount, [`AUDIT_FAILING_SUBACCOUNT`], whose
+    /// listing the `audit` scenario makes fail (403): everything an audit test needs, with
+    /// [`crate::Emulator::upsert_app`] to change an app between two runs.
+    pub fn audit_scenario() -> Dataset {
+        let mut d = Dataset::sample();
+        let mut broken = Account::new(AUDIT_FAILING_SUBACCOUNT, "emulator-auth-token-0004");
+        broken.parent = Some(DEFAULT_ACCOUNT_SID.into());
+        broken.friendly_name = Some("Legacy project".into());
+        broken.apps = vec![App::new(
+            "CN0000000000000000000000000000b201",
+            "Legacy Reports",
+        )];
+        d.accounts.push(broken);
+        d
     }
 
     /// One account ([`DEFAULT_ACCOUNT_SID`]) with `n` generated apps.

@@ -42,16 +42,16 @@ mod server;
 mod tls;
 
 pub use data::{
-    Account, ApiKey, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Dataset, generate_apps, is_sid,
+    AUDIT_FAILING_SUBACCOUNT, Account, ApiKey, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN,
+    Dataset, SAMPLE_SUBACCOUNTS, generate_apps, is_sid,
 };
 pub use faults::{ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger};
 pub use server::{Emulator, EmulatorBuilder, IssuedToken, RecordedRequest};
 pub use tls::{TLS_TEST_HOST, TestTls};
 
-/// The root README's code blocks, compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;
+/// The OASIS SARIF 2.1.0 JSON schema (`tests/spec/sarif-schema-2.1.0.json`; see
+/// `tests/spec/SOURCE.md`), to validate SARIF reports against in tests.
+pub const SARIF_SCHEMA: &str = include_str!("../spec/sarif-schema-2.1.0.json");
 
 /// This crate's README's code blocks, compiled and run as doc tests.
 #[cfg(doctest)]

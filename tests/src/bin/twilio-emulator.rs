@@ -11,7 +11,9 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use twilio_connect_apps_testbed::{Dataset, Emulator, FaultRule, FaultScript};
+use twilio_connect_apps_testbed::{
+    AUDIT_FAILING_SUBACCOUNT, Dataset, Emulator, ErrorBody, Fault, FaultRule, FaultScript, Trigger,
+};
 
 const HELP: &str = r#"twilio-emulator: Twilio's Authorized Connect Apps API on loopback, for tests in any language
 
@@ -27,6 +29,9 @@ Options:
   --apps N            serve the default account with N generated apps (Unicode, quotes, nulls,
                       unknown permissions, bad URLs; some post-all)
   --seed-file FILE    serve the accounts, subaccounts, API keys and apps in FILE (below)
+  --scenario audit    the sample data (an account, two subaccounts, post-all apps) and one
+                      more subaccount, AC00000000000000000000000000000004, whose listing
+                      always fails with 403: everything `connect-apps audit` can report
   --subaccounts N     serve the default account and N subaccounts (every 10th suspended, every
                       33rd closed), each with --apps-per-account generated apps (default 5);
                       GET /2010-04-01/Accounts.json lists them, auth tokens included
@@ -54,6 +59,15 @@ Options:
                gzip-bomb=BYTES
       e.g. --fault every=5:status=503 --fault nth=2:reset --fault always:429=2:times=3
   -h, --help          this text
+
+Changing the data while it runs (for "what changed since the last run" tests), with the
+credentials that may read the account (its own or its parent's):
+  PUT    /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json   body: the app's JSON
+         (the fields of an app, e.g. {"connect_app_friendly_name": "X",
+         "permissions": ["get-all", "post-all"]}): added at the end, or changed in place
+  DELETE /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json
+  e.g. curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" -X PUT -d '{"permissions":["post-all"]}' \
+         "$TWILIO_BASE_URL/_emulator/Accounts/$TWILIO_ACCOUNT_SID/AuthorizedConnectApps/CN0000000000000000000000000000b001.json"
 
 Seed file (JSON): accounts with their apps, subaccounts (`parent`), API keys. An account's
 "generate": N adds N generated apps after the listed ones. The first account's credentials
@@ -85,10 +99,11 @@ struct Args {
     seed_file: Option<String>,
     gzip: bool,
     meta: bool,
-    faults: FaultScript,
+    faults: Vec<FaultRule>,
     oauth_client: Option<(String, String)>,
     oauth_token_ttl: Option<f64>,
     concurrency_limit: Option<u32>,
+    audit_scenario: bool,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -102,10 +117,11 @@ fn parse_args() -> Result<Option<Args>, String> {
         seed_file: None,
         gzip: true,
         meta: false,
-        faults: FaultScript::new(),
+        faults: Vec::new(),
         oauth_client: None,
         oauth_token_ttl: None,
         concurrency_limit: None,
+        audit_scenario: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -160,7 +176,7 @@ fn parse_args() -> Result<Option<Args>, String> {
                 let rule: FaultRule = value("--fault")?
                     .parse()
                     .map_err(|e| format!("--fault: {e}"))?;
-                args.faults = std::mem::take(&mut args.faults).rule(rule);
+                args.faults.push(rule);
             }
             "--oauth-client" => {
                 let v = value("--oauth-client")?;
@@ -190,6 +206,10 @@ fn parse_args() -> Result<Option<Args>, String> {
                         .ok_or_else(|| format!("--concurrency-limit: `{v}` is not a count"))?,
                 );
             }
+            "--scenario" => match value("--scenario")?.as_str() {
+                "audit" => args.audit_scenario = true,
+                other => return Err(format!("--scenario: `{other}` is not a scenario (audit)")),
+            },
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument `{other}` (see --help)")),
         }
@@ -210,6 +230,15 @@ fn main() -> ExitCode {
         }
     };
     let data = match (&args.seed_file, args.apps) {
+        (None, None) if args.audit_scenario && args.subaccounts.is_none() => {
+            Dataset::audit_scenario()
+        }
+        (_, _) if args.audit_scenario => {
+            eprintln!(
+                "error: --scenario audit has data of its own: it does not go with --apps, --subaccounts or --seed-file"
+            );
+            return ExitCode::from(2);
+        }
         (None, _) if args.subaccounts.is_some() => {
             Dataset::with_subaccounts(args.subaccounts.unwrap_or_default(), args.apps_per_account)
         }
@@ -231,6 +260,17 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let mut builder = Emulator::builder();
+    let mut faults = FaultScript::new();
+    if args.audit_scenario {
+        // The scenario's failing subaccount, before the rules given on the command line.
+        faults = faults.rule(FaultRule::new(
+            Trigger::PathContains(format!("{AUDIT_FAILING_SUBACCOUNT}/AuthorizedConnectApps")),
+            Fault::Status(403, ErrorBody::Twilio),
+        ));
+    }
+    for rule in args.faults {
+        faults = faults.rule(rule);
+    }
     if let Some((id, secret)) = &args.oauth_client {
         builder = builder.oauth_client(id, secret, &first.sid);
     }
@@ -247,7 +287,7 @@ fn main() -> ExitCode {
         .gzip(args.gzip)
         .meta_envelope(args.meta)
         .latency(std::time::Duration::from_millis(args.latency))
-        .faults(args.faults)
+        .faults(faults)
         .log_to_stderr(true)
         .start()
     {

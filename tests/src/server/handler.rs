@@ -11,6 +11,7 @@ use hyper::body::Incoming;
 
 use crate::body::EmuBody;
 use crate::faults::{ErrorBody, Fault, RetryAfter};
+use crate::server::admin;
 use crate::server::oauth::token_answer;
 use crate::server::routes::route;
 use crate::server::state::{RecordedRequest, Shared};
@@ -108,7 +109,9 @@ pub(super) async fn handle(
     let flight = InFlight::enter(shared, principal(&req));
     let concurrent = flight.count;
     // The token endpoint reads the form body; everything else is a GET without one.
-    let token_body = if path == TOKEN_PATH && req.method() == Method::POST {
+    let wants_body = (path == TOKEN_PATH && req.method() == Method::POST)
+        || (path.starts_with(admin::PREFIX) && req.method() == Method::PUT);
+    let token_body = if wants_body {
         match Limited::new(body, 64 * 1024).collect().await {
             Ok(collected) => Some(collected.to_bytes()),
             Err(_) => Some(Bytes::new()),
@@ -282,6 +285,9 @@ pub(super) async fn handle(
         _ if over_limit => {
             shared.lock().over_limit += 1;
             Answer::error(429, 20429, "Too Many Requests")
+        }
+        (None, body) if path.starts_with(admin::PREFIX) => {
+            admin::answer(shared, &req, &path, body.as_deref().unwrap_or_default())
         }
         (None, Some(body)) => token_answer(shared, &mut shared.lock(), &body),
         (None, None) if path == TOKEN_PATH => Answer::error(405, 20004, "Method not allowed"),

@@ -18,7 +18,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 
-use crate::data::{Account, ApiKey, Dataset};
+use crate::data::{Account, ApiKey, App, Dataset};
 use crate::faults::{FaultRule, FaultScript};
 use crate::server::handler::handle;
 use crate::server::oauth::{DEFAULT_TOKEN_TTL, IssuedToken, OAuthClientEntry};
@@ -63,6 +63,24 @@ impl EmulatorBuilder {
     /// Serve this data instead of [`Dataset::sample`].
     pub fn dataset(mut self, data: Dataset) -> Self {
         self.data = data;
+        self
+    }
+
+    /// The audit scenario: [`Dataset::audit_scenario`] (the sample account, its subaccounts,
+    /// apps with `post-all`), and a fault that makes the listing of
+    /// [`AUDIT_FAILING_SUBACCOUNT`](crate::AUDIT_FAILING_SUBACCOUNT) fail with 403.
+    pub fn audit_scenario(mut self) -> Self {
+        self.data = Dataset::audit_scenario();
+        self.faults.rules.insert(
+            0,
+            crate::FaultRule::new(
+                crate::Trigger::PathContains(format!(
+                    "{}/AuthorizedConnectApps",
+                    crate::AUDIT_FAILING_SUBACCOUNT
+                )),
+                crate::Fault::Status(403, crate::ErrorBody::Twilio),
+            ),
+        );
         self
     }
 
@@ -377,6 +395,28 @@ impl Emulator {
     /// How many requests were answered 429 because the concurrency limit was passed.
     pub fn over_limit_count(&self) -> u64 {
         self.shared.lock().over_limit
+    }
+
+    /// Adds `app` to `account_sid`'s apps (at the end of its listing), or changes the app of
+    /// that SID in place (its permissions, say): the next listing shows it. True when it was
+    /// added. The standalone binary offers the same over HTTP (`PUT /_emulator/…`, see the
+    /// binary's `--help`).
+    ///
+    /// ```
+    /// use twilio_connect_apps_testbed::{App, DEFAULT_ACCOUNT_SID, Emulator};
+    /// let emu = Emulator::start();
+    /// let mut app = App::new("CN0000000000000000000000000000b001", "Call Insights");
+    /// app.permissions = Some(vec!["get-all".into(), "post-all".into()]);
+    /// assert_eq!(emu.upsert_app(DEFAULT_ACCOUNT_SID, &app), Ok(false)); // changed in place
+    /// assert!(emu.remove_app(DEFAULT_ACCOUNT_SID, "CN0000000000000000000000000000b003"));
+    /// ```
+    pub fn upsert_app(&self, account_sid: &str, app: &App) -> Result<bool, String> {
+        self.shared.lock().upsert_app(account_sid, app)
+    }
+
+    /// Removes an app from `account_sid`'s apps; false when it had none of that SID.
+    pub fn remove_app(&self, account_sid: &str, connect_app_sid: &str) -> bool {
+        self.shared.lock().remove_app(account_sid, connect_app_sid)
     }
 
     /// Adds a fault rule after the existing ones.

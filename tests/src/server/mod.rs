@@ -3,6 +3,7 @@
 //! apps and accounts listings with their page tokens.
 
 mod accounts;
+mod admin;
 mod apps;
 mod handler;
 mod lifecycle;
