@@ -1,14 +1,25 @@
 //! Printing apps: an aligned table (display widths, so CJK and emoji keep the columns), NDJSON,
-//! or CSV. Nothing is printed before the first app arrives, so a failure before it leaves
-//! stdout empty.
+//! CSV or TSV, with the columns asked for. Nothing is printed before the first app arrives, so
+//! a failure before it leaves the output empty.
+//!
+//! Every string the server sent goes through one rule before it is shown: the core's
+//! [`display_text`] for the table and summaries (control and format characters replaced, cut
+//! short); for CSV and TSV, control characters the format cannot carry are replaced and a cell
+//! a spreadsheet would run as a formula is prefixed with `'` (OWASP's advice). JSON is written
+//! as the API sent it: the lossless form.
 
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use twilio_connect_apps::{Account, AppView, AuthorizedConnectApp, JsonStr};
+use twilio_connect_apps::{
+    Account, AppView, AuthorizedConnectApp, JsonStr, display_text, is_unprintable,
+};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::args::Format;
+use crate::args::{Field, Format};
+
+/// The most characters of a server-supplied string in a summary or an error line.
+pub(crate) const SHORT: usize = 64;
 
 /// What the summary line says.
 #[derive(Debug, Default)]
@@ -42,13 +53,22 @@ impl Summary {
         shown
     }
 
-    /// `N accounts read, M failed: AC…, AC…` (with --all-accounts).
+    /// `N accounts read, M failed: AC…, AC…` (with --all-accounts); the SIDs are the server's,
+    /// so shown by the display rule, ten at most.
     pub(crate) fn accounts_line(&self) -> Option<String> {
         let (read, failed) = self.accounts.as_ref()?;
         let accounts = if *read == 1 { "account" } else { "accounts" };
         let mut line = format!("{read} {accounts} read");
         if !failed.is_empty() {
-            line.push_str(&format!(", {} failed: {}", failed.len(), failed.join(", ")));
+            let shown: Vec<Cow<'_, str>> = failed
+                .iter()
+                .take(10)
+                .map(|sid| display_text(sid, 40))
+                .collect();
+            line.push_str(&format!(", {} failed: {}", failed.len(), shown.join(", ")));
+            if failed.len() > 10 {
+                line.push_str(&format!(" and {} more", failed.len() - 10));
+            }
         }
         Some(line)
     }
@@ -80,48 +100,97 @@ impl Summary {
     }
 }
 
+/// How a printer lays out its rows.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    /// The format.
+    pub(crate) format: Format,
+    /// The columns (table, CSV, TSV).
+    pub(crate) fields: Vec<Field>,
+    /// Whether a header row comes first (table, CSV, TSV).
+    pub(crate) header: bool,
+    /// With --all-accounts: the account leads each row (JSON: `account_friendly_name`).
+    pub(crate) with_account: bool,
+    /// Colour the post-all mark (table).
+    pub(crate) color: bool,
+    /// The summary line (table).
+    pub(crate) summary: bool,
+}
+
+impl Layout {
+    /// The layout for `format`, with the columns given or the format's defaults.
+    pub(crate) fn new(format: Format, fields: Option<&[Field]>, with_account: bool) -> Self {
+        use Field::*;
+        let fields = match fields {
+            Some(f) => f.to_vec(),
+            None => {
+                let mut f = match format {
+                    Format::Table => vec![Sid, Name, Company, Permissions, Homepage],
+                    _ => vec![
+                        Sid,
+                        Name,
+                        Company,
+                        Permissions,
+                        Homepage,
+                        Description,
+                        Account,
+                        Uri,
+                    ],
+                };
+                if with_account {
+                    f.retain(|c| *c != Account);
+                    f.splice(0..0, [Account, AccountName]);
+                }
+                f
+            }
+        };
+        Layout {
+            format,
+            fields,
+            header: true,
+            with_account,
+            color: false,
+            summary: true,
+        }
+    }
+}
+
+/// A column's table heading and width, and its CSV name.
+fn column(field: Field) -> (&'static str, usize, &'static str) {
+    match field {
+        Field::Sid => ("SID", 34, "connect_app_sid"),
+        Field::Name => ("FRIENDLY NAME", 28, "connect_app_friendly_name"),
+        Field::Company => ("COMPANY", 24, "connect_app_company_name"),
+        Field::Permissions => ("PERMISSIONS", 18, "permissions"),
+        Field::Homepage => ("HOMEPAGE", 60, "connect_app_homepage_url"),
+        Field::Description => ("DESCRIPTION", 40, "connect_app_description"),
+        Field::Account => ("ACCOUNT SID", 34, "account_sid"),
+        Field::AccountName => ("ACCOUNT", 20, "account_friendly_name"),
+        Field::Uri => ("URI", 60, "uri"),
+    }
+}
+
 /// Prints apps one by one, then a closing summary.
 pub(crate) struct Printer<W: Write> {
     out: W,
-    format: Format,
-    /// With --all-accounts: the account SID and name lead each row.
-    with_account: bool,
+    layout: Layout,
     started: bool,
-    /// A reused buffer for one CSV record at a time.
-    csv: Vec<u8>,
+    /// A reused buffer for one CSV record, or one JSON object, at a time.
+    scratch: Vec<u8>,
     /// The account of the rows being printed (SID, name), with --all-accounts.
     account: Option<(String, String)>,
 }
 
-/// The CSV columns, in the API's field names.
-const CSV_HEADER: [&str; 8] = [
-    "connect_app_sid",
-    "connect_app_friendly_name",
-    "connect_app_company_name",
-    "permissions",
-    "connect_app_homepage_url",
-    "connect_app_description",
-    "account_sid",
-    "uri",
-];
-
 impl<W: Write> Printer<W> {
-    /// A printer of `format` into `out`.
-    pub(crate) fn new(out: W, format: Format) -> Self {
+    /// A printer of `layout` into `out`.
+    pub(crate) fn new(out: W, layout: Layout) -> Self {
         Printer {
             out,
-            format,
-            with_account: false,
+            layout,
             started: false,
-            csv: Vec::new(),
+            scratch: Vec::new(),
             account: None,
         }
-    }
-
-    /// Rows lead with the account's SID and name (table, CSV).
-    pub(crate) fn with_account(mut self) -> Self {
-        self.with_account = true;
-        self
     }
 
     fn start(&mut self) -> io::Result<()> {
@@ -129,28 +198,30 @@ impl<W: Write> Printer<W> {
             return Ok(());
         }
         self.started = true;
-        match self.format {
+        if !self.layout.header {
+            return Ok(());
+        }
+        match self.layout.format {
             Format::Table => {
-                let lead = if self.with_account {
-                    format!("{}  {}  ", pad("ACCOUNT SID", 34), pad("ACCOUNT", 20))
-                } else {
-                    String::new()
-                };
-                writeln!(
-                    self.out,
-                    "   {lead}{}  {}  {}  {}  HOMEPAGE",
-                    pad("SID", 34),
-                    pad("FRIENDLY NAME", 28),
-                    pad("COMPANY", 24),
-                    pad("PERMISSIONS", 18)
-                )
+                let mut line = String::from("   ");
+                let last = self.layout.fields.len().saturating_sub(1);
+                for (i, f) in self.layout.fields.iter().enumerate() {
+                    let (title, width, _) = column(*f);
+                    if i == last {
+                        line.push_str(title);
+                    } else {
+                        line.push_str(&pad(title, width));
+                        line.push_str("  ");
+                    }
+                }
+                writeln!(self.out, "{line}")
             }
-            Format::Csv if self.with_account => self.csv_record(
-                ["account_sid", "account_friendly_name"]
-                    .into_iter()
-                    .chain(CSV_HEADER.into_iter().filter(|c| *c != "account_sid")),
-            ),
-            Format::Csv => self.csv_record(CSV_HEADER),
+            Format::Csv | Format::Tsv => {
+                let names: Vec<&str> = self.layout.fields.iter().map(|f| column(*f).2).collect();
+                let tsv = self.layout.format == Format::Tsv;
+                let names = names.into_iter().map(Cow::Borrowed);
+                write_record(&mut self.out, &mut self.scratch, tsv, names)
+            }
             Format::Json => Ok(()),
         }
     }
@@ -172,109 +243,165 @@ impl<W: Write> Printer<W> {
     /// copied from the body as serde_json would write it, with nothing allocated per app).
     pub(crate) fn view(&mut self, app: &AppView<'_>) -> io::Result<()> {
         self.start()?;
-        match self.format {
-            Format::Json => {
-                app.write_json(&mut self.out)?;
-                self.out.write_all(b"\n")
-            }
-            Format::Table => {
-                let mark = if app.can_write() { "!" } else { " " };
-                let lead = match (&self.account, self.with_account) {
-                    (Some((sid, name)), true) => {
-                        format!("{}  {}  ", cell(Some(sid), 34), cell(Some(name), 20))
-                    }
-                    _ => String::new(),
-                };
-                writeln!(
-                    self.out,
-                    "{mark}  {lead}{}  {}  {}  {}  {}",
-                    cell(text(&app.connect_app_sid).as_deref(), 34),
-                    cell(text(&app.connect_app_friendly_name).as_deref(), 28),
-                    cell(text(&app.connect_app_company_name).as_deref(), 24),
-                    cell(Some(&permissions(app, ",")), 18),
-                    cell(text(&app.connect_app_homepage_url).as_deref(), 60).trim_end(),
-                )
-            }
-            Format::Csv => {
-                let perms = match &app.permissions {
-                    None => String::new(),
-                    Some(_) => permissions(app, ";"),
-                };
-                fn field<'a>(v: &Option<JsonStr<'a>>) -> Cow<'a, str> {
-                    text(v).unwrap_or_default()
-                }
-                let fields = [
-                    field(&app.connect_app_sid),
-                    field(&app.connect_app_friendly_name),
-                    field(&app.connect_app_company_name),
-                    Cow::Owned(perms),
-                    field(&app.connect_app_homepage_url),
-                    field(&app.connect_app_description),
-                    field(&app.account_sid),
-                    field(&app.uri),
-                ];
-                let fields = fields.iter().map(AsRef::as_ref);
-                if !self.with_account {
-                    return self.csv_record(fields);
-                }
-                // --all-accounts: the account's SID and name lead the row, in place of
-                // account_sid.
-                let (sid, name) = self.account.clone().unwrap_or_default();
-                let lead = [sid.as_str(), name.as_str()];
-                let row = fields
-                    .zip(CSV_HEADER)
-                    .filter(|(_, column)| *column != "account_sid")
-                    .map(|(f, _)| f);
-                self.csv_record(lead.into_iter().chain(row))
+        match self.layout.format {
+            Format::Json => self.json(app),
+            Format::Table => self.row(app),
+            Format::Csv | Format::Tsv => {
+                let (layout, account) = (&self.layout, &self.account);
+                let values: Vec<Cow<'_, str>> = layout
+                    .fields
+                    .iter()
+                    .map(|f| value(layout, account, app, *f))
+                    .collect();
+                let tsv = layout.format == Format::Tsv;
+                write_record(&mut self.out, &mut self.scratch, tsv, values.into_iter())
             }
         }
     }
 
-    /// One RFC 4180 record (the `csv` crate quotes), written through the reused buffer.
-    fn csv_record<'a>(&mut self, fields: impl IntoIterator<Item = &'a str>) -> io::Result<()> {
-        let mut w = csv::WriterBuilder::new().from_writer(std::mem::take(&mut self.csv));
-        w.write_record(fields).map_err(io::Error::other)?;
-        self.csv = w
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        self.out.write_all(&self.csv)?;
-        self.csv.clear();
-        Ok(())
+    fn json(&mut self, app: &AppView<'_>) -> io::Result<()> {
+        if !self.layout.with_account {
+            app.write_json(&mut self.out)?;
+            return self.out.write_all(b"\n");
+        }
+        // --all-accounts: the account's name first, then the app's own fields (its
+        // `account_sid` is the account).
+        self.scratch.clear();
+        app.write_json(&mut self.scratch)?;
+        let name = self.account.as_ref().map_or("", |(_, n)| n.as_str());
+        self.out.write_all(b"{\"account_friendly_name\":")?;
+        serde_json::to_writer(&mut self.out, name).map_err(io::Error::from)?;
+        self.out.write_all(b",")?;
+        self.out
+            .write_all(self.scratch.get(1..).unwrap_or_default())?;
+        self.out.write_all(b"\n")
+    }
+
+    fn row(&mut self, app: &AppView<'_>) -> io::Result<()> {
+        let mark = match (app.can_write(), self.layout.color) {
+            (true, true) => "\u{1b}[1;31m!\u{1b}[0m",
+            (true, false) => "!",
+            (false, _) => " ",
+        };
+        let mut line = format!("{mark}  ");
+        let last = self.layout.fields.len().saturating_sub(1);
+        for (i, f) in self.layout.fields.iter().enumerate() {
+            let value = value(&self.layout, &self.account, app, *f);
+            let width = column(*f).1;
+            let shown = Some(value.as_ref()).filter(|v| !v.is_empty());
+            if i == last {
+                line.push_str(cell(shown, width).trim_end());
+            } else {
+                line.push_str(&cell(shown, width));
+                line.push_str("  ");
+            }
+        }
+        writeln!(self.out, "{line}")
     }
 
     /// Ends a listing that succeeded: the header if nothing was printed, and the table's
     /// summary line.
     pub(crate) fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.start()?;
-        if self.format == Format::Table {
+        if self.layout.format == Format::Table && self.layout.summary {
             writeln!(self.out, "{}", summary.line())?;
         }
         self.out.flush()
     }
 
-    /// Pushes what is buffered to the terminal.
+    /// Pushes what is buffered on.
     pub(crate) fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
 
-fn permissions(app: &AppView<'_>, sep: &str) -> String {
-    match &app.permissions {
-        None => "-".into(),
-        Some(p) => {
-            let names: Vec<_> = p.iter().map(|p| p.to_str()).collect();
-            if names.is_empty() {
-                "(none)".into()
+/// A field's text, as the format writes it (permissions joined; the account of a sweep).
+fn value<'a>(
+    layout: &Layout,
+    account: &'a Option<(String, String)>,
+    app: &AppView<'a>,
+    field: Field,
+) -> Cow<'a, str> {
+    let text = |v: &Option<JsonStr<'a>>| v.map(|s| s.to_str()).unwrap_or_default();
+    match field {
+        Field::Sid => text(&app.connect_app_sid),
+        Field::Name => text(&app.connect_app_friendly_name),
+        Field::Company => text(&app.connect_app_company_name),
+        Field::Homepage => text(&app.connect_app_homepage_url),
+        Field::Description => text(&app.connect_app_description),
+        Field::Uri => text(&app.uri),
+        Field::Permissions => {
+            let sep = if layout.format == Format::Table {
+                ","
             } else {
-                names.join(sep)
+                ";"
+            };
+            match (&app.permissions, layout.format) {
+                (None, Format::Table) => Cow::Borrowed("-"),
+                (None, _) => Cow::Borrowed(""),
+                (Some(p), _) => {
+                    let names: Vec<_> = p.iter().map(|p| p.to_str()).collect();
+                    if names.is_empty() && layout.format == Format::Table {
+                        Cow::Borrowed("(none)")
+                    } else {
+                        Cow::Owned(names.join(sep))
+                    }
+                }
             }
         }
+        Field::Account => match (account, layout.with_account) {
+            (Some((sid, _)), true) => Cow::Borrowed(sid.as_str()),
+            _ => text(&app.account_sid),
+        },
+        Field::AccountName => match account {
+            Some((_, name)) => Cow::Borrowed(name.as_str()),
+            None => Cow::Borrowed(""),
+        },
     }
 }
 
-/// A field's decoded text (borrowed unless it holds escapes).
-fn text<'a>(v: &Option<JsonStr<'a>>) -> Option<Cow<'a, str>> {
-    v.map(|s| s.to_str())
+/// One CSV (RFC 4180, the `csv` crate quotes) or TSV record, its cells made safe.
+fn write_record<'a>(
+    out: &mut impl Write,
+    scratch: &mut Vec<u8>,
+    tsv: bool,
+    fields: impl Iterator<Item = Cow<'a, str>>,
+) -> io::Result<()> {
+    let safe: Vec<String> = fields.map(|f| spreadsheet_cell(&f, tsv)).collect();
+    if tsv {
+        return writeln!(out, "{}", safe.join("\t"));
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(std::mem::take(scratch));
+    w.write_record(&safe).map_err(io::Error::other)?;
+    *scratch = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    out.write_all(scratch)?;
+    scratch.clear();
+    Ok(())
+}
+
+/// A cell of a CSV or TSV file as a spreadsheet will read it: control characters the format
+/// cannot carry replaced (CSV quoting carries tabs and line breaks; TSV carries neither, they
+/// become spaces), format characters replaced, and a cell that starts like a formula (`=`,
+/// `+`, `-`, `@`, a tab, a carriage return) prefixed with `'`.
+pub(crate) fn spreadsheet_cell(value: &str, tsv: bool) -> String {
+    let mut out = String::with_capacity(value.len() + 1);
+    if matches!(
+        value.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    ) {
+        out.push('\'');
+    }
+    for c in value.chars() {
+        out.push(match c {
+            '\t' | '\n' | '\r' if tsv => ' ',
+            '\t' | '\n' | '\r' => c,
+            c if is_unprintable(c) => '\u{FFFD}',
+            c => c,
+        });
+    }
+    out
 }
 
 /// `text` padded with spaces to `width` display columns.
@@ -286,16 +413,12 @@ fn pad(text: &str, width: usize) -> String {
     out
 }
 
-/// One table cell: control characters as spaces, `-` for nothing, cut to `width` display
-/// columns with `…`, padded to `width`.
+/// One table cell: the display rule applied, `-` for nothing, cut to `width` display columns
+/// with `…`, padded to `width`.
 pub(crate) fn cell(s: Option<&str>, width: usize) -> String {
-    let text: String = s
-        .unwrap_or("-")
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let text = display_text(s.unwrap_or("-"), 4 * width + 8);
     let text = if text.trim().is_empty() {
-        "-".to_owned()
+        Cow::Borrowed("-")
     } else {
         text
     };
@@ -324,7 +447,11 @@ pub(crate) fn details(out: &mut impl Write, app: &AuthorizedConnectApp) -> io::R
     line("Company", app.connect_app_company_name.as_deref())?;
     line("Description", app.connect_app_description.as_deref())?;
     line("Homepage", app.connect_app_homepage_url.as_deref())?;
-    let mut perms = permissions(&AppView::of(app), ",");
+    let mut perms = match &app.permissions {
+        None => "-".to_owned(),
+        Some(p) if p.is_empty() => "(none)".to_owned(),
+        Some(p) => p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(","),
+    };
     if app.can_write() {
         perms.push_str("  ! post-all: may create and change resources on the account");
     }
@@ -354,6 +481,41 @@ mod tests {
         assert_eq!(cell(Some("   "), 3), "-  ");
         // A wide character that would straddle the edge is left out, not cut in half.
         assert_eq!(cell(Some("ab应用"), 4), "ab… ");
+        // Bidi overrides, zero-width and separator characters are shown replaced.
+        for hostile in [
+            "a\u{202e}b",
+            "a\u{200b}b",
+            "a\u{2028}b",
+            "a\u{1b}[2Jb",
+            "a\u{7}b",
+        ] {
+            let c = cell(Some(hostile), 6);
+            assert!(
+                c.chars().all(|c| !is_unprintable(c)),
+                "{hostile:?} -> {c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn spreadsheet_cells_cannot_be_formulas() {
+        for (v, want) in [
+            (
+                "=HYPERLINK(\"http://evil\")",
+                "'=HYPERLINK(\"http://evil\")",
+            ),
+            ("+1", "'+1"),
+            ("-1", "'-1"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("a\u{1b}b\u{7}", "a\u{FFFD}b\u{FFFD}"),
+            ("plain", "plain"),
+        ] {
+            assert_eq!(spreadsheet_cell(v, false), want, "{v:?}");
+        }
+        assert_eq!(spreadsheet_cell("a\tb\nc", true), "a b c");
+        assert_eq!(spreadsheet_cell("\tx", true), "' x");
     }
 
     #[test]
@@ -362,11 +524,14 @@ mod tests {
             r#"{"connect_app_sid": "CN1", "connect_app_friendly_name": "a \"b\", c", "permissions": ["get-all", "post-all"]}"#,
         )
         .unwrap();
-        let mut p = Printer::new(Vec::new(), Format::Csv);
+        let mut p = Printer::new(Vec::new(), Layout::new(Format::Csv, None, false));
         p.app(&app).unwrap();
         let text = String::from_utf8(p.out).unwrap();
         let mut lines = text.lines();
-        assert_eq!(lines.next().unwrap(), CSV_HEADER.join(","));
+        assert_eq!(
+            lines.next().unwrap(),
+            "connect_app_sid,connect_app_friendly_name,connect_app_company_name,permissions,connect_app_homepage_url,connect_app_description,account_sid,uri"
+        );
         assert_eq!(
             lines.next().unwrap(),
             r#"CN1,"a ""b"", c",,get-all;post-all,,,,"#

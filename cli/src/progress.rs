@@ -70,16 +70,18 @@ fn log_filter(verbose: u8) -> EnvFilter {
     }
 }
 
-/// Installs the log output and, when stderr is a terminal and no `-v` asked for logs, the
-/// progress counters.
-pub(crate) fn init(verbose: u8) -> Option<Arc<Counts>> {
+/// Installs the log output (coloured only when `ansi`) and, when stderr is a terminal, no
+/// `-v` asked for logs and `--quiet` was not given, the progress counters.
+pub(crate) fn init(verbose: u8, quiet: bool, ansi: bool) -> Option<Arc<Counts>> {
     let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(ansi)
         .with_timer(tracing_subscriber::fmt::time::uptime())
         .with_filter(log_filter(verbose));
-    let wants_progress =
-        std::io::stderr().is_terminal() && verbose == 0 && std::env::var_os("RUST_LOG").is_none();
+    let wants_progress = std::io::stderr().is_terminal()
+        && verbose == 0
+        && !quiet
+        && std::env::var_os("RUST_LOG").is_none();
     let counts = wants_progress.then(|| Arc::new(Counts::default()));
     let counter = counts.clone().map(|c| {
         CountLayer(c).with_filter(

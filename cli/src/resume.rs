@@ -1,39 +1,89 @@
-//! The `--resume` value: the library's [`Cursor`], compactly and safely encoded for a shell
-//! (`c1.` and URL-safe base64 of its JSON).
+//! The `--resume` values: the library's [`Cursor`] (`c1.`) or [`SweepCursor`] with the parent
+//! account it is bound to (`s1.`), compactly and safely encoded for a shell (URL-safe base64
+//! of their JSON); and the command line that goes on.
 
 use base64::Engine as _;
-use twilio_connect_apps::Cursor;
+use serde::{Deserialize, Serialize};
+use twilio_connect_apps::{Cursor, MAX_PAGE_URI, SweepCursor};
 
-const PREFIX: &str = "c1.";
+const LISTING: &str = "c1.";
+const SWEEP: &str = "s1.";
 
-/// The cursor as a `--resume` value.
-pub(crate) fn encode(cursor: &Cursor) -> String {
-    let json = serde_json::to_vec(cursor).unwrap_or_default();
+/// The longest value accepted (a page URI is at most [`MAX_PAGE_URI`] bytes; a sweep's holds
+/// two).
+const MAX_VALUE: usize = 4 * MAX_PAGE_URI;
+
+/// A sweep's resume point, bound to the account whose subaccounts it sweeps.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub(crate) struct SweepToken {
+    /// The parent account (the credentials' account when it was made).
+    pub(crate) parent: String,
+    /// Where the sweep stands.
+    pub(crate) sweep: SweepCursor,
+}
+
+fn encode(prefix: &str, value: &impl Serialize) -> String {
+    let json = serde_json::to_vec(value).unwrap_or_default();
     format!(
-        "{PREFIX}{}",
+        "{prefix}{}",
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
     )
 }
 
-/// A `--resume` value back to the cursor.
-pub(crate) fn decode(value: &str) -> Result<Cursor, String> {
+fn decode<T: for<'de> Deserialize<'de>>(prefix: &str, value: &str) -> Result<T, String> {
+    // The value is never repeated: a mistyped or hostile one can be long, or anything.
     let bad = || {
         format!(
-            "--resume: `{}` is not a cursor this program printed",
-            value.chars().take(40).collect::<String>()
+            "--resume: this {}-byte value is not a cursor this program printed",
+            value.len()
         )
     };
-    let b64 = value.trim().strip_prefix(PREFIX).ok_or_else(bad)?;
+    if value.len() > MAX_VALUE {
+        return Err(format!(
+            "--resume: the value is {} bytes, more than a cursor can be ({MAX_VALUE})",
+            value.len()
+        ));
+    }
+    let b64 = value.trim().strip_prefix(prefix).ok_or_else(bad)?;
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(b64)
         .map_err(|_| bad())?;
     serde_json::from_slice(&json).map_err(|_| bad())
 }
 
-/// The command line that goes on from `cursor`: this run's arguments without `--resume`,
-/// `--limit` and `--page-size` (the cursor carries them), and `--resume <cursor>`, quoted for a
+/// A listing's cursor as a `--resume` value.
+pub(crate) fn encode_listing(cursor: &Cursor) -> String {
+    encode(LISTING, cursor)
+}
+
+/// A `--resume` value back to a listing's cursor.
+pub(crate) fn decode_listing(value: &str) -> Result<Cursor, String> {
+    if value.trim().starts_with(SWEEP) {
+        return Err("--resume: this cursor goes on with a sweep: add --all-accounts".into());
+    }
+    decode(LISTING, value)
+}
+
+/// A sweep's resume point as a `--resume` value.
+pub(crate) fn encode_sweep(token: &SweepToken) -> String {
+    encode(SWEEP, token)
+}
+
+/// A `--resume` value back to a sweep's resume point.
+pub(crate) fn decode_sweep(value: &str) -> Result<SweepToken, String> {
+    if value.trim().starts_with(LISTING) {
+        return Err(
+            "--resume: this cursor goes on with one account's listing, not a sweep: drop --all-accounts"
+                .into(),
+        );
+    }
+    decode(SWEEP, value)
+}
+
+/// The command line that goes on with `value`: this run's arguments without `--resume`,
+/// `--limit` and `--page-size` (the cursor carries them), and `--resume <value>`, quoted for a
 /// POSIX shell.
-pub(crate) fn command_line(argv: &[String], cursor: &Cursor) -> String {
+pub(crate) fn command_line(argv: &[String], value: &str) -> String {
     let mut out = Vec::with_capacity(argv.len() + 2);
     let mut it = argv.iter();
     if let Some(program) = it.next() {
@@ -50,7 +100,7 @@ pub(crate) fn command_line(argv: &[String], cursor: &Cursor) -> String {
         out.push(arg.clone());
     }
     out.push("--resume".into());
-    out.push(encode(cursor));
+    out.push(value.to_owned());
     out.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 
@@ -77,11 +127,14 @@ mod tests {
             skip: 7,
             remaining: Some(93),
         };
-        let v = encode(&c);
+        let v = encode_listing(&c);
         assert!(v.starts_with("c1.") && !v.contains(['+', '/', '=']), "{v}");
-        assert_eq!(decode(&v).unwrap(), c);
-        assert!(decode("c1.!!!").is_err());
-        assert!(decode("nope").is_err());
+        assert_eq!(decode_listing(&v).unwrap(), c);
+        assert!(decode_listing("c1.!!!").is_err());
+        let e = decode_listing("nope-SECRET").unwrap_err();
+        assert!(!e.contains("SECRET"), "{e}");
+        let e = decode_listing(&format!("c1.{}", "A".repeat(90_000))).unwrap_err();
+        assert!(e.len() < 200 && e.contains("more than"), "{e}");
         let argv: Vec<String> = [
             "connect-apps",
             "--transport",
@@ -97,10 +150,24 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(
-            command_line(&argv, &c),
+            command_line(&argv, &v),
             format!("connect-apps --transport hyper list --json --resume {v}")
         );
         assert_eq!(quote("a b"), "'a b'");
         assert_eq!(quote("it's"), r"'it'\''s'");
+        let s = SweepToken {
+            parent: "AC1".into(),
+            sweep: SweepCursor {
+                accounts: c.clone(),
+                partial: None,
+                index: 3,
+            },
+        };
+        assert_eq!(decode_sweep(&encode_sweep(&s)).unwrap(), s);
+        assert!(
+            decode_sweep(&v)
+                .unwrap_err()
+                .contains("drop --all-accounts")
+        );
     }
 }

@@ -1,13 +1,15 @@
 //! From the command line and the environment to a client: the credential rules, the
-//! built-in emulator, TLS roots, timeouts.
+//! built-in emulator (only with `--emulator`), TLS roots, timeouts; and the flag or variable
+//! each rejected value came from.
 
 use twilio_connect_apps::{
-    AccountSid, Config, Credentials, Error, HttpProxy, Origin, Secret, blocking,
+    AccountSid, Config, Credentials, DEFAULT_REQUEST_TIMEOUT, Error, HttpProxy, Origin, Secret,
+    blocking,
 };
 use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
-use crate::Failure;
 use crate::args::{Connection, TransportKind};
+use crate::failure::{Context, Failure};
 use crate::transport::{BlockOn, Chosen};
 
 /// The client, and the emulator it talks to (kept alive while it runs).
@@ -16,6 +18,8 @@ pub(crate) struct Setup {
     pub(crate) emulator: Option<Emulator>,
     /// `--account-sid`, when given.
     pub(crate) account: Option<AccountSid>,
+    /// What error lines may say about the setup.
+    pub(crate) context: Context,
 }
 
 impl Setup {
@@ -31,6 +35,13 @@ impl Setup {
             Some(p) => format!("{origin} via proxy {}", describe_proxy(p)),
             None => origin.to_string(),
         }
+    }
+
+    /// The account in effect: `--account-sid`, or the credentials' own.
+    pub(crate) fn account_in_effect(&self) -> &AccountSid {
+        self.account
+            .as_ref()
+            .unwrap_or(self.client.config().account_sid())
     }
 }
 
@@ -53,6 +64,16 @@ pub(crate) const TWILIO_VARS: [&str; 11] = [
     "TWILIO_REGION",
 ];
 
+/// The variables that hold credentials.
+const CREDENTIAL_VARS: [&str; 6] = [
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_KEY",
+    "TWILIO_API_SECRET",
+    "TWILIO_CLIENT_ID",
+    "TWILIO_CLIENT_SECRET",
+];
+
 /// `TWILIO_*` names that are set but not known, each with the known name it is closest to.
 fn near_misses(set: &[String]) -> Vec<(String, &'static str)> {
     set.iter()
@@ -68,31 +89,67 @@ fn near_misses(set: &[String]) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// A rejected value's message, naming the flag or variable it came from instead of the
+/// core's field name.
+pub(crate) fn usage_from(e: &Error, source: &str) -> Failure {
+    let message = match e {
+        Error::InvalidInput(i) => format!("{source}: {}", i.message),
+        other => format!("{source}: {other}"),
+    };
+    Failure::Usage(message)
+}
+
+/// The flag a rejected listing input came from.
+pub(crate) fn usage(e: Error) -> Failure {
+    let source = match &e {
+        Error::InvalidInput(i) => match i.field {
+            "page_size" => "--page-size",
+            "limit" => "--limit",
+            "cursor" => "--resume",
+            other => other,
+        },
+        _ => "",
+    };
+    if source.is_empty() {
+        Failure::Usage(e.to_string())
+    } else {
+        usage_from(&e, source)
+    }
+}
+
 /// Builds the client from the flags and the environment (`env` reads one variable;
-/// `twilio_set` lists the names of every `TWILIO_*` variable present).
+/// `twilio_set` lists the names of every `TWILIO_*` variable present); `notes` are printed
+/// on stderr unless quiet.
 pub(crate) fn setup(
     conn: &Connection,
     env: impl Fn(&str) -> Option<String>,
     twilio_set: &[String],
+    quiet: bool,
 ) -> Result<Setup, Failure> {
-    let usage = |e: Error| Failure::Usage(e.to_string());
+    let note = |text: &str| {
+        if !quiet {
+            eprintln!("connect-apps: {text}");
+        }
+    };
     if conn.emulator && conn.base_url.is_some() {
         return Err(Failure::Usage(
             "--emulator and --base-url cannot go together".into(),
         ));
     }
-    let use_emulator = conn.emulator || (twilio_set.is_empty() && conn.base_url.is_none());
-    let (config, emulator, ca_cert) = if use_emulator {
+    let account = conn
+        .account_sid
+        .as_deref()
+        .map(|s| s.trim().parse::<AccountSid>())
+        .transpose()
+        // SidError never repeats the input: a token given here by mistake is not echoed.
+        .map_err(|e| Failure::Usage(format!("--account-sid: {e}")))?;
+    let (config, emulator, ca_cert, credentials) = if conn.emulator {
         let emu = Emulator::builder()
             .start()
             .map_err(|e| Failure::Usage(format!("cannot start the built-in emulator: {e}")))?;
-        let why = if conn.emulator {
-            "--emulator given"
-        } else {
-            "no TWILIO_* variable set"
-        };
+        // Said even with --quiet: this output is not an account's.
         eprintln!(
-            "connect-apps: {why}: using the built-in emulator at {} with SAMPLE DATA, not a Twilio account",
+            "connect-apps: --emulator: using the built-in emulator at {} with SAMPLE DATA, not a Twilio account",
             emu.base_url()
         );
         let config = Config::new(Credentials::auth_token(
@@ -102,50 +159,54 @@ pub(crate) fn setup(
             Secret::new(DEFAULT_AUTH_TOKEN),
         ))
         .with_base_url(emu.base_url())
-        .map_err(usage)?;
-        (config, Some(emu), None)
+        .map_err(|e| usage_from(&e, "the emulator's URL"))?;
+        (config, Some(emu), None, None)
     } else {
-        let misses = near_misses(twilio_set);
-        let credentials = Credentials::from_env_with(&env).map_err(|e| {
-            let mut message = e.to_string();
-            for (name, known) in &misses {
-                message.push_str(&format!("; {name} is set: did you mean {known}?"));
-            }
-            Failure::Usage(message)
-        })?;
-        for (name, known) in &misses {
-            eprintln!("connect-apps: warning: {name} is not read: did you mean {known}?");
-        }
+        let credentials = credentials(&env, twilio_set, &note)?;
+        let names = credentials.env_names();
         let mut config = Config::new(credentials);
-        if let Some(url) = conn
-            .base_url
-            .clone()
-            .or_else(|| nonempty(env("TWILIO_BASE_URL")))
-        {
-            config = config.with_base_url(url.trim()).map_err(usage)?;
+        let (url, source) = match (&conn.base_url, nonempty(env("TWILIO_BASE_URL"))) {
+            (Some(u), _) => (Some(u.clone()), "--base-url"),
+            (None, Some(u)) => (Some(u), "TWILIO_BASE_URL"),
+            (None, None) => (None, ""),
+        };
+        if let Some(url) = url {
+            config = config
+                .with_base_url(url.trim())
+                .map_err(|e| usage_from(&e, source))?;
         }
         if let Some(edge) = nonempty(env("TWILIO_EDGE")) {
-            config = config.with_edge(&edge).map_err(usage)?;
+            config = config
+                .with_edge(&edge)
+                .map_err(|e| usage_from(&e, "TWILIO_EDGE"))?;
         }
         if let Some(region) = nonempty(env("TWILIO_REGION")) {
-            config = config.with_region(&region).map_err(usage)?;
+            config = config
+                .with_region(&region)
+                .map_err(|e| usage_from(&e, "TWILIO_REGION"))?;
         }
         if let Some(url) = nonempty(env("TWILIO_OAUTH_BASE_URL")) {
-            config = config.with_oauth_base_url(url.trim()).map_err(usage)?;
+            config = config
+                .with_oauth_base_url(url.trim())
+                .map_err(|e| usage_from(&e, "TWILIO_OAUTH_BASE_URL"))?;
         }
-        let ca = conn
-            .ca_cert
-            .clone()
-            .or_else(|| nonempty(env("TWILIO_CA_CERT")).map(Into::into));
-        (config, None, ca)
+        let ca = match (&conn.ca_cert, nonempty(env("TWILIO_CA_CERT"))) {
+            (Some(p), _) => Some((p.clone(), "--ca-cert")),
+            (None, Some(p)) => Some((p.into(), "TWILIO_CA_CERT")),
+            (None, None) => None,
+        };
+        (config, None, ca, Some(names))
     };
     let config = config.with_compression(!conn.no_compression);
+    let origin = config.origin().clone();
     let mut builder = blocking::Client::<Chosen>::builder(config);
     if let Some(t) = conn.timeout {
         builder = builder.request_timeout(t);
     }
-    if let Some(path) = ca_cert {
-        builder = builder.root_certificate_pem_file(path).map_err(usage)?;
+    if let Some((path, source)) = ca_cert {
+        builder = builder
+            .root_certificate_pem_file(path)
+            .map_err(|e| usage_from(&e, source))?;
     }
     let client = match conn.transport {
         TransportKind::Ureq => builder
@@ -155,12 +216,76 @@ pub(crate) fn setup(
             .for_transport::<BlockOn>()
             .build_wrapped(|t| Chosen::Hyper(Box::new(t))),
     }
-    .map_err(usage)?;
+    .map_err(|e| match &e {
+        Error::InvalidInput(i) if i.field == "proxy" => Failure::Usage(i.message.clone()),
+        _ => Failure::Usage(e.to_string()),
+    })?;
+    let context = Context {
+        credentials,
+        timeout: (
+            conn.timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            conn.timeout.is_some(),
+        ),
+        https: origin.scheme() == "https",
+        host: origin.host().to_owned(),
+    };
     Ok(Setup {
         client,
         emulator,
-        account: conn.account_sid.clone(),
+        account,
+        context,
     })
+}
+
+/// The credentials from the environment, with what a person needs to hear: which variables
+/// to set when there are none, which near miss was meant, and which kind is used when more
+/// than one is set.
+fn credentials(
+    env: &impl Fn(&str) -> Option<String>,
+    twilio_set: &[String],
+    note: &impl Fn(&str),
+) -> Result<Credentials, Failure> {
+    let set = |name: &str| nonempty(env(name)).is_some();
+    let misses = near_misses(twilio_set);
+    if !CREDENTIAL_VARS.iter().any(|n| set(n)) && misses.is_empty() {
+        return Err(Failure::Usage(
+            "no credentials: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY, TWILIO_API_SECRET and TWILIO_ACCOUNT_SID; or TWILIO_CLIENT_ID, TWILIO_CLIENT_SECRET and TWILIO_ACCOUNT_SID); or try it on sample data with --emulator".into(),
+        ));
+    }
+    let credentials = Credentials::from_env_with(env).map_err(|e| {
+        let mut message = match &e {
+            Error::Sid(sid) => format!("TWILIO_ACCOUNT_SID or TWILIO_API_KEY: {sid}"),
+            Error::InvalidInput(i) => i.message.clone(),
+            other => other.to_string(),
+        };
+        for (name, known) in &misses {
+            message.push_str(&format!("; {name} is set: did you mean {known}?"));
+        }
+        Failure::Usage(message)
+    })?;
+    for (name, known) in &misses {
+        note(&format!(
+            "warning: {name} is not read: did you mean {known}?"
+        ));
+    }
+    let others: Vec<&str> = [
+        ("TWILIO_CLIENT_ID", "OAuth client credentials"),
+        ("TWILIO_API_KEY", "API key"),
+        ("TWILIO_AUTH_TOKEN", "auth token"),
+    ]
+    .into_iter()
+    .filter(|(var, kind)| set(var) && *kind != credentials.kind())
+    .map(|(var, _)| var)
+    .collect();
+    if !others.is_empty() {
+        note(&format!(
+            "using the {} ({}); {} set too, and not used",
+            credentials.kind(),
+            credentials.env_names().join(" + "),
+            others.join(" and ")
+        ));
+    }
+    Ok(credentials)
 }
 
 fn nonempty(v: Option<String>) -> Option<String> {

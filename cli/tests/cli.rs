@@ -8,8 +8,7 @@
 //! emulator over real sockets.
 
 use std::io::{BufRead, BufReader, Read};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -19,68 +18,22 @@ use twilio_connect_apps_testbed::{
 };
 use unicode_width::UnicodeWidthStr;
 
-const BIN: &str = env!("CARGO_BIN_EXE_connect-apps");
-
-/// The program with no TWILIO_* variable (nor proxy or log variable) from the outside world.
-fn cli() -> Command {
-    let mut c = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        if k.starts_with("TWILIO_") || k.to_ascii_lowercase().ends_with("_proxy") || k == "RUST_LOG"
-        {
-            c.env_remove(k);
-        }
-    }
-    c.env_remove("RUST_BACKTRACE");
-    c
-}
-
-fn ca_file(emu: &Emulator) -> Option<PathBuf> {
-    let pem = emu.ca_cert_pem()?;
-    let path = std::env::temp_dir().join(format!("connect-apps-test-ca-{}.pem", emu.addr().port()));
-    std::fs::write(&path, pem).unwrap();
-    Some(path)
-}
-
-/// Credentials for the emulator's default account, and its base URL (and CA).
-fn against(emu: &Emulator) -> Command {
-    let mut c = cli();
-    c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
-        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN)
-        .arg("--base-url")
-        .arg(emu.base_url());
-    if let Some(path) = ca_file(emu) {
-        c.arg("--ca-cert").arg(path);
-    }
-    c
-}
-
-fn run(mut c: Command, args: &[&str]) -> Output {
-    c.args(args).output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn assert_clean(o: &Output) {
-    let all = format!("{}{}", text(&o.stdout), text(&o.stderr));
-    assert!(!all.contains(DEFAULT_AUTH_TOKEN), "token in output: {all}");
-    assert!(!all.contains("panicked"), "panic: {all}");
-}
-
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+mod common;
+use common::*;
 
 #[test]
 fn readme_first_command_runs_against_the_built_in_emulator() {
     let mut c = Command::new(env!("CARGO"));
-    c.args(["run", "-q", "--bin", "connect-apps", "--", "list"])
-        .current_dir(workspace_root());
+    c.args([
+        "run",
+        "-q",
+        "--bin",
+        "connect-apps",
+        "--",
+        "list",
+        "--emulator",
+    ])
+    .current_dir(workspace_root());
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("TWILIO_") {
             c.env_remove(k);
@@ -99,6 +52,21 @@ fn readme_first_command_runs_against_the_built_in_emulator() {
         text(&o.stderr).contains("built-in emulator"),
         "{}",
         text(&o.stderr)
+    );
+    // The README's first two set-up commands are exactly these.
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let commands: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("```"))
+        .skip(1)
+        .take(2)
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "cargo run --bin connect-apps -- list --emulator   # the main job, on the built-in emulator (sample data)",
+            "cargo test --workspace                            # all tests",
+        ]
     );
 }
 
@@ -125,7 +93,12 @@ fn help_version_and_completions() {
         "TWILIO_REGION",
         "TWILIO_BASE_URL",
         "TWILIO_CA_CERT",
-        "no\nvariable whose name starts with TWILIO_",
+        "Sample data is shown only with --emulator",
+        "--quiet",
+        "--color",
+        "NO_COLOR",
+        "audit",
+        "man",
         "Exit codes:",
         "--fail-on-post-all",
     ] {
@@ -140,8 +113,27 @@ fn help_version_and_completions() {
         "--format",
         "--json",
         "--fail-on-post-all",
+        "--fields",
+        "--no-header",
+        "--output",
+        "tsv",
+        "--all-accounts",
+        "--concurrency",
     ] {
         assert!(list_help.contains(needle), "list --help lacks `{needle}`");
+    }
+    let audit_help = text(&run(cli(), &["audit", "--help"]).stdout);
+    for needle in [
+        "--baseline",
+        "--policy",
+        "--snapshot",
+        "--fail-on",
+        "sarif",
+        "junit",
+        "markdown",
+        "--resume",
+    ] {
+        assert!(audit_help.contains(needle), "audit --help lacks `{needle}`");
     }
     let o = run(cli(), &["--version"]);
     assert_eq!(
@@ -160,7 +152,7 @@ fn help_version_and_completions() {
 
 #[test]
 fn table_marks_post_all_and_summarises_sample_data() {
-    let o = run(cli(), &["list"]);
+    let o = run(cli(), &["--emulator", "list"]);
     assert!(o.status.success());
     assert_clean(&o);
     let out = text(&o.stdout);
@@ -181,9 +173,20 @@ fn table_marks_post_all_and_summarises_sample_data() {
 }
 
 #[test]
-fn any_twilio_variable_turns_the_emulator_off_and_a_near_miss_is_named() {
+fn no_credentials_exit_2_saying_what_to_set_and_a_near_miss_is_named() {
     let emu = Emulator::start();
     for (vars, must) in [
+        (
+            vec![],
+            vec![
+                "no credentials",
+                "TWILIO_ACCOUNT_SID",
+                "TWILIO_AUTH_TOKEN",
+                "TWILIO_API_KEY",
+                "TWILIO_CLIENT_ID",
+                "--emulator",
+            ],
+        ),
         (
             vec![
                 ("TWILIO_ACOUNT_SID", DEFAULT_ACCOUNT_SID),
@@ -208,11 +211,12 @@ fn any_twilio_variable_turns_the_emulator_off_and_a_near_miss_is_named() {
         for (k, v) in &vars {
             c.env(k, v);
         }
-        let o = run(c, &["list"]);
+        let o = run(c, &["list", "--json"]);
         assert_eq!(o.status.code(), Some(2), "{vars:?}: {}", text(&o.stderr));
         assert!(o.stdout.is_empty(), "{vars:?}: no sample data printed");
         let err = text(&o.stderr);
-        assert!(!err.contains("emulator"), "{err}");
+        assert!(!err.contains("SAMPLE DATA"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
         for m in must {
             assert!(err.contains(m), "{vars:?}: `{m}` not in {err}");
         }
@@ -330,7 +334,12 @@ fn csv_has_a_header_rfc_4180_quoting_and_semicolon_permissions() {
 
 #[test]
 fn post_all_only_and_fail_on_post_all() {
-    let o = run(cli(), &["list", "--post-all-only"]);
+    let sample = || {
+        let mut c = cli();
+        c.arg("--emulator");
+        c
+    };
+    let o = run(sample(), &["list", "--post-all-only"]);
     let out = text(&o.stdout);
     assert!(o.status.success());
     assert_eq!(out.lines().filter(|l| l.starts_with('!')).count(), 1);
@@ -342,12 +351,12 @@ fn post_all_only_and_fail_on_post_all() {
             .starts_with("1 app with post-all (of 4 listed"),
         "{out}"
     );
-    let o = run(cli(), &["list", "--json", "--fail-on-post-all"]);
+    let o = run(sample(), &["list", "--json", "--fail-on-post-all"]);
     assert_eq!(o.status.code(), Some(3));
     assert_eq!(text(&o.stdout).lines().count(), 4, "printed first");
     assert!(text(&o.stderr).contains("1 app holds post-all"));
     let o = run(
-        cli(),
+        sample(),
         &[
             "fetch",
             "CN0000000000000000000000000000b002",
@@ -356,7 +365,7 @@ fn post_all_only_and_fail_on_post_all() {
     );
     assert_eq!(o.status.code(), Some(3));
     let o = run(
-        cli(),
+        sample(),
         &[
             "fetch",
             "CN0000000000000000000000000000b001",
@@ -569,6 +578,14 @@ fn usage_errors_exit_2_before_any_request() {
         &["list", "--json", "--format", "csv"],
         &["list", "--resume", "c1.e30", "--limit", "3"],
         &["delete", "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"],
+        &["list", "--all-accounts", "--concurrency", "0"],
+        &["list", "--concurrency", "4"],
+        &["list", "--fields", "sid,nonsense"],
+        &["--color", "sometimes", "list"],
+        &["audit", "--policy", "/nonexistent/policy.toml"],
+        &["audit", "--baseline", "/nonexistent/baseline.ndjson"],
+        &["audit", "--resume", "s1.e30"],
+        &["audit", "--format", "pdf"],
         &[],
     ];
     for args in cases {
@@ -581,9 +598,42 @@ fn usage_errors_exit_2_before_any_request() {
     // The core says what is wrong with a value; the CLI does not restate its bounds.
     let o = run(against(&emu), &["list", "--page-size", "1001"]);
     assert!(
-        text(&o.stderr).contains("invalid page_size: 1001 is outside 1..=1000"),
+        text(&o.stderr).contains("error: --page-size: 1001 is outside 1..=1000"),
         "{}",
         text(&o.stderr)
+    );
+    // Flags and variables are named, not internal field names; a secret where a SID belongs
+    // is not echoed.
+    for (args, want) in [
+        (
+            &["list", "--all-accounts", "--concurrency", "0"][..],
+            "--concurrency",
+        ),
+        (
+            &["--account-sid", "ACsecret-token-value", "list"][..],
+            "--account-sid",
+        ),
+        (&["fetch", "CNsecret-token-value"][..], "CONNECT_APP_SID"),
+        (&["list", "--limit", "0"][..], "--limit"),
+    ] {
+        let o = run(against(&emu), args);
+        let err = text(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!err.contains("secret-token-value"), "{args:?}: {err}");
+        assert!(
+            !err.contains("invalid page_size") && !err.contains("base_url"),
+            "{err}"
+        );
+    }
+    let mut c = cli();
+    c.env("TWILIO_ACCOUNT_SID", "ACsecret-token-value")
+        .env("TWILIO_AUTH_TOKEN", DEFAULT_AUTH_TOKEN);
+    let o = run(c, &["list"]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err.contains("TWILIO_ACCOUNT_SID") && !err.contains("secret-token-value"),
+        "{err}"
     );
     // A token in a base URL is refused, and not repeated.
     let mut c = cli();

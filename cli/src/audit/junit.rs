@@ -1,0 +1,171 @@
+//! JUnit XML: one test suite per account; in it one test case for the account itself and one
+//! per app present now or in the baseline; a test case fails (one `failure`, listing its
+//! findings) when it has findings at or above `--fail-on`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use crate::audit::report::{Report, fails};
+use crate::audit::rules::Finding;
+use crate::audit::snapshot::Baseline;
+
+/// Text for XML 1.0: `&<>"'` as entities, and what XML cannot carry at all (control
+/// characters other than tab and line breaks, U+FFFE, U+FFFF) as U+FFFD.
+pub(crate) fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c < ' ' || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Case<'a> {
+    name: String,
+    findings: Vec<&'a Finding>,
+}
+
+/// One account's suite: its SID, its name, its cases ("" for the account itself, else the
+/// app's SID).
+type Suite<'a> = (String, Option<String>, BTreeMap<String, Case<'a>>);
+
+/// Writes the JUnit document of `report` (`baseline`: the apps that were there before).
+pub(crate) fn write(
+    report: &Report<'_>,
+    baseline: Option<&Baseline>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let mut suites: BTreeMap<usize, Suite<'_>> = BTreeMap::new();
+    for (i, account) in report.snapshot.accounts.iter().enumerate() {
+        let mut cases = BTreeMap::new();
+        cases.insert(
+            String::new(),
+            Case {
+                name: format!("account {} is audited", account.account_sid),
+                findings: Vec::new(),
+            },
+        );
+        let mut add = |sid: &str, name: Option<&str>| {
+            cases.entry(sid.to_owned()).or_insert_with(|| Case {
+                name: match name {
+                    Some(n) if !n.trim().is_empty() => format!("{sid} ({n})"),
+                    _ => sid.to_owned(),
+                },
+                findings: Vec::new(),
+            });
+        };
+        for record in &account.apps {
+            if let Some(sid) = record.app.connect_app_sid.as_deref() {
+                add(sid, record.app.connect_app_friendly_name.as_deref());
+            }
+        }
+        if let Some(b) = baseline.filter(|b| b.covers(&account.account_sid)) {
+            for ((a, sid), known) in &b.apps {
+                if *a == account.account_sid {
+                    add(sid, known.name.as_deref());
+                }
+            }
+        }
+        suites.insert(
+            i,
+            (
+                account.account_sid.clone(),
+                account.friendly_name.clone(),
+                cases,
+            ),
+        );
+    }
+    for f in report.findings {
+        let suite = suites
+            .values_mut()
+            .find(|(sid, _, _)| *sid == f.account_sid);
+        if let Some((_, _, cases)) = suite {
+            let key = f.connect_app_sid.clone().unwrap_or_default();
+            if let Some(case) = cases.get_mut(&key) {
+                case.findings.push(f);
+            }
+        }
+    }
+    let failing = |case: &Case<'_>| case.findings.iter().any(|f| fails(f.level, report.fail_on));
+    let total: usize = suites.values().map(|(_, _, c)| c.len()).sum();
+    let failures: usize = suites
+        .values()
+        .map(|(_, _, c)| c.values().filter(|c| failing(c)).count())
+        .sum();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="connect-apps audit" tests="{total}" failures="{failures}" errors="0" timestamp="{}">"#,
+        xml(&report.snapshot.finished_at)
+    )?;
+    for (sid, name, cases) in suites.values() {
+        let suite_name = match name {
+            Some(n) => format!("{sid} ({n})"),
+            None => sid.clone(),
+        };
+        let suite_failures = cases.values().filter(|c| failing(c)).count();
+        writeln!(
+            out,
+            r#"  <testsuite name="{}" tests="{}" failures="{suite_failures}" errors="0" skipped="0">"#,
+            xml(&suite_name),
+            cases.len()
+        )?;
+        for case in cases.values() {
+            let head = format!(
+                r#"    <testcase classname="{}" name="{}""#,
+                xml(&format!("connect-apps.{sid}")),
+                xml(&case.name)
+            );
+            let shown: Vec<&&Finding> = case
+                .findings
+                .iter()
+                .filter(|f| fails(f.level, report.fail_on))
+                .collect();
+            if shown.is_empty() {
+                writeln!(out, "{head}/>")?;
+                continue;
+            }
+            let rules: Vec<&str> = shown.iter().map(|f| f.rule_id).collect();
+            let body: Vec<String> = shown
+                .iter()
+                .map(|f| format!("{}: {}: {}", f.level.as_str(), f.rule_id, f.message))
+                .collect();
+            writeln!(out, "{head}>")?;
+            writeln!(
+                out,
+                r#"      <failure message="{}" type="{}">{}</failure>"#,
+                xml(&format!(
+                    "{} finding{}",
+                    shown.len(),
+                    if shown.len() == 1 { "" } else { "s" }
+                )),
+                xml(&rules.join(",")),
+                xml(&body.join("\n"))
+            )?;
+            writeln!(out, "    </testcase>")?;
+        }
+        writeln!(out, "  </testsuite>")?;
+    }
+    writeln!(out, "</testsuites>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_and_drops_what_xml_cannot_carry() {
+        assert_eq!(
+            xml("a<b>&\"c'\u{1}\u{1b}\u{FFFF}\tz"),
+            "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}\u{FFFD}\u{FFFD}\tz"
+        );
+    }
+}

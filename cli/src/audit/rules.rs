@@ -1,0 +1,440 @@
+//! The audit's rules: what the current state, the baseline and the policy say together.
+//!
+//! Baseline rules speak of change, policy rules of allowance, and neither suppresses the
+//! other. An app not in the baseline gets `new-app` (never `permission-gained`), plus the
+//! policy's findings; a removed app gets only `removed-app`; an `allow` entry scoped to other
+//! accounts does not name the app in this one; with `deny_unlisted`, an unlisted `post-all`
+//! app gets both `app-not-allowed` and `post-all-not-allowed`. Baseline rules run only for
+//! accounts read in this run that the baseline speaks for.
+
+use std::collections::BTreeSet;
+
+use crate::audit::policy::Policy;
+use crate::audit::snapshot::{AccountRecord, Baseline, Status, permissions_of};
+
+/// How much a finding matters (SARIF's levels).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Level {
+    /// A change or exception that needs a person.
+    Error,
+    /// Worth a look.
+    Warning,
+    /// For the record.
+    Note,
+}
+
+impl Level {
+    /// SARIF's and the report's spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
+/// A rule: its stable id, its default level, and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rule {
+    /// The stable id (`post-all-not-allowed`, …).
+    pub(crate) id: &'static str,
+    /// SARIF's `name`.
+    pub(crate) name: &'static str,
+    /// The level it reports at (permission-gained: error for post-all, warning otherwise).
+    pub(crate) level: Level,
+    /// One line: when it fires.
+    pub(crate) summary: &'static str,
+}
+
+/// Every rule, in the order reports describe them.
+pub(crate) const RULES: [Rule; 7] = [
+    Rule {
+        id: "post-all-not-allowed",
+        name: "PostAllNotAllowed",
+        level: Level::Error,
+        summary: "An app holds post-all (it may create and change resources on the account) and no allow entry of the policy grants it for that account.",
+    },
+    Rule {
+        id: "permission-gained",
+        name: "PermissionGained",
+        level: Level::Error,
+        summary: "An app holds a permission the baseline did not record (an error for post-all, a warning otherwise).",
+    },
+    Rule {
+        id: "new-app",
+        name: "NewApp",
+        level: Level::Warning,
+        summary: "An app is authorized that the baseline did not record.",
+    },
+    Rule {
+        id: "app-not-allowed",
+        name: "AppNotAllowed",
+        level: Level::Warning,
+        summary: "The policy denies unlisted apps (deny_unlisted = true) and no allow entry names this app for that account.",
+    },
+    Rule {
+        id: "account-not-audited",
+        name: "AccountNotAudited",
+        level: Level::Error,
+        summary: "An account's Connect Apps could not be read, so it was not audited.",
+    },
+    Rule {
+        id: "removed-app",
+        name: "RemovedApp",
+        level: Level::Note,
+        summary: "An app the baseline recorded is no longer authorized.",
+    },
+    Rule {
+        id: "permission-lost",
+        name: "PermissionLost",
+        level: Level::Note,
+        summary: "An app no longer holds a permission the baseline recorded.",
+    },
+];
+
+/// The rule with this id.
+pub(crate) fn rule(id: &str) -> Option<(usize, &'static Rule)> {
+    RULES.iter().enumerate().find(|(_, r)| r.id == id)
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    /// The rule's id.
+    pub(crate) rule_id: &'static str,
+    /// Its level.
+    pub(crate) level: Level,
+    /// The account.
+    pub(crate) account_sid: String,
+    /// The account's name, when known.
+    pub(crate) account_name: Option<String>,
+    /// The app (`None` for account-not-audited).
+    pub(crate) connect_app_sid: Option<String>,
+    /// The app's name, when known.
+    pub(crate) app_name: Option<String>,
+    /// One line (the server's words in it are raw: each format applies its rules).
+    pub(crate) message: String,
+    /// The policy line that speaks of this app, when one does.
+    pub(crate) policy_line: Option<usize>,
+    /// That entry's note.
+    pub(crate) policy_note: Option<String>,
+}
+
+/// Every finding for `accounts` (this run's), against `baseline` and `policy`, in account
+/// order, then app order, then rule order.
+pub(crate) fn findings(
+    accounts: &[AccountRecord],
+    baseline: Option<&Baseline>,
+    policy: Option<&Policy>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for account in accounts {
+        let sid = account.account_sid.as_str();
+        let entry = |app: Option<(&str, Option<&str>)>| policy?.entry(sid, app?.0);
+        let finding = |rule_id: &'static str,
+                       level: Level,
+                       app: Option<(&str, Option<&str>)>,
+                       message: String| Finding {
+            rule_id,
+            level,
+            account_sid: sid.to_owned(),
+            account_name: account.friendly_name.clone(),
+            connect_app_sid: app.map(|(s, _)| s.to_owned()),
+            app_name: app.and_then(|(_, n)| n.map(str::to_owned)),
+            message,
+            policy_line: entry(app).map(|e| e.line),
+            policy_note: entry(app).and_then(|e| e.note.clone()),
+        };
+        if account.status == Status::Failed {
+            out.push(finding(
+                "account-not-audited",
+                Level::Error,
+                None,
+                format!(
+                    "the Connect Apps of {sid} could not be read: {}",
+                    account.error.as_deref().unwrap_or("unknown error")
+                ),
+            ));
+            continue;
+        }
+        let compare = baseline.filter(|b| b.covers(sid));
+        let mut seen = BTreeSet::new();
+        for record in &account.apps {
+            let app = &record.app;
+            let Some(app_sid) = app.connect_app_sid.as_deref() else {
+                continue;
+            };
+            seen.insert(app_sid.to_owned());
+            let name = app.connect_app_friendly_name.as_deref();
+            let shown = describe(app_sid, name);
+            let here = Some((app_sid, name));
+            let held = permissions_of(app);
+            if let Some(b) = compare {
+                match b.apps.get(&(sid.to_owned(), app_sid.to_owned())) {
+                    None => out.push(finding(
+                        "new-app",
+                        Level::Warning,
+                        here,
+                        format!(
+                            "{shown} is authorized with {} and is not in the baseline",
+                            list(&held)
+                        ),
+                    )),
+                    Some(known) => {
+                        for gained in held.difference(&known.permissions) {
+                            let level = if gained == "post-all" {
+                                Level::Error
+                            } else {
+                                Level::Warning
+                            };
+                            out.push(finding(
+                                "permission-gained",
+                                level,
+                                here,
+                                format!("{shown} gained {gained} since the baseline"),
+                            ));
+                        }
+                    }
+                }
+            }
+            if let Some(p) = policy
+                && p.deny_unlisted
+                && p.entries(sid, app_sid).next().is_none()
+            {
+                out.push(finding(
+                    "app-not-allowed",
+                    Level::Warning,
+                    here,
+                    format!("{shown} is not named by any allow entry for {sid} (deny_unlisted)"),
+                ));
+            }
+            let granted = policy.is_some_and(|p| {
+                p.entries(sid, app_sid)
+                    .any(|e| e.permissions.iter().any(|x| x == "post-all"))
+            });
+            if held.contains("post-all") && !granted {
+                let why = if policy.is_some() {
+                    "and no allow entry grants it"
+                } else {
+                    "(no --policy allows any)"
+                };
+                out.push(finding(
+                    "post-all-not-allowed",
+                    Level::Error,
+                    here,
+                    format!("{shown} holds post-all {why}"),
+                ));
+            }
+            if let Some(known) =
+                compare.and_then(|b| b.apps.get(&(sid.to_owned(), app_sid.to_owned())))
+            {
+                for lost in known.permissions.difference(&held) {
+                    out.push(finding(
+                        "permission-lost",
+                        Level::Note,
+                        here,
+                        format!("{shown} no longer holds {lost}"),
+                    ));
+                }
+            }
+        }
+        if let Some(b) = compare {
+            for ((_, app_sid), known) in b
+                .apps
+                .range((sid.to_owned(), String::new())..)
+                .take_while(|((a, _), _)| a == sid)
+                .filter(|((_, s), _)| !seen.contains(s))
+            {
+                out.push(finding(
+                    "removed-app",
+                    Level::Note,
+                    Some((app_sid, known.name.as_deref())),
+                    format!(
+                        "{} is in the baseline and no longer authorized",
+                        describe(app_sid, known.name.as_deref())
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn describe(sid: &str, name: Option<&str>) -> String {
+    match name {
+        Some(n) if !n.trim().is_empty() => format!("{sid} ({n})"),
+        _ => sid.to_owned(),
+    }
+}
+
+fn list(perms: &BTreeSet<String>) -> String {
+    if perms.is_empty() {
+        "no permission".to_owned()
+    } else {
+        perms.iter().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Errors, warnings and notes among `findings`.
+pub(crate) fn counts(findings: &[Finding]) -> (usize, usize, usize) {
+    let n = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    (n(Level::Error), n(Level::Warning), n(Level::Note))
+}
+
+/// `N errors, N warnings, N notes`.
+pub(crate) fn counts_line(findings: &[Finding]) -> String {
+    let (e, w, n) = counts(findings);
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}, {}",
+        plural(e, "error"),
+        plural(w, "warning"),
+        plural(n, "note")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::snapshot::AppRecord;
+
+    const A: &str = "AC00000000000000000000000000000001";
+    const B: &str = "AC00000000000000000000000000000002";
+
+    fn app(account: &str, sid: &str, perms: &[&str]) -> AppRecord {
+        let json = serde_json::json!({
+            "account_sid": account, "connect_app_sid": sid,
+            "connect_app_friendly_name": format!("App {sid}"), "permissions": perms,
+        });
+        AppRecord {
+            app: serde_json::from_value(json).unwrap(),
+            first_seen: "2026-01-01T00:00:00Z".into(),
+            request_id: None,
+        }
+    }
+
+    fn account(sid: &str, apps: Vec<AppRecord>) -> AccountRecord {
+        AccountRecord {
+            account_sid: sid.into(),
+            friendly_name: None,
+            status: Status::Read,
+            error: None,
+            cursor: None,
+            apps,
+        }
+    }
+
+    fn ids(findings: &[Finding]) -> Vec<(&str, &str, &str)> {
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    f.rule_id,
+                    f.level.as_str(),
+                    f.connect_app_sid.as_deref().unwrap_or("-"),
+                )
+            })
+            .collect()
+    }
+
+    fn baseline_of(accounts: &[AccountRecord]) -> Baseline {
+        let lines: Vec<String> = accounts
+            .iter()
+            .flat_map(|a| a.apps.iter())
+            .map(|r| serde_json::to_string(&r.app).unwrap())
+            .collect();
+        Baseline::parse(lines.join("\n").as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn without_a_policy_every_post_all_app_is_an_error_and_without_a_baseline_no_change_is() {
+        let now = [account(
+            A,
+            vec![
+                app(A, "CN1", &["get-all"]),
+                app(A, "CN2", &["get-all", "post-all"]),
+            ],
+        )];
+        assert_eq!(
+            ids(&findings(&now, None, None)),
+            [("post-all-not-allowed", "error", "CN2")]
+        );
+    }
+
+    #[test]
+    fn every_rule_and_how_they_combine() {
+        let before = [account(
+            A,
+            vec![
+                app(A, "CN1", &["get-all"]),             // gains post-all
+                app(A, "CN2", &["get-all", "post-all"]), // loses post-all
+                app(A, "CN3", &["get-all"]),             // removed
+                app(A, "CN6", &[]),                      // gains get-all
+            ],
+        )];
+        let now = [
+            account(
+                A,
+                vec![
+                    app(A, "CN1", &["get-all", "post-all"]),
+                    app(A, "CN2", &["get-all"]),
+                    app(A, "CN4", &["get-all", "post-all"]), // new, unlisted, post-all
+                    app(A, "CN6", &["get-all"]),
+                ],
+            ),
+            AccountRecord {
+                status: Status::Failed,
+                error: Some("HTTP 403".into()),
+                ..account(B, vec![])
+            },
+        ];
+        let policy = Policy::parse(&format!(
+            "[[allow]]\nconnect_app_sid = \"CN{0:032}\"\n[[allow]]\nconnect_app_sid = \"CN{1:032}\"\npermissions = [\"get-all\", \"post-all\"]\naccounts = [\"{B}\"]\n[settings]\ndeny_unlisted = true\n",
+            1, 4
+        ))
+        .unwrap();
+        // The policy names CN000…1 and CN000…4; rename the test apps to match.
+        let rename = |accounts: &[AccountRecord]| -> Vec<AccountRecord> {
+            accounts
+                .iter()
+                .map(|a| {
+                    let mut a = a.clone();
+                    for r in &mut a.apps {
+                        let n: u32 = r.app.connect_app_sid.as_deref().unwrap()[2..]
+                            .parse()
+                            .unwrap();
+                        r.app.connect_app_sid = Some(format!("CN{n:032}"));
+                    }
+                    a
+                })
+                .collect()
+        };
+        let (before, now) = (rename(&before), rename(&now));
+        let b = baseline_of(&before);
+        let got = findings(&now, Some(&b), Some(&policy));
+        let cn = |n: u32| format!("CN{n:032}");
+        let want = vec![
+            ("permission-gained", "error", cn(1)),
+            ("post-all-not-allowed", "error", cn(1)),
+            ("app-not-allowed", "warning", cn(2)),
+            ("permission-lost", "note", cn(2)),
+            // CN4's allow entry is scoped to the other account: it does not name it here.
+            ("new-app", "warning", cn(4)),
+            ("app-not-allowed", "warning", cn(4)),
+            ("post-all-not-allowed", "error", cn(4)),
+            ("permission-gained", "warning", cn(6)),
+            ("app-not-allowed", "warning", cn(6)),
+            ("removed-app", "note", cn(3)),
+            ("account-not-audited", "error", "-".to_string()),
+        ];
+        let got_ids: Vec<(&str, &str, String)> = ids(&got)
+            .into_iter()
+            .map(|(r, l, s)| (r, l, s.to_string()))
+            .collect();
+        assert_eq!(got_ids, want);
+        assert_eq!(counts_line(&got), "4 errors, 5 warnings, 2 notes");
+        assert_eq!(got[0].policy_line, Some(2));
+        assert_eq!(rule("removed-app").map(|(i, _)| i), Some(5));
+    }
+}
