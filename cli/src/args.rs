@@ -371,7 +371,7 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
 
-    /// What is allowed (TOML: [[allow]] entries and [settings]; see the README).
+    /// What is allowed (TOML: `[[allow]]` entries and `[settings]`; see the README).
     #[arg(long, value_name = "FILE")]
     pub(crate) policy: Option<PathBuf>,
 

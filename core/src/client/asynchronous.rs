@@ -144,7 +144,7 @@ impl<T: AsyncTransport> Client<T> {
     /// Audits every account: lists the accounts (per `params`), then each one's apps with at
     /// most `params.concurrency` accounts in flight, as concurrent requests inside the returned
     /// stream (nothing is spawned; poll it from one task). Results come as accounts complete
-    /// (see [`AccountApps::index`]); an account whose listing fails is reported with its error
+    /// (see [`AccountApps::index`](crate::AccountApps::index)); an account whose listing fails is reported with its error
     /// and the sweep goes on; an `Err` item means the accounts listing itself failed. A 429
     /// anywhere slows the whole sweep.
     pub fn sweep(&self, params: SweepParams) -> Result<Sweep<T>, Error> {

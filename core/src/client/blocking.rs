@@ -89,7 +89,7 @@ impl<T: Transport> Client<T> {
     /// Audits every account: lists the accounts (per `params`), then each one's apps with at
     /// most `params.concurrency` accounts in flight, on that many threads (one after the other
     /// without the `std-runtime` feature). Results come as accounts complete (see
-    /// [`AccountApps::index`] for the listing order); an account whose listing fails is
+    /// [`AccountApps::index`](crate::AccountApps::index) for the listing order); an account whose listing fails is
     /// reported with its error and the sweep goes on; an `Err` item means the accounts listing
     /// itself failed. A 429 anywhere slows the whole sweep. Dropping the [`Sweep`] stops it
     /// after the requests in flight.
