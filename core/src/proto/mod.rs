@@ -34,3 +34,4 @@ pub(crate) mod paging;
 pub(crate) mod session;
 pub(crate) mod sweep;
 pub(crate) mod token;
+pub(crate) mod window;

@@ -1,6 +1,6 @@
 //! The paging state machine: which request to send next, and which records to hand out.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use http::{Request, Response};
@@ -14,6 +14,7 @@ use crate::model::app::AuthorizedConnectApp;
 use crate::model::listing::{AccountListParams, Cursor, ListParams};
 use crate::model::page::{PageView, PageViewError};
 use crate::model::view::AppView;
+use crate::proto::window::Window;
 use crate::wire::request::PageQuery;
 use crate::wire::resource::{Resource, scope_of};
 use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_limit};
@@ -104,8 +105,8 @@ pub struct Paginator<R = AuthorizedConnectApp> {
     scope: Option<String>,
     /// Normalized fingerprints of every page fetched.
     seen: HashSet<u64>,
-    /// Hashed record SIDs of the last pages.
-    recent: VecDeque<HashSet<u64>>,
+    /// The record SIDs of the page being read and of the last pages.
+    window: Window,
     empty_in_row: u32,
 }
 
@@ -167,13 +168,14 @@ impl Paginator {
         let mut position = 0u64;
         let mut handed_upto = self.pending_skip;
         let mut new = 0usize;
-        let mut sids = HashSet::new();
-        let (recent, skip, remaining) = (&self.recent, self.pending_skip, &mut self.remaining);
-        let parsed = PageView::parse(response.body().as_ref(), page_size_of(&target), |view| {
+        let max = page_size_of(&target);
+        self.window.begin(max);
+        let (window, skip, remaining) = (&mut self.window, self.pending_skip, &mut self.remaining);
+        let parsed = PageView::parse(response.body().as_ref(), max, |view| {
             let p = position;
             position += 1;
             if let Some(sid) = &view.connect_app_sid
-                && repeated(&mut sids, recent, sid.to_str().as_ref())
+                && window.repeated(&sid.to_str())
             {
                 return Ok(());
             }
@@ -194,11 +196,12 @@ impl Paginator {
                     self.finish();
                     return Ok(());
                 }
-                self.finish_page(target, page.records, new, sids, page.envelope.next_page_uri);
+                self.finish_page(target, page.records, new, page.envelope.next_page_uri);
                 Ok(())
             }
             Err(e) => {
                 // The page will be fetched again: skip what was handed out of it.
+                self.window.abandon();
                 self.pending_skip = handed_upto;
                 Err(match e {
                     PageViewError::Stopped(e) => ViewStop::Stopped(e),
@@ -287,7 +290,7 @@ impl<R: Resource> Paginator<R> {
             pending_skip: skip,
             scope,
             seen: HashSet::new(),
-            recent: VecDeque::with_capacity(RECENT_PAGES),
+            window: Window::new(RECENT_PAGES),
             empty_in_row: 0,
         }
     }
@@ -321,10 +324,10 @@ impl<R: Resource> Paginator<R> {
         let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
         let mut fresh = Vec::with_capacity(served);
-        let mut sids = HashSet::with_capacity(served);
+        self.window.begin(served);
         for (position, app) in (0u64..).zip(page.records) {
             if let Some(sid) = app.identity()
-                && repeated(&mut sids, &self.recent, sid)
+                && self.window.repeated(sid)
             {
                 continue;
             }
@@ -334,7 +337,7 @@ impl<R: Resource> Paginator<R> {
         }
         let new = fresh.len();
         self.buffer = fresh.into_iter();
-        self.finish_page(target, served, new, sids, page.envelope.next_page_uri);
+        self.finish_page(target, served, new, page.envelope.next_page_uri);
         Ok(())
     }
 
@@ -356,7 +359,6 @@ impl<R: Resource> Paginator<R> {
         target: String,
         served: usize,
         new: usize,
-        sids: HashSet<u64>,
         next_page_uri: Option<String>,
     ) {
         tracing::debug!(
@@ -370,10 +372,7 @@ impl<R: Resource> Paginator<R> {
         } else {
             0
         };
-        if self.recent.len() == RECENT_PAGES {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(sids);
+        self.window.end();
         self.pending_skip = 0;
         self.page_len = served as u64;
         self.seen.insert(fingerprint(&target));
@@ -470,13 +469,6 @@ impl<R: Resource> Paginator<R> {
 /// The most records the page at `target` may hold: the `PageSize` it asks for.
 fn page_size_of(target: &str) -> usize {
     page_size_in_query(target.split_once('?').map_or("", |(_, q)| q))
-}
-
-/// Whether a record with this SID was already seen on this page (`sids`, which it joins) or
-/// on one of the recent pages: a repeat, not handed out again.
-fn repeated(sids: &mut HashSet<u64>, recent: &VecDeque<HashSet<u64>>, sid: &str) -> bool {
-    let h = hash_of(sid);
-    !sids.insert(h) || recent.iter().any(|page| page.contains(&h))
 }
 
 fn hash_of(value: impl Hash) -> u64 {
