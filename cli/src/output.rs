@@ -261,8 +261,11 @@ impl<W: Write> Printer<W> {
 
     fn json(&mut self, app: &AppView<'_>) -> io::Result<()> {
         if !self.layout.with_account {
-            app.write_json(&mut self.out)?;
-            return self.out.write_all(b"\n");
+            // Into the scratch buffer field by field, then one write of the whole line.
+            self.scratch.clear();
+            app.write_json(&mut self.scratch)?;
+            self.scratch.push(b'\n');
+            return self.out.write_all(&self.scratch);
         }
         // --all-accounts: the account's name first, then the app's own fields (its
         // `account_sid` is the account).

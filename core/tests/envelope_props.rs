@@ -631,6 +631,17 @@ fn escaped_string() -> impl Strategy<Value = String> {
             Just("\\n".to_owned()),
             Just("\\\\".to_owned()),
             Just("\\\"".to_owned()),
+            // serde_json's own forms, and forms it never writes.
+            Just("\\u0001".to_owned()),
+            Just("\\u001f".to_owned()),
+            Just("\\u001F".to_owned()),
+            Just("\\u0008".to_owned()),
+            Just("\\b".to_owned()),
+            Just("\\t".to_owned()),
+            Just("\\/".to_owned()),
+            Just("\\u0041".to_owned()),
+            Just("\\u007f".to_owned()),
+            Just("\\u0000".to_owned()),
         ],
         0..6,
     )
@@ -654,12 +665,20 @@ proptest! {
         let body = format!(r#"{{"authorized_connect_apps": [{}], "next_page_uri": null}}"#, apps.join(","));
         let owned = Page::from_json(body.as_bytes()).unwrap();
         let mut viewed = Vec::new();
+        let mut written = Vec::new();
         PageView::parse(body.as_bytes(), 1000, |v| {
             viewed.push(v.to_owned());
+            let mut json = Vec::new();
+            v.write_json(&mut json).unwrap();
+            written.push(json);
             Ok::<(), ()>(())
         })
         .unwrap();
         prop_assert_eq!(&owned.records, &viewed);
+        // Written as serde_json writes the owned record, whatever escapes the body used.
+        for (app, json) in owned.records.iter().zip(&written) {
+            prop_assert_eq!(json, &serde_json::to_vec(app).unwrap());
+        }
         for (app, raw) in owned.records.iter().zip(&apps) {
             let fetched = twilio_connect_apps::parse_app(&http::Response::new(raw.clone().into_bytes())).unwrap();
             prop_assert_eq!(app, &fetched);

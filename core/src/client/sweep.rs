@@ -5,9 +5,9 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::client::asynchronous::Client as AsyncClient;
-use crate::client::blocking::Client as BlockingClient;
-use crate::client::handle::InFlight;
+// The clients by their generic name (their methods are the drivers' own): this file does not
+// depend on the driver files, which depend on it.
+use crate::client::handle::{Async, Blocking, Client as Handle, InFlight};
 use crate::client::transport::{AsyncTransport, Transport};
 use crate::error::Error;
 use crate::model::listing::AccountApps;
@@ -17,7 +17,7 @@ use crate::proto::sweep::{AccountJob, SweepPlan};
 pub(crate) mod blocking {
     use super::*;
 
-    type Client<T> = BlockingClient<T>;
+    type Client<T> = Handle<T, Blocking>;
 
     /// A sweep in progress: an iterator of each account's apps (or its error), as accounts
     /// complete; see [`Client::sweep`].
@@ -119,7 +119,7 @@ pub(crate) mod blocking {
 pub(crate) mod asynchronous {
     use super::*;
 
-    type Client<T> = AsyncClient<T>;
+    type Client<T> = Handle<T, Async>;
 
     /// A sweep in progress: a stream of each account's apps (or its error), as accounts complete;
     /// see [`Client::sweep`]. Use [`Sweep::next`] or the `Stream` impl.

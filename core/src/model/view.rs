@@ -18,18 +18,50 @@ pub struct JsonStr<'a>(Repr<'a>);
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Repr<'a> {
-    /// `"..."` as it stands in the body, quotes included, and whether it holds a backslash.
-    Json(&'a str, bool),
+    /// `"..."` as it stands in the body, quotes included, and what escapes it holds.
+    Json(&'a str, Escapes),
     /// Decoded text.
     Text(&'a str),
 }
 
+/// What escapes a JSON string holds, as it stands in a body: none; only those serde_json
+/// writes (then the string is already what serde_json would write for its text); others.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Escapes {
+    /// No backslash.
+    None,
+    /// Only `\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`, and `\u00xx` for the other
+    /// control characters.
+    AsSerde,
+    /// Any other escape.
+    Other,
+}
+
+impl Escapes {
+    /// Looks at a string as it stands (quotes included).
+    pub(crate) fn of(raw: &str) -> Self {
+        if !raw.contains('\\') {
+            Escapes::None
+        } else if escaped_as_serde_json(raw) {
+            Escapes::AsSerde
+        } else {
+            Escapes::Other
+        }
+    }
+
+    /// Whether there is any escape.
+    #[inline]
+    pub(crate) fn any(self) -> bool {
+        self != Escapes::None
+    }
+}
+
 impl<'a> JsonStr<'a> {
     /// A JSON string as it stands in a body, quotes included (checked by the caller), and
-    /// whether it holds an escape.
+    /// what escapes it holds.
     #[inline]
-    pub(crate) fn json(raw: &'a str, escaped: bool) -> Self {
-        JsonStr(Repr::Json(raw, escaped))
+    pub(crate) fn json(raw: &'a str, escapes: Escapes) -> Self {
+        JsonStr(Repr::Json(raw, escapes))
     }
 
     /// A view of decoded text.
@@ -41,14 +73,25 @@ impl<'a> JsonStr<'a> {
     pub fn to_str(&self) -> Cow<'a, str> {
         match self.0 {
             Repr::Text(t) => Cow::Borrowed(t),
-            Repr::Json(raw, escaped) => decode(raw, escaped),
+            Repr::Json(raw, escapes) => decode(raw, escapes.any()),
+        }
+    }
+
+    /// Whether the decoded string is `text` (decoding only when the string holds escapes).
+    #[inline]
+    pub fn is(&self, text: &str) -> bool {
+        match self.0 {
+            Repr::Text(t) => t == text,
+            Repr::Json(raw, Escapes::None) => raw.get(1..raw.len().saturating_sub(1)) == Some(text),
+            Repr::Json(raw, _) => decode(raw, true) == text,
         }
     }
 
     /// Writes the string as JSON, exactly as `serde_json` writes it.
     pub fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
         match self.0 {
-            Repr::Json(raw, false) => out.write_all(raw.as_bytes()),
+            // Without escapes, or escaped as serde_json escapes: the same bytes.
+            Repr::Json(raw, Escapes::None | Escapes::AsSerde) => out.write_all(raw.as_bytes()),
             _ => serde_json::to_writer(out, self.to_str().as_ref()).map_err(io::Error::from),
         }
     }
@@ -58,6 +101,44 @@ impl fmt::Debug for JsonStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.to_str().as_ref(), f)
     }
+}
+
+/// Whether a JSON string as it stands in a body (quotes included, its syntax checked by the
+/// caller) holds only the escapes serde_json writes: `\"`, `\\`, `\b`, `\t`, `\n`, `\f`,
+/// `\r`, and `\u00xx` (lowercase) for the other control characters. Then serde_json writes
+/// the decoded string back as these very bytes.
+pub(crate) fn escaped_as_serde_json(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut from = 0;
+    // From escape to escape (each found with SIMD), stepping over each whole escape.
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| memchr::memchr(b'\\', rest))
+    {
+        let escape = bytes.get(from + at..).unwrap_or_default();
+        let len = match escape.get(1) {
+            Some(b'"' | b'\\' | b'b' | b't' | b'n' | b'f' | b'r') => 2,
+            Some(b'u') => match escape.get(2..6) {
+                Some([b'0', b'0', hi @ (b'0' | b'1'), lo]) => {
+                    let low = match lo {
+                        b'0'..=b'9' => lo - b'0',
+                        b'a'..=b'f' => lo - b'a' + 10,
+                        _ => return false,
+                    };
+                    // The five with a short form are written short by serde_json.
+                    let c = (hi - b'0') * 16 + low;
+                    if matches!(c, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d) {
+                        return false;
+                    }
+                    6
+                }
+                _ => return false,
+            },
+            _ => return false,
+        };
+        from += at + len;
+    }
+    true
 }
 
 /// A JSON string as it stands in a body (quotes included, checked by the caller) decoded:
@@ -193,16 +274,36 @@ impl<'a> PermissionsView<'a> {
 
     /// Whether `post-all` is among them.
     pub fn has_post_all(&self) -> bool {
-        self.iter().any(|p| p.to_str() == "post-all")
+        match &self.0 {
+            PermRepr::Json { inline, more } => inline
+                .iter()
+                .flatten()
+                .chain(more)
+                .any(|p| p.is("post-all")),
+            PermRepr::Owned(list) => list.contains(&Permission::PostAll),
+        }
     }
 
     fn write_json(&self, out: &mut impl Write) -> io::Result<()> {
         out.write_all(b"[")?;
-        for (i, p) in self.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        let mut each = |p: JsonStr<'_>| {
+            if !std::mem::take(&mut first) {
                 out.write_all(b",")?;
             }
-            p.write_json(out)?;
+            p.write_json(out)
+        };
+        match &self.0 {
+            PermRepr::Json { inline, more } => {
+                for p in inline.iter().flatten().chain(more) {
+                    each(*p)?;
+                }
+            }
+            PermRepr::Owned(list) => {
+                for p in list.iter() {
+                    each(JsonStr::text(p.as_str()))?;
+                }
+            }
         }
         out.write_all(b"]")
     }
@@ -344,5 +445,32 @@ fn write_opt(out: &mut impl Write, v: Option<JsonStr<'_>>) -> io::Result<()> {
     match v {
         Some(s) => s.write_json(out),
         None => out.write_all(b"null"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_escaped_as_serde_json_escapes_are_copied_as_they_stand() {
+        for (raw, same) in [
+            (r#""a\" \\ b\n\t\r\b\f""#, true),
+            (r#""\\\\ \\""#, true),
+            (r#""\u0000\u001f\u0001""#, true),
+            (r#""\/""#, false),
+            (r#""\u0041""#, false),
+            (r#""\u001F""#, false),
+            (r#""\u0008""#, false),
+            (r#""\u00e9""#, false),
+            (r#""\ud83d\ude00""#, false),
+            (r#""plain""#, true),
+        ] {
+            assert_eq!(escaped_as_serde_json(raw), same, "{raw}");
+            if same {
+                let decoded = decode(raw, true);
+                assert_eq!(serde_json::to_string(decoded.as_ref()).unwrap(), raw);
+            }
+        }
     }
 }

@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use crate::api::MAX_PERMISSIONS;
 use crate::base::json_path::{Segment, Trail};
 use crate::model::app::{AuthorizedConnectApp, Permission};
-use crate::model::view::{AppView, JsonStr, PermissionsView, decode};
+use crate::model::view::{AppView, Escapes, JsonStr, PermissionsView, decode};
 use crate::wire::fields::AppField;
 
 /// A record the wire can fill: it reads itself from a serde deserializer, recording the
@@ -47,7 +47,7 @@ pub(crate) trait Text<'de>: Sized {
     fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error>;
     /// A string the scanner found as it stands in the body (quotes included; `escaped`: it
     /// holds a backslash).
-    fn scanned(raw: &'de str, escaped: bool) -> Self;
+    fn scanned(raw: &'de str, escapes: Escapes) -> Self;
 }
 
 /// A permissions list, from the serde path or the fast scanner.
@@ -60,7 +60,7 @@ pub(crate) trait Perms<'de>: Default {
         index: usize,
     ) -> Result<bool, A::Error>;
     /// Adds a string the scanner found.
-    fn push_scanned(&mut self, raw: &'de str, escaped: bool);
+    fn push_scanned(&mut self, raw: &'de str, escapes: Escapes);
 }
 
 macro_rules! app_slots {
@@ -110,8 +110,8 @@ impl<'de> Text<'de> for String {
         // the string itself.
         d.deserialize_newtype_struct(RAW_TOKEN, OwnedText)
     }
-    fn scanned(raw: &'de str, escaped: bool) -> Self {
-        decode(raw, escaped).into_owned()
+    fn scanned(raw: &'de str, escapes: Escapes) -> Self {
+        decode(raw, escapes.any()).into_owned()
     }
 }
 
@@ -120,14 +120,14 @@ impl<'de> Text<'de> for JsonStr<'de> {
         let raw = <&'de RawValue>::deserialize(d)?;
         let text = raw.get();
         match text.as_bytes().first() {
-            Some(b'"') => Ok(Some(JsonStr::json(text, text.contains('\\')))),
+            Some(b'"') => Ok(Some(JsonStr::json(text, Escapes::of(text)))),
             Some(b'n') => Ok(None),
             _ => Err(not_a_string(text, "a string or null")),
         }
     }
     #[inline]
-    fn scanned(raw: &'de str, escaped: bool) -> Self {
-        JsonStr::json(raw, escaped)
+    fn scanned(raw: &'de str, escapes: Escapes) -> Self {
+        JsonStr::json(raw, escapes)
     }
 }
 
@@ -143,9 +143,7 @@ impl OwnedText {
     fn of_raw<E: de::Error>(text: &str) -> Result<Option<String>, E> {
         match text.as_bytes().first() {
             Some(b'"') => Ok(Some(
-                JsonStr::json(text, text.contains('\\'))
-                    .to_str()
-                    .into_owned(),
+                JsonStr::json(text, Escapes::of(text)).to_str().into_owned(),
             )),
             Some(b'n') => Ok(None),
             _ => Err(not_a_string(text, "a string or null")),
@@ -224,7 +222,7 @@ fn next_permission<'de, A: SeqAccess<'de>>(
         return Err(not_a_string(text, "a permission string"));
     }
     too_many(trail, index)?;
-    Ok(Some(JsonStr::json(text, text.contains('\\'))))
+    Ok(Some(JsonStr::json(text, Escapes::of(text))))
 }
 
 /// The permission at `index` is one too many.
@@ -255,8 +253,8 @@ impl<'de> Perms<'de> for Vec<Permission> {
         self.push(Permission::from_api(&next));
         Ok(true)
     }
-    fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
-        self.push(Permission::from_api(&decode(raw, escaped)));
+    fn push_scanned(&mut self, raw: &'de str, escapes: Escapes) {
+        self.push(Permission::from_api(&decode(raw, escapes.any())));
     }
 }
 
@@ -271,8 +269,8 @@ impl<'de> Perms<'de> for PermissionsView<'de> {
         Ok(next.map(|p| self.push(p)).is_some())
     }
     #[inline]
-    fn push_scanned(&mut self, raw: &'de str, escaped: bool) {
-        self.push(JsonStr::json(raw, escaped));
+    fn push_scanned(&mut self, raw: &'de str, escapes: Escapes) {
+        self.push(JsonStr::json(raw, escapes));
     }
 }
 

@@ -6,6 +6,7 @@
 //! reads the body instead: the fast path never accepts what the serde path refuses.
 
 use crate::model::page::Envelope;
+use crate::model::view::Escapes;
 use crate::wire::fields::AppField;
 use crate::wire::record::{AppRecord, Perms, Text};
 
@@ -62,26 +63,19 @@ impl<'a> Cursor<'a> {
         }
         let bytes = self.text.as_bytes();
         let mut i = start + 1;
-        let mut escaped = false;
+        let mut escapes = Escapes::None;
         loop {
-            // Eight bytes at a time while none is a quote, a backslash or a control character;
-            // then straight to the first that is.
-            while let Some(chunk) = bytes.get(i..i + 8) {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(chunk);
-                let found = special(u64::from_le_bytes(word));
-                if found != 0 {
-                    i += found.trailing_zeros() as usize / 8;
-                    break;
-                }
-                i += 8;
-            }
+            i = next_special(bytes, i);
             match bytes.get(i).copied() {
                 None => return Err(Bail),
                 Some(b'"') => break,
                 Some(b'\\') => {
-                    escaped = true;
-                    i += escape_len(bytes.get(i + 1..).unwrap_or_default())?;
+                    let (len, as_serde) = escape(bytes.get(i + 1..).unwrap_or_default())?;
+                    escapes = match (escapes, as_serde) {
+                        (Escapes::Other, _) | (_, false) => Escapes::Other,
+                        _ => Escapes::AsSerde,
+                    };
+                    i += len;
                 }
                 Some(c) if c < 0x20 => return Err(Bail),
                 Some(_) => i += 1,
@@ -89,7 +83,7 @@ impl<'a> Cursor<'a> {
         }
         self.at = i + 1;
         let raw = self.text.get(start..=i).ok_or(Bail)?;
-        Ok(JsonText { raw, escaped })
+        Ok(JsonText { raw, escapes })
     }
 
     /// `null`, or a string.
@@ -207,6 +201,58 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Where the first byte at or after `i` that is `"`, `\\` or below 0x20 is (or the length):
+/// 16 bytes at a time with SSE2 on x86-64, then 8 at a time in a word, then byte by byte.
+#[inline]
+fn next_special(bytes: &[u8], mut i: usize) -> usize {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    while let Some(chunk) = bytes
+        .get(i..i + 16)
+        .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+    {
+        if let Some(at) = sse2::special16(chunk) {
+            return i + at;
+        }
+        i += 16;
+    }
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let found = special(u64::from_le_bytes(word));
+        if found != 0 {
+            return i + found.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// The one use of `unsafe` in the crate: a 16-byte SSE2 load (SSE2 is part of every x86-64).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+mod sse2 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+
+    /// The position of the first of the 16 bytes that is `"`, `\\` or below 0x20, if any.
+    #[inline]
+    pub(super) fn special16(chunk: &[u8; 16]) -> Option<usize> {
+        // SAFETY: the intrinsics need SSE2, which this module is compiled only with (every
+        // x86-64 target has it); the load reads the 16 bytes of `chunk`, at any alignment.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            let top = _mm_set1_epi8(0x1f);
+            // max(v, 0x1f) == 0x1f exactly when v <= 0x1f (unsigned).
+            let below_0x20 = _mm_cmpeq_epi8(_mm_max_epu8(v, top), top);
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), below_0x20))
+        };
+        (mask != 0).then(|| mask.trailing_zeros() as usize)
+    }
+}
+
 /// The high bit of each byte of `w` that is `"`, `\` or below 0x20 (Mycroft's test, as in
 /// serde_json); the lowest set bit marks the first such byte (a flag past it may be false).
 fn special(w: u64) -> u64 {
@@ -220,11 +266,13 @@ fn special(w: u64) -> u64 {
     (ctrl | quote | backslash) & HIGH
 }
 
-/// The length of the escape starting with `\` (given the bytes after it): `\"`, `\\`, `\/`,
-/// `\b`, `\f`, `\n`, `\r`, `\t`, or `\uXXXX`.
-fn escape_len(after: &[u8]) -> Scan<usize> {
+/// The length of the escape starting with `\\` (given the bytes after it): `\\"`, `\\\\`,
+/// `\\/`, `\\b`, `\\f`, `\\n`, `\\r`, `\\t`, or `\\uXXXX`; and whether serde_json writes
+/// this very escape (see [`Escapes::AsSerde`]).
+fn escape(after: &[u8]) -> Scan<(usize, bool)> {
     match after.first() {
-        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => Ok(2),
+        Some(b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't') => Ok((2, true)),
+        Some(b'/') => Ok((2, false)),
         Some(b'u') => {
             let hex = after.get(1..5).ok_or(Bail)?;
             if !hex.iter().all(u8::is_ascii_hexdigit) {
@@ -232,7 +280,10 @@ fn escape_len(after: &[u8]) -> Scan<usize> {
             }
             // Surrogates too: pairs and lone ones decode by the one rule (a lone one is
             // U+FFFD), on this path as on the serde path.
-            Ok(6)
+            let as_serde = matches!(hex, [b'0', b'0', b'0' | b'1', lo]
+                if matches!(lo, b'0'..=b'9' | b'a'..=b'f'))
+                && !matches!(hex, [_, _, b'0', b'8' | b'9' | b'a' | b'c' | b'd']);
+            Ok((6, as_serde))
         }
         _ => Err(Bail),
     }
@@ -242,14 +293,14 @@ fn escape_len(after: &[u8]) -> Scan<usize> {
 #[derive(Clone, Copy)]
 pub(crate) struct JsonText<'a> {
     raw: &'a str,
-    escaped: bool,
+    escapes: Escapes,
 }
 
 impl<'a> JsonText<'a> {
     /// The text inside the quotes, when it holds no escape.
     #[inline]
     fn plain(self) -> Option<&'a str> {
-        if self.escaped {
+        if self.escapes.any() {
             return None;
         }
         self.raw.get(1..self.raw.len().saturating_sub(1))
@@ -258,7 +309,7 @@ impl<'a> JsonText<'a> {
     /// The decoded string (an envelope URI).
     #[inline]
     fn decoded(self) -> String {
-        crate::model::view::decode(self.raw, self.escaped).into_owned()
+        crate::model::view::decode(self.raw, self.escapes.any()).into_owned()
     }
 }
 
@@ -344,18 +395,37 @@ fn record<'a, R: AppRecord<'a>>(c: &mut Cursor<'a>) -> Scan<R> {
     if c.open(b'{', b'}')? {
         return Ok(app);
     }
+    // Twilio sends the fields in one order: the key expected next is compared as it stands
+    // (quotes included) before any key is scanned.
+    let keys = AppField::QUOTED;
+    let mut next = 0;
     loop {
-        let key = c.string()?;
+        c.ws();
+        let rest = c.text.as_bytes().get(c.at..).unwrap_or_default();
+        let field = match keys.get(next) {
+            Some((quoted, field)) if rest.starts_with(quoted.as_bytes()) => {
+                c.at += quoted.len();
+                next += 1;
+                *field
+            }
+            _ => {
+                let key = c.string()?;
+                if key.escapes.any() {
+                    // An escaped key may spell a known one: the serde path decides.
+                    return Err(Bail);
+                }
+                let field = AppField::of_quoted(key.raw);
+                if let Some(at) = keys.iter().position(|(_, f)| *f == field) {
+                    next = at + 1;
+                }
+                field
+            }
+        };
         c.eat(b':')?;
-        let field = AppField::of_quoted(key.raw);
-        if key.escaped {
-            // An escaped key may spell a known one: the serde path decides.
-            return Err(Bail);
-        }
         if let Some(slot) = app.text(field) {
             *slot = c
                 .string_or_null()?
-                .map(|t| R::Text::scanned(t.raw, t.escaped));
+                .map(|t| R::Text::scanned(t.raw, t.escapes));
         } else if field == AppField::Permissions {
             c.ws();
             *app.perms() = if c.peek() == Some(b'n') {
@@ -369,7 +439,7 @@ fn record<'a, R: AppRecord<'a>>(c: &mut Cursor<'a>) -> Scan<R> {
                             return Err(Bail); // the serde path says where
                         }
                         let p = c.string()?;
-                        list.push_scanned(p.raw, p.escaped);
+                        list.push_scanned(p.raw, p.escapes);
                         if !c.next_or_close(b']')? {
                             break;
                         }
