@@ -583,3 +583,33 @@ fn the_man_page_is_roff_from_the_same_definitions_as_help() {
         assert!(page.contains(needle), "{needle}");
     }
 }
+
+/// A sequential listing keeps to one connection with either transport (hyper's pool used to
+/// open a second one when the next page's request started before the connection was back).
+#[test]
+fn a_listing_keeps_to_one_connection() {
+    let emu = Emulator::builder().generated_apps(5000).start().unwrap();
+    for transport in TRANSPORTS {
+        let before = emu.connection_count();
+        for _ in 0..3 {
+            let o = run(
+                against(&emu),
+                &[
+                    "-q",
+                    "--transport",
+                    transport,
+                    "list",
+                    "--json",
+                    "--page-size",
+                    "250",
+                ],
+            );
+            assert!(o.status.success(), "{}", text(&o.stderr));
+        }
+        assert_eq!(
+            emu.connection_count() - before,
+            3,
+            "{transport}: 20 pages a run, one connection a run"
+        );
+    }
+}

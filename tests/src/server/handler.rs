@@ -132,6 +132,7 @@ pub(super) async fn handle(
             log(
                 shared,
                 number,
+                conn,
                 req.method(),
                 &target,
                 "fault: close before response",
@@ -197,6 +198,7 @@ pub(super) async fn handle(
             log(
                 shared,
                 number,
+                conn,
                 req.method(),
                 &target,
                 "fault: oversized body",
@@ -296,6 +298,7 @@ pub(super) async fn handle(
     log(
         shared,
         number,
+        conn,
         req.method(),
         &target,
         answer.status.as_str(),
@@ -493,8 +496,8 @@ fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap_or_default()
 }
 
-fn log(shared: &Shared, n: u64, method: &Method, target: &str, what: &str) {
+fn log(shared: &Shared, n: u64, conn: u64, method: &Method, target: &str, what: &str) {
     if shared.log_stderr {
-        eprintln!("twilio-emulator: #{n} {method} {target} -> {what}");
+        eprintln!("twilio-emulator: #{n} (connection {conn}) {method} {target} -> {what}");
     }
 }
