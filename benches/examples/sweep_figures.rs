@@ -1,16 +1,17 @@
-//! The figures of a sweep of every subaccount (issue: audit every subaccount), measured against
-//! the emulator with 1,000 subaccounts of 5 apps and a 20 ms answer to every request:
-//! requests sent, the most connections open at once, wall time by concurrency, and the sweep
-//! under 429s on 10% of requests (every account read, `Retry-After` honoured across it).
+//! The figures of a sweep of every subaccount: 1,000 subaccounts of 5 apps, every answer 20 ms
+//! late, with no concurrency limit and with the emulator's per-credential limit at 16 and at 4
+//! (more requests in flight get 429 / 20429, as Twilio answers): wall time, requests, 429s,
+//! the most connections open at once, for the adaptive sweep (`SweepParams::adaptive`, the
+//! CLI's `--concurrency auto`) and fixed concurrencies, on both transports.
 //!
 //! ```text
-//! cargo run --release -p twilio-connect-apps-benches --example sweep_figures
+//! cargo run --release -p twilio-connect-apps-benches --example sweep_figures   # about 3 minutes
 //! ```
 
 use std::time::{Duration, Instant};
 
 use twilio_connect_apps::SweepParams;
-use twilio_connect_apps_testbed::{Emulator, Fault, FaultScript, RetryAfter, Trigger};
+use twilio_connect_apps_testbed::Emulator;
 
 #[path = "../benches/support.rs"]
 mod support;
@@ -20,35 +21,34 @@ struct Run {
     apps: usize,
     failed: usize,
     requests: u64,
+    throttled: u64,
     peak: u64,
     secs: f64,
 }
 
-fn emulator(subaccounts: usize, faults: FaultScript) -> Emulator {
-    Emulator::builder()
+fn emulator(subaccounts: usize, limit: Option<u32>) -> Emulator {
+    let mut b = Emulator::builder()
         .subaccounts(subaccounts, 5)
-        .latency(Duration::from_millis(20))
-        .faults(faults)
-        .start()
-        .unwrap()
+        .latency(Duration::from_millis(20));
+    if let Some(n) = limit {
+        b = b.concurrency_limit(n);
+    }
+    b.start().unwrap()
 }
 
-fn ureq(emu: &Emulator, concurrency: usize) -> Run {
+fn ureq(emu: &Emulator, params: SweepParams) -> Run {
     let client = twilio_connect_apps_ureq::Client::builder(support::config_for(emu))
         .proxy_from_env(false)
         .build()
         .unwrap();
     let start = Instant::now();
-    let results: Vec<_> = client
-        .sweep(SweepParams::new().concurrency(concurrency))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+    let results: Vec<_> = client.sweep(params).unwrap().map(|r| r.unwrap()).collect();
     tally(emu, &results, start)
 }
 
-fn hyper(emu: &Emulator, concurrency: usize) -> Run {
-    let rt = tokio::runtime::Builder::new_current_thread()
+fn hyper(emu: &Emulator, params: SweepParams) -> Run {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
@@ -59,9 +59,7 @@ fn hyper(emu: &Emulator, concurrency: usize) -> Run {
         .unwrap();
     let start = Instant::now();
     let results = rt.block_on(async {
-        let mut sweep = client
-            .sweep(SweepParams::new().concurrency(concurrency))
-            .unwrap();
+        let mut sweep = client.sweep(params).unwrap();
         let mut out = Vec::new();
         while let Some(r) = sweep.next().await {
             out.push(r.unwrap());
@@ -78,57 +76,46 @@ fn tally(emu: &Emulator, results: &[twilio_connect_apps::AccountApps], start: In
         apps: results.iter().map(|r| r.apps.len()).sum(),
         failed: results.iter().filter(|r| r.error.is_some()).count(),
         requests: emu.request_count(),
+        throttled: emu.over_limit_count(),
         peak: emu.peak_connections(),
     }
 }
 
-fn show(name: &str, r: &Run, base: Option<f64>) {
-    let speedup = base
-        .map(|b| format!(", {:.2}x faster than concurrency 1", b / r.secs))
-        .unwrap_or_default();
-    println!(
-        "{name:<34} {:>5} accounts, {:>5} apps, {} failed, {:>5} requests, peak {:>2} connections, {:>6.2} s{speedup}",
-        r.accounts, r.apps, r.failed, r.requests, r.peak, r.secs
-    );
-}
-
 fn main() {
-    let n = 1000;
-    let one = ureq(&emulator(n, FaultScript::new()), 1);
-    show("ureq, concurrency 1", &one, None);
-    for c in [4, 8] {
-        show(
-            &format!("ureq, concurrency {c}"),
-            &ureq(&emulator(n, FaultScript::new()), c),
-            Some(one.secs),
-        );
-    }
-    show(
-        "hyper, concurrency 4",
-        &hyper(&emulator(n, FaultScript::new()), 4),
-        Some(one.secs),
-    );
-
-    // 429 with Retry-After: 1 on 10% of requests: every account still read; each 429 holds the
-    // whole sweep off for its second (shared back-pressure), so fewer accounts here.
-    let m = 200;
-    let limited = || {
-        FaultScript::new().on(
-            Trigger::Random {
-                fraction: 0.1,
-                seed: 42,
-            },
-            Fault::TooManyRequests(RetryAfter::Seconds(1)),
-        )
-    };
-    let emu = emulator(m, limited());
-    let r = ureq(&emu, 4);
-    let throttled = emu.requests().len() as u64 - (m as u64 + 1 + 1);
-    show("ureq, concurrency 4, 10% 429", &r, None);
+    let n = 999; // and the parent: 1,000 accounts
     println!(
-        "  {throttled} requests were answered 429 and retried; no account failed: {}",
-        r.failed == 0
+        "| transport | limit | concurrency | seconds | requests | 429s | 429 share | peak connections | apps | failed |"
     );
-    let emu = emulator(m, limited());
-    show("hyper, concurrency 4, 10% 429", &hyper(&emu, 4), None);
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for limit in [None, Some(16), Some(4)] {
+        for transport in ["ureq", "hyper"] {
+            let modes: Vec<(String, SweepParams)> = [("auto".to_owned(), SweepParams::adaptive())]
+                .into_iter()
+                .chain(
+                    [4, 8, 16]
+                        .into_iter()
+                        .map(|c| (c.to_string(), SweepParams::new().concurrency(c))),
+                )
+                .collect();
+            for (name, params) in modes {
+                let emu = emulator(n, limit);
+                let r = match transport {
+                    "ureq" => ureq(&emu, params),
+                    _ => hyper(&emu, params),
+                };
+                let limit = limit.map_or("none".to_owned(), |l| l.to_string());
+                println!(
+                    "| {transport} | {limit} | {name} | {:.2} | {} | {} | {:.1}% | {} | {} | {} |",
+                    r.secs,
+                    r.requests,
+                    r.throttled,
+                    100.0 * r.throttled as f64 / r.requests as f64,
+                    r.peak,
+                    r.apps,
+                    r.failed
+                );
+                assert_eq!(r.accounts, 1000);
+            }
+        }
+    }
 }
