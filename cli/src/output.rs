@@ -445,22 +445,22 @@ pub(crate) fn cell(s: Option<&str>, width: usize) -> String {
 /// The field-per-line view of one app (`fetch` without a format).
 pub(crate) fn details(out: &mut impl Write, app: &AuthorizedConnectApp) -> io::Result<()> {
     let mut line = |k: &str, v: Option<&str>| writeln!(out, "{k:<13}{}", cell(v, 200).trim_end());
-    line("SID", app.connect_app_sid.as_deref())?;
-    line("Name", app.connect_app_friendly_name.as_deref())?;
-    line("Company", app.connect_app_company_name.as_deref())?;
-    line("Description", app.connect_app_description.as_deref())?;
-    line("Homepage", app.connect_app_homepage_url.as_deref())?;
-    let mut perms = match &app.permissions {
+    line("SID", app.connect_app_sid())?;
+    line("Name", app.connect_app_friendly_name())?;
+    line("Company", app.connect_app_company_name())?;
+    line("Description", app.connect_app_description())?;
+    line("Homepage", app.connect_app_homepage_url())?;
+    let mut perms = match app.permissions() {
         None => "-".to_owned(),
-        Some(p) if p.is_empty() => "(none)".to_owned(),
+        Some([]) => "(none)".to_owned(),
         Some(p) => p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(","),
     };
     if app.can_write() {
         perms.push_str("  ! post-all: may create and change resources on the account");
     }
     line("Permissions", Some(&perms))?;
-    line("Account", app.account_sid.as_deref())?;
-    line("URI", app.uri.as_deref())
+    line("Account", app.account_sid())?;
+    line("URI", app.uri())
 }
 
 #[cfg(test)]

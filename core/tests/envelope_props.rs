@@ -117,18 +117,19 @@ impl GenApp {
                 .and_then(|(_, v)| v.clone().flatten())
         };
         let mut app = AuthorizedConnectApp::default();
-        app.account_sid = get("account_sid");
-        app.connect_app_company_name = get("connect_app_company_name");
-        app.connect_app_description = get("connect_app_description");
-        app.connect_app_friendly_name = get("connect_app_friendly_name");
-        app.connect_app_homepage_url = get("connect_app_homepage_url");
-        app.connect_app_sid = get("connect_app_sid");
-        app.uri = get("uri");
-        app.permissions = self
-            .permissions
-            .clone()
-            .flatten()
-            .map(|v| v.iter().map(|p| p.parse::<Permission>().unwrap()).collect());
+        app.set_account_sid(get("account_sid").as_deref());
+        app.set_connect_app_company_name(get("connect_app_company_name").as_deref());
+        app.set_connect_app_description(get("connect_app_description").as_deref());
+        app.set_connect_app_friendly_name(get("connect_app_friendly_name").as_deref());
+        app.set_connect_app_homepage_url(get("connect_app_homepage_url").as_deref());
+        app.set_connect_app_sid(get("connect_app_sid").as_deref());
+        app.set_uri(get("uri").as_deref());
+        app.set_permissions(
+            self.permissions
+                .clone()
+                .flatten()
+                .map(|v| v.iter().map(|p| p.parse::<Permission>().unwrap()).collect()),
+        );
         app
     }
 }
@@ -445,7 +446,7 @@ fn drive_views(
 ) -> Result<(), Error> {
     loop {
         match p.step()? {
-            Step::Record(app) => out.push(app.connect_app_sid.unwrap()),
+            Step::Record(app) => out.push(app.connect_app_sid().unwrap().to_owned()),
             Step::Done => return Ok(()),
             Step::Send(req) => {
                 let resp = server.respond(&req);
@@ -476,7 +477,7 @@ fn drive_views(
 fn drive(p: &mut Paginator, server: &mut SimServer, out: &mut Vec<String>) -> Result<(), Error> {
     loop {
         match p.step()? {
-            Step::Record(app) => out.push(app.connect_app_sid.unwrap()),
+            Step::Record(app) => out.push(app.connect_app_sid().unwrap().to_owned()),
             Step::Send(req) => p.handle_response(&server.respond(&req))?,
             Step::Done => return Ok(()),
         }
@@ -540,7 +541,7 @@ proptest! {
         if let Some(n) = stop_after {
             while got.len() < n {
                 match p.step().unwrap_or(Step::Done) {
-                    Step::Record(app) => got.push(app.connect_app_sid.unwrap()),
+                    Step::Record(app) => got.push(app.connect_app_sid().unwrap().to_owned()),
                     Step::Send(req) => { let _ = p.handle_response(&server.respond(&req)); }
                     Step::Done => break,
                 }
@@ -686,7 +687,7 @@ proptest! {
         // Serde's own (strict) reading agrees wherever it accepts the body.
         if let Ok(strict) = serde_json::from_str::<Value>(&body) {
             for (app, value) in owned.records.iter().zip(strict["authorized_connect_apps"].as_array().unwrap()) {
-                prop_assert_eq!(app.connect_app_friendly_name.as_deref(), value["connect_app_friendly_name"].as_str());
+                prop_assert_eq!(app.connect_app_friendly_name(), value["connect_app_friendly_name"].as_str());
             }
         }
     }
@@ -697,14 +698,14 @@ fn a_lone_surrogate_is_a_replacement_character_on_every_path() {
     let body = r#"{"authorized_connect_apps": [{"connect_app_friendly_name": "a\ud800b"}], "next_page_uri": null}"#;
     let page = Page::from_json(body.as_bytes()).unwrap();
     assert_eq!(
-        page.records[0].connect_app_friendly_name.as_deref(),
+        page.records[0].connect_app_friendly_name(),
         Some("a\u{FFFD}b")
     );
     let app = twilio_connect_apps::parse_app(&http::Response::new(
         br#"{"connect_app_friendly_name": "a\ud800b"}"#.to_vec(),
     ))
     .unwrap();
-    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("a\u{FFFD}b"));
+    assert_eq!(app.connect_app_friendly_name(), Some("a\u{FFFD}b"));
     let mut out = Vec::new();
     PageView::parse(body.as_bytes(), 10, |v| v.write_json(&mut out)).unwrap();
     assert!(

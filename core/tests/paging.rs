@@ -110,7 +110,7 @@ fn run(
     let (mut out, mut sent) = (Vec::new(), 0);
     loop {
         match p.step() {
-            Ok(Step::Record(app)) => out.push(app.connect_app_sid.unwrap_or_default()),
+            Ok(Step::Record(app)) => out.push(app.connect_app_sid().unwrap_or_default().to_owned()),
             Ok(Step::Send(req)) => {
                 sent += 1;
                 assert!(sent < 100, "runaway listing");

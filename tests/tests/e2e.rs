@@ -90,7 +90,7 @@ mod hyper_transport {
         let results = fetch_concurrently(&h.rt, &h.client, &sid, 1000);
         assert!(results.iter().all(|r| {
             r.as_ref()
-                .is_ok_and(|a| a.connect_app_friendly_name.as_deref() == Some("aaa"))
+                .is_ok_and(|a| a.connect_app_friendly_name() == Some("aaa"))
         }));
         assert_eq!(emu.request_count(), 1000);
         let conns = emu.connection_count();

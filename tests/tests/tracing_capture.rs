@@ -70,15 +70,8 @@ fn listing<T: Harness>(tls: bool) {
     assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
     assert_eq!(listed.apps.len(), 250);
     // A fetch and a page, for their spans.
-    c.fetch(
-        &listed.apps[0]
-            .connect_app_sid
-            .clone()
-            .unwrap()
-            .parse()
-            .unwrap(),
-    )
-    .unwrap();
+    c.fetch(&listed.apps[0].connect_app_sid().unwrap().parse().unwrap())
+        .unwrap();
     c.page(&twilio_connect_apps::PageQuery::new().page_size(5), None)
         .unwrap();
     let _ = default_config(&emu);

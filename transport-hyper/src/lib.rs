@@ -23,7 +23,7 @@ pub use twilio_connect_apps::*;
 /// let client = Client::from_env()?;
 /// let mut apps = client.list(ListParams::new().limit(10))?;
 /// while let Some(app) = apps.next().await {
-///     println!("{:?}", app?.connect_app_friendly_name);
+///     println!("{:?}", app?.connect_app_friendly_name());
 /// }
 /// # Ok(()) }
 /// ```

@@ -22,7 +22,7 @@ pub use twilio_connect_apps::*;
 ///     Secret::new("auth token"),
 /// )))?;
 /// for app in client.list(ListParams::new().limit(10))? {
-///     println!("{:?}", app?.connect_app_friendly_name);
+///     println!("{:?}", app?.connect_app_friendly_name());
 /// }
 /// # Ok(()) }
 /// ```

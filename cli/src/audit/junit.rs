@@ -63,8 +63,8 @@ pub(crate) fn write(
             });
         };
         for record in &account.apps {
-            if let Some(sid) = record.app.connect_app_sid.as_deref() {
-                add(sid, record.app.connect_app_friendly_name.as_deref());
+            if let Some(sid) = record.app.connect_app_sid() {
+                add(sid, record.app.connect_app_friendly_name());
             }
         }
         if let Some(b) = baseline.filter(|b| b.covers(&account.account_sid)) {

@@ -124,11 +124,11 @@ pub(crate) fn audit(
             if !record.first_seen.is_empty() {
                 continue;
             }
-            let known = record.app.connect_app_sid.as_ref().and_then(|sid| {
+            let known = record.app.connect_app_sid().and_then(|sid| {
                 baseline
                     .as_ref()?
                     .apps
-                    .get(&(account.account_sid.clone(), sid.clone()))?
+                    .get(&(account.account_sid.clone(), sid.to_owned()))?
                     .first_seen
                     .clone()
             });

@@ -162,11 +162,11 @@ pub(crate) fn findings(
         let mut seen = BTreeSet::new();
         for record in &account.apps {
             let app = &record.app;
-            let Some(app_sid) = app.connect_app_sid.as_deref() else {
+            let Some(app_sid) = app.connect_app_sid() else {
                 continue;
             };
             seen.insert(app_sid.to_owned());
-            let name = app.connect_app_friendly_name.as_deref();
+            let name = app.connect_app_friendly_name();
             let shown = describe(app_sid, name);
             let here = Some((app_sid, name));
             let held = permissions_of(app);
@@ -401,10 +401,8 @@ mod tests {
                 .map(|a| {
                     let mut a = a.clone();
                     for r in &mut a.apps {
-                        let n: u32 = r.app.connect_app_sid.as_deref().unwrap()[2..]
-                            .parse()
-                            .unwrap();
-                        r.app.connect_app_sid = Some(format!("CN{n:032}"));
+                        let n: u32 = r.app.connect_app_sid().unwrap()[2..].parse().unwrap();
+                        r.app.set_connect_app_sid(Some(&format!("CN{n:032}")));
                     }
                     a
                 })

@@ -187,8 +187,10 @@ impl Baseline {
                     display_text(&e.to_string(), 200)
                 )
             })?;
-            let (Some(account), Some(sid)) = (app.account_sid.clone(), app.connect_app_sid.clone())
-            else {
+            let (Some(account), Some(sid)) = (
+                app.account_sid().map(str::to_owned),
+                app.connect_app_sid().map(str::to_owned),
+            ) else {
                 return Err(format!(
                     "line {}: an app without account_sid or connect_app_sid",
                     i + 1
@@ -198,7 +200,7 @@ impl Baseline {
                 (account, sid),
                 Known {
                     permissions: permissions_of(&app),
-                    name: app.connect_app_friendly_name.clone(),
+                    name: app.connect_app_friendly_name().map(str::to_owned),
                     first_seen: None,
                 },
             );
@@ -220,14 +222,14 @@ impl Baseline {
                 set.insert(account.account_sid.clone());
             }
             for record in &account.apps {
-                let Some(sid) = record.app.connect_app_sid.clone() else {
+                let Some(sid) = record.app.connect_app_sid().map(str::to_owned) else {
                     continue;
                 };
                 baseline.apps.insert(
                     (account.account_sid.clone(), sid),
                     Known {
                         permissions: permissions_of(&record.app),
-                        name: record.app.connect_app_friendly_name.clone(),
+                        name: record.app.connect_app_friendly_name().map(str::to_owned),
                         first_seen: Some(record.first_seen.clone()),
                     },
                 );
@@ -239,9 +241,9 @@ impl Baseline {
 
 /// An app's permissions, by the API's names.
 pub(crate) fn permissions_of(app: &AuthorizedConnectApp) -> BTreeSet<String> {
-    app.permissions
+    app.permissions()
+        .unwrap_or_default()
         .iter()
-        .flatten()
         .map(|p| p.as_str().to_owned())
         .collect()
 }

@@ -42,7 +42,7 @@ pub type ClientBuilder<T> = crate::client::builder::ClientBuilder<T, Async>;
 /// use twilio_connect_apps::ListParams;
 /// let mut apps = client.list(ListParams::new().limit(100))?;
 /// while let Some(app) = apps.next().await {
-///     println!("{:?}", app?.connect_app_friendly_name);
+///     println!("{:?}", app?.connect_app_friendly_name());
 /// }
 /// # Ok(()) }
 /// ```

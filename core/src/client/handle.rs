@@ -115,7 +115,7 @@ impl Flavour for Async {
 /// ));
 /// let client = Client::with_transport(config, OneApp);
 /// let app = block_on(client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?))?;
-/// assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Zap"));
+/// assert_eq!(app.connect_app_friendly_name(), Some("Zap"));
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
 pub struct Client<T, M> {

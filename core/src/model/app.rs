@@ -73,6 +73,10 @@ impl Serialize for Permission {
 /// kept as the API sent them (a malformed homepage URL does not fail a page; see
 /// [`AuthorizedConnectApp::homepage_url`]). Serializes back with the API's field names.
 ///
+/// Each field is read through the accessor of the same name (`app.connect_app_friendly_name()`)
+/// and set through `set_…` or the chainable `with_…`. The strings of one record are held in one
+/// allocation, not seven, which is most of what reading a page of owned records costs.
+///
 /// ```
 /// use twilio_connect_apps::{AuthorizedConnectApp, Permission};
 /// let app: AuthorizedConnectApp = serde_json::from_str(r#"{
@@ -85,57 +89,217 @@ impl Serialize for Permission {
 /// assert!(app.can_write()); // post-all: it may act on the account
 /// assert!(app.has_permission(&Permission::GetAll));
 /// assert_eq!(app.sid().unwrap().as_str(), "CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+/// assert_eq!(app.connect_app_friendly_name(), Some("Campaign Blaster"));
 /// assert_eq!(app.homepage_url(), None); // kept as sent, not a URL
-/// assert_eq!(app.account_sid, None);
+/// assert_eq!(app.account_sid(), None);
+///
+/// let renamed = app.clone().with_connect_app_friendly_name("Campaign Blaster 2");
+/// assert_eq!(renamed.connect_app_friendly_name(), Some("Campaign Blaster 2"));
+/// assert_eq!(renamed.connect_app_sid(), app.connect_app_sid());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
-#[non_exhaustive]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuthorizedConnectApp {
-    /// The SID of the account that authorized the app (`AC…`).
-    pub account_sid: Option<String>,
-    /// The company name set for the Connect App.
-    pub connect_app_company_name: Option<String>,
-    /// A detailed description of the Connect App.
-    pub connect_app_description: Option<String>,
-    /// The name of the Connect App.
-    pub connect_app_friendly_name: Option<String>,
-    /// The public URL for the Connect App, as sent (not checked).
-    pub connect_app_homepage_url: Option<String>,
-    /// The SID of the Connect App (`CN…`).
-    pub connect_app_sid: Option<String>,
-    /// The permissions granted to the app.
-    pub permissions: Option<Vec<Permission>>,
-    /// The URI of this resource, relative to `https://api.twilio.com`.
-    pub uri: Option<String>,
+    /// The present string fields, one after the other in [`Slot`] order.
+    text: Box<str>,
+    /// Where each slot's text ends in `text` (it starts where the previous one ends).
+    ends: [usize; SLOTS],
+    /// Bit `i`: slot `i` is present (`Some`, possibly empty).
+    present: u8,
+    permissions: Option<Vec<Permission>>,
+}
+
+/// The string fields' places in [`AuthorizedConnectApp`]'s one text buffer.
+macro_rules! slots {
+    ($($slot:ident = $field:ident, $set:ident, $with:ident: $doc:literal;)*) => {
+        /// A string field of [`AuthorizedConnectApp`], by its place in the text buffer.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Slot {
+            $($slot,)*
+        }
+
+        impl Slot {
+            /// Every slot, in buffer (and serialization) order.
+            pub(crate) const ALL: [Slot; SLOTS] = [$(Slot::$slot,)*];
+        }
+
+        impl AuthorizedConnectApp {
+            $(
+                #[doc = $doc]
+                pub fn $field(&self) -> Option<&str> {
+                    self.get(Slot::$slot)
+                }
+
+                #[doc = concat!("Sets `", stringify!($field), "` (`None` removes it).")]
+                pub fn $set(&mut self, value: Option<&str>) {
+                    self.set(Slot::$slot, value);
+                }
+
+                #[doc = concat!("This app with `", stringify!($field), "` set to `value`.")]
+                #[must_use]
+                pub fn $with(mut self, value: &str) -> Self {
+                    self.set(Slot::$slot, Some(value));
+                    self
+                }
+            )*
+        }
+    };
+}
+
+/// How many string fields an app has.
+const SLOTS: usize = 7;
+
+slots! {
+    AccountSid = account_sid, set_account_sid, with_account_sid:
+        "The SID of the account that authorized the app (`AC…`), as sent.";
+    CompanyName = connect_app_company_name, set_connect_app_company_name, with_connect_app_company_name:
+        "The company name set for the Connect App.";
+    Description = connect_app_description, set_connect_app_description, with_connect_app_description:
+        "A detailed description of the Connect App.";
+    FriendlyName = connect_app_friendly_name, set_connect_app_friendly_name, with_connect_app_friendly_name:
+        "The name of the Connect App.";
+    HomepageUrl = connect_app_homepage_url, set_connect_app_homepage_url, with_connect_app_homepage_url:
+        "The public URL for the Connect App, as sent (not checked; see [`AuthorizedConnectApp::homepage_url`]).";
+    ConnectAppSid = connect_app_sid, set_connect_app_sid, with_connect_app_sid:
+        "The SID of the Connect App (`CN…`), as sent (see [`AuthorizedConnectApp::sid`]).";
+    Uri = uri, set_uri, with_uri:
+        "The URI of this resource, relative to `https://api.twilio.com`.";
 }
 
 impl AuthorizedConnectApp {
+    /// An app from its string fields (in [`Slot::ALL`] order) and permissions: the one place
+    /// the text buffer is laid out.
+    pub(crate) fn from_parts<S: AsRef<str>>(
+        texts: [Option<S>; SLOTS],
+        permissions: Option<Vec<Permission>>,
+    ) -> Self {
+        let total = texts
+            .iter()
+            .map(|t| t.as_ref().map_or(0, |t| t.as_ref().len()))
+            .sum();
+        let mut text = String::with_capacity(total);
+        let mut ends = [0; SLOTS];
+        let mut present = 0;
+        for (i, (t, end)) in texts.iter().zip(&mut ends).enumerate() {
+            if let Some(t) = t {
+                text.push_str(t.as_ref());
+                present |= 1 << i;
+            }
+            *end = text.len();
+        }
+        AuthorizedConnectApp {
+            text: text.into_boxed_str(),
+            ends,
+            present,
+            permissions,
+        }
+    }
+
+    /// Every string field, in [`Slot::ALL`] order.
+    pub(crate) fn texts(&self) -> [Option<&str>; SLOTS] {
+        Slot::ALL.map(|slot| self.get(slot))
+    }
+
+    fn get(&self, slot: Slot) -> Option<&str> {
+        let i = slot as usize;
+        if self.present & (1 << i) == 0 {
+            return None;
+        }
+        let start = match i.checked_sub(1) {
+            Some(before) => self.ends.get(before).copied().unwrap_or(0),
+            None => 0,
+        };
+        let end = self.ends.get(i).copied().unwrap_or(start);
+        self.text.get(start..end)
+    }
+
+    fn set(&mut self, slot: Slot, value: Option<&str>) {
+        let permissions = self.permissions.take();
+        let mut texts = self.texts();
+        if let Some(t) = texts.get_mut(slot as usize) {
+            *t = value;
+        }
+        let app = Self::from_parts(texts, permissions);
+        *self = app;
+    }
+
+    /// The permissions granted to the app.
+    pub fn permissions(&self) -> Option<&[Permission]> {
+        self.permissions.as_deref()
+    }
+
+    /// Sets the permissions (`None` removes them).
+    pub fn set_permissions(&mut self, permissions: Option<Vec<Permission>>) {
+        self.permissions = permissions;
+    }
+
+    /// This app with the given permissions.
+    #[must_use]
+    pub fn with_permissions(mut self, permissions: impl IntoIterator<Item = Permission>) -> Self {
+        self.permissions = Some(permissions.into_iter().collect());
+        self
+    }
+
     /// The Connect App SID, when present and well-formed.
     pub fn sid(&self) -> Option<ConnectAppSid> {
-        self.connect_app_sid.as_deref()?.parse().ok()
+        self.connect_app_sid()?.parse().ok()
     }
 
     /// The account SID, when present and well-formed.
     pub fn account(&self) -> Option<AccountSid> {
-        self.account_sid.as_deref()?.parse().ok()
+        self.account_sid()?.parse().ok()
     }
 
     /// The homepage as a URL, when present and parseable.
     pub fn homepage_url(&self) -> Option<Url> {
-        Url::parse(self.connect_app_homepage_url.as_deref()?).ok()
+        Url::parse(self.connect_app_homepage_url()?).ok()
     }
 
     /// Whether the app holds `permission`.
     pub fn has_permission(&self, permission: &Permission) -> bool {
-        self.permissions
-            .as_deref()
-            .is_some_and(|p| p.contains(permission))
+        self.permissions().is_some_and(|p| p.contains(permission))
     }
 
     /// Whether the app may create and change resources (`post-all`): worth an audit.
     pub fn can_write(&self) -> bool {
         self.has_permission(&Permission::PostAll)
+    }
+}
+
+/// The JSON names of the string fields, in [`Slot::ALL`] order.
+const NAMES: [&str; SLOTS] = [
+    "account_sid",
+    "connect_app_company_name",
+    "connect_app_description",
+    "connect_app_friendly_name",
+    "connect_app_homepage_url",
+    "connect_app_sid",
+    "uri",
+];
+
+impl fmt::Debug for AuthorizedConnectApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("AuthorizedConnectApp");
+        for (name, value) in NAMES.iter().zip(self.texts()) {
+            s.field(name, &value);
+        }
+        s.field("permissions", &self.permissions).finish()
+    }
+}
+
+impl Serialize for AuthorizedConnectApp {
+    /// The API's object: every field in the API's order, `null` where absent.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("AuthorizedConnectApp", SLOTS + 1)?;
+        let texts = self.texts();
+        // The API's order puts `permissions` before `uri`, the last slot.
+        for (name, value) in NAMES.iter().zip(texts).take(SLOTS - 1) {
+            s.serialize_field(name, &value)?;
+        }
+        s.serialize_field("permissions", &self.permissions)?;
+        s.serialize_field("uri", &self.uri())?;
+        s.end()
     }
 }
 
@@ -175,12 +339,63 @@ mod tests {
         );
         assert!(app.can_write());
         assert_eq!(app.homepage_url(), None);
-        assert_eq!(app.connect_app_homepage_url.as_deref(), Some("not a url"));
-        assert_eq!(app.uri, None);
+        assert_eq!(app.connect_app_homepage_url(), Some("not a url"));
+        assert_eq!(app.uri(), None);
         let json = serde_json::to_string(&app.permissions).unwrap();
         assert_eq!(json, r#"["post-all","delete-all"]"#);
         let empty: AuthorizedConnectApp = serde_json::from_str("{}").unwrap();
         assert_eq!(empty, AuthorizedConnectApp::default());
+    }
+
+    #[test]
+    fn every_field_reads_back_what_was_set_and_none_is_not_empty() {
+        let mut app = AuthorizedConnectApp::default()
+            .with_uri("/u")
+            .with_account_sid("AC1")
+            .with_connect_app_sid("")
+            .with_connect_app_description("d\u{e9}")
+            .with_permissions([Permission::PostAll]);
+        assert_eq!(app.uri(), Some("/u"));
+        assert_eq!(app.account_sid(), Some("AC1"));
+        assert_eq!(app.connect_app_sid(), Some("")); // empty, not absent
+        assert_eq!(app.connect_app_description(), Some("d\u{e9}"));
+        assert_eq!(app.connect_app_company_name(), None);
+        assert_eq!(app.connect_app_friendly_name(), None);
+        assert_eq!(app.connect_app_homepage_url(), None);
+        assert!(app.can_write());
+        app.set_account_sid(None);
+        app.set_connect_app_friendly_name(Some("Zap"));
+        assert_eq!(app.account_sid(), None);
+        assert_eq!(app.connect_app_friendly_name(), Some("Zap"));
+        assert_eq!(app.uri(), Some("/u"), "the other fields stay");
+        assert_eq!(app.permissions(), Some(&[Permission::PostAll][..]));
+        // The same fields set in another order make an equal record.
+        let other = AuthorizedConnectApp::default()
+            .with_permissions([Permission::PostAll])
+            .with_connect_app_friendly_name("Zap")
+            .with_connect_app_description("d\u{e9}")
+            .with_connect_app_sid("")
+            .with_uri("/u");
+        assert_eq!(app, other);
+        assert_ne!(app, other.clone().with_connect_app_sid("CN"));
+        let debug = format!("{app:?}");
+        assert!(
+            debug.contains(r#"connect_app_friendly_name: Some("Zap")"#),
+            "{debug}"
+        );
+        assert!(debug.contains("account_sid: None"), "{debug}");
+    }
+
+    #[test]
+    fn serializes_in_the_api_order_with_nulls() {
+        let app = AuthorizedConnectApp::default()
+            .with_connect_app_sid("CN1")
+            .with_uri("/u")
+            .with_permissions([Permission::GetAll]);
+        assert_eq!(
+            serde_json::to_string(&app).unwrap(),
+            r#"{"account_sid":null,"connect_app_company_name":null,"connect_app_description":null,"connect_app_friendly_name":null,"connect_app_homepage_url":null,"connect_app_sid":"CN1","permissions":["get-all"],"uri":"/u"}"#
+        );
     }
 
     #[test]

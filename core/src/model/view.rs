@@ -363,32 +363,43 @@ impl fmt::Debug for AppView<'_> {
     }
 }
 
-/// One record made from the other, field by field: the string fields through `$text`, the
-/// permissions given. The one list of fields for both directions.
-macro_rules! convert_app {
-    ($from:expr, $text:expr, $permissions:expr => $to:ident) => {
-        $to {
-            account_sid: $text(&$from.account_sid),
-            connect_app_company_name: $text(&$from.connect_app_company_name),
-            connect_app_description: $text(&$from.connect_app_description),
-            connect_app_friendly_name: $text(&$from.connect_app_friendly_name),
-            connect_app_homepage_url: $text(&$from.connect_app_homepage_url),
-            connect_app_sid: $text(&$from.connect_app_sid),
-            permissions: $permissions,
-            uri: $text(&$from.uri),
-        }
-    };
-}
-
 impl<'a> AppView<'a> {
     /// A view of an owned app.
     pub fn of(app: &'a AuthorizedConnectApp) -> Self {
-        let text = |v: &'a Option<String>| v.as_deref().map(JsonStr::text);
-        let permissions = app
-            .permissions
-            .as_deref()
-            .map(|p| PermissionsView(PermRepr::Owned(p)));
-        convert_app!(app, text, permissions => AppView)
+        let [
+            account_sid,
+            connect_app_company_name,
+            connect_app_description,
+            connect_app_friendly_name,
+            connect_app_homepage_url,
+            connect_app_sid,
+            uri,
+        ] = app.texts().map(|t| t.map(JsonStr::text));
+        AppView {
+            account_sid,
+            connect_app_company_name,
+            connect_app_description,
+            connect_app_friendly_name,
+            connect_app_homepage_url,
+            connect_app_sid,
+            permissions: app
+                .permissions()
+                .map(|p| PermissionsView(PermRepr::Owned(p))),
+            uri,
+        }
+    }
+
+    /// Every string field, in the owned record's buffer order.
+    fn texts(&self) -> [Option<JsonStr<'a>>; 7] {
+        [
+            self.account_sid,
+            self.connect_app_company_name,
+            self.connect_app_description,
+            self.connect_app_friendly_name,
+            self.connect_app_homepage_url,
+            self.connect_app_sid,
+            self.uri,
+        ]
     }
 
     /// Whether the app holds `post-all`.
@@ -398,9 +409,10 @@ impl<'a> AppView<'a> {
 
     /// The owned record.
     pub fn to_owned(&self) -> AuthorizedConnectApp {
-        let text = |v: &Option<JsonStr<'_>>| v.map(|j| j.to_str().into_owned());
-        let permissions = self.permissions.as_ref().map(PermissionsView::to_vec);
-        convert_app!(self, text, permissions => AuthorizedConnectApp)
+        AuthorizedConnectApp::from_parts(
+            self.texts().map(|t| t.map(|j| j.to_str())),
+            self.permissions.as_ref().map(PermissionsView::to_vec),
+        )
     }
 
     /// Writes the app as one JSON object, byte for byte what `serde_json::to_writer` writes for

@@ -78,7 +78,7 @@ impl<O> Action<O> {
 ///         Action::Done(result) => break result?,
 ///     }
 /// };
-/// assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Zap"));
+/// assert_eq!(app.connect_app_friendly_name(), Some("Zap"));
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
 pub trait Machine {

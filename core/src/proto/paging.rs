@@ -27,7 +27,7 @@ use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_lim
 /// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
 /// let mut pages = Paginator::new(&config, ListParams::new().limit(1))?;
 /// match pages.step()? {
-///     Step::Record(app) => println!("{:?}", app.connect_app_sid),
+///     Step::Record(app) => println!("{:?}", app.connect_app_sid()),
 ///     Step::Send(request) => println!("send {}", request.uri()),
 ///     Step::Done => println!("done"),
 /// }

@@ -468,7 +468,10 @@ mod tests {
     fn spec_read_full_example() {
         let p = Page::from_json(SPEC_FULL.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1);
-        assert_eq!(p.records[0].permissions, Some(vec![Permission::GetAll]));
+        assert_eq!(
+            p.records[0].permissions().map(<[_]>::to_vec),
+            Some(vec![Permission::GetAll])
+        );
         assert_eq!(
             (
                 p.envelope.page,

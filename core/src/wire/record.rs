@@ -7,6 +7,7 @@
 //! `permissions` an array of strings or `null`, unknown fields skipped; anything else is an
 //! error whose trail names the field (`$.authorized_connect_apps[3].permissions[1]`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -16,7 +17,7 @@ use serde_json::value::RawValue;
 
 use crate::api::MAX_PERMISSIONS;
 use crate::base::json_path::{Segment, Trail};
-use crate::model::app::{AuthorizedConnectApp, Permission};
+use crate::model::app::{AuthorizedConnectApp, Permission, Slot};
 use crate::model::view::{AppView, Escapes, JsonStr, PermissionsView, decode};
 use crate::wire::fields::AppField;
 
@@ -63,27 +64,41 @@ pub(crate) trait Perms<'de>: Default {
     fn push_scanned(&mut self, raw: &'de str, escapes: Escapes);
 }
 
-macro_rules! app_slots {
-    ($app:ident, $field:ident) => {
-        match $field {
-            AppField::AccountSid => Some(&mut $app.account_sid),
-            AppField::CompanyName => Some(&mut $app.connect_app_company_name),
-            AppField::Description => Some(&mut $app.connect_app_description),
-            AppField::FriendlyName => Some(&mut $app.connect_app_friendly_name),
-            AppField::HomepageUrl => Some(&mut $app.connect_app_homepage_url),
-            AppField::ConnectAppSid => Some(&mut $app.connect_app_sid),
-            AppField::Uri => Some(&mut $app.uri),
-            AppField::Permissions | AppField::Unknown => None,
-        }
-    };
+/// An owned app as the wire fills it: the strings as they stand in the body where they hold
+/// no escape (borrowed), packed into the record's one buffer when it is complete.
+#[derive(Default)]
+pub(crate) struct PendingApp<'de> {
+    texts: [Option<Cow<'de, str>>; 7],
+    permissions: Option<Vec<Permission>>,
 }
 
-impl<'de> AppRecord<'de> for AuthorizedConnectApp {
-    type Text = String;
+impl PendingApp<'_> {
+    /// The finished record.
+    pub(crate) fn finish(self) -> AuthorizedConnectApp {
+        AuthorizedConnectApp::from_parts(self.texts, self.permissions)
+    }
+}
+
+/// The buffer slot of a string field.
+fn slot(field: AppField) -> Option<Slot> {
+    Some(match field {
+        AppField::AccountSid => Slot::AccountSid,
+        AppField::CompanyName => Slot::CompanyName,
+        AppField::Description => Slot::Description,
+        AppField::FriendlyName => Slot::FriendlyName,
+        AppField::HomepageUrl => Slot::HomepageUrl,
+        AppField::ConnectAppSid => Slot::ConnectAppSid,
+        AppField::Uri => Slot::Uri,
+        AppField::Permissions | AppField::Unknown => return None,
+    })
+}
+
+impl<'de> AppRecord<'de> for PendingApp<'de> {
+    type Text = Cow<'de, str>;
     type Perms = Vec<Permission>;
     #[inline]
-    fn text(&mut self, field: AppField) -> Option<&mut Option<String>> {
-        app_slots!(self, field)
+    fn text(&mut self, field: AppField) -> Option<&mut Option<Cow<'de, str>>> {
+        self.texts.get_mut(slot(field)? as usize)
     }
     fn perms(&mut self) -> &mut Option<Vec<Permission>> {
         &mut self.permissions
@@ -95,10 +110,28 @@ impl<'de> AppRecord<'de> for AppView<'de> {
     type Perms = PermissionsView<'de>;
     #[inline]
     fn text(&mut self, field: AppField) -> Option<&mut Option<JsonStr<'de>>> {
-        app_slots!(self, field)
+        Some(match slot(field)? {
+            Slot::AccountSid => &mut self.account_sid,
+            Slot::CompanyName => &mut self.connect_app_company_name,
+            Slot::Description => &mut self.connect_app_description,
+            Slot::FriendlyName => &mut self.connect_app_friendly_name,
+            Slot::HomepageUrl => &mut self.connect_app_homepage_url,
+            Slot::ConnectAppSid => &mut self.connect_app_sid,
+            Slot::Uri => &mut self.uri,
+        })
     }
     fn perms(&mut self) -> &mut Option<PermissionsView<'de>> {
         &mut self.permissions
+    }
+}
+
+impl<'de> Text<'de> for Cow<'de, str> {
+    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+        String::read(d).map(|t| t.map(Cow::Owned))
+    }
+    #[inline]
+    fn scanned(raw: &'de str, escapes: Escapes) -> Self {
+        decode(raw, escapes.any())
     }
 }
 
@@ -329,7 +362,9 @@ impl<'de, R: AppRecord<'de>> Visitor<'de> for AppSeed<'_, R> {
 
 impl<'de> Wire<'de> for AuthorizedConnectApp {
     fn read<D: Deserializer<'de>>(trail: &Trail, d: D) -> Result<Self, D::Error> {
-        AppSeed(trail, PhantomData).deserialize(d)
+        AppSeed::<PendingApp<'de>>(trail, PhantomData)
+            .deserialize(d)
+            .map(PendingApp::finish)
     }
 }
 
@@ -485,10 +520,7 @@ mod tests {
         let from_value: AuthorizedConnectApp = serde_json::from_value(value.clone()).unwrap();
         let from_str: AuthorizedConnectApp = serde_json::from_str(&value.to_string()).unwrap();
         assert_eq!(from_value, from_str);
-        assert_eq!(
-            from_value.connect_app_friendly_name.as_deref(),
-            Some("Café")
-        );
+        assert_eq!(from_value.connect_app_friendly_name(), Some("Café"));
         // Inside `flatten` (serde's buffered content) and from a reader.
         #[derive(serde::Deserialize)]
         struct Outer {
@@ -510,9 +542,9 @@ mod tests {
             serde_json::from_str::<AuthorizedConnectApp>(lone).unwrap(),
             serde_json::from_reader::<_, AuthorizedConnectApp>(lone.as_bytes()).unwrap(),
         ] {
-            assert_eq!(app.connect_app_friendly_name.as_deref(), Some("a\u{FFFD}b"));
+            assert_eq!(app.connect_app_friendly_name(), Some("a\u{FFFD}b"));
             assert_eq!(
-                app.permissions,
+                app.permissions().map(<[_]>::to_vec),
                 Some(vec![Permission::Other("\u{FFFD}".into())])
             );
         }
@@ -537,9 +569,9 @@ mod tests {
         let mut de = serde_json::Deserializer::from_str(body);
         let view = AppView::read(&Trail::default(), &mut de).unwrap();
         assert_eq!(view.to_owned(), owned);
-        assert_eq!(owned.connect_app_friendly_name.as_deref(), Some("Café"));
+        assert_eq!(owned.connect_app_friendly_name(), Some("Café"));
         assert_eq!(
-            owned.permissions,
+            owned.permissions().map(<[_]>::to_vec),
             Some(vec![
                 Permission::GetAll,
                 Permission::Other("delete-all".into())

@@ -8,7 +8,7 @@ use crate::base::sid::AccountSid;
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::page::Envelope;
-use crate::wire::record::Wire;
+use crate::wire::record::{PendingApp, Wire};
 
 mod sealed {
     use super::*;
@@ -53,17 +53,16 @@ impl Record for AuthorizedConnectApp {
     }
 
     fn identity(&self) -> Option<&str> {
-        self.connect_app_sid.as_deref()
+        self.connect_app_sid()
     }
 
     fn fast_page(body: &str, max: usize, expected: usize) -> Option<(Vec<Self>, Envelope)> {
         let mut out = Vec::with_capacity(expected);
-        let (envelope, _) =
-            crate::wire::scan::apps_page::<AuthorizedConnectApp>(body, max, |app| {
-                out.push(app);
-                Ok(())
-            })
-            .ok()?;
+        let (envelope, _) = crate::wire::scan::apps_page::<PendingApp<'_>>(body, max, |app| {
+            out.push(app.finish());
+            Ok(())
+        })
+        .ok()?;
         Some((out, envelope))
     }
 }

@@ -46,7 +46,7 @@ impl ResponseMeta {
 /// ```
 /// use twilio_connect_apps::{parse_app, Error};
 /// let ok = http::Response::new(br#"{"connect_app_friendly_name": "Zap"}"#.to_vec());
-/// assert_eq!(parse_app(&ok)?.connect_app_friendly_name.as_deref(), Some("Zap"));
+/// assert_eq!(parse_app(&ok)?.connect_app_friendly_name(), Some("Zap"));
 ///
 /// let not_found = http::Response::builder().status(404).body(
 ///     br#"{"code": 20404, "message": "Not found", "more_info": "https://www.twilio.com/docs/errors/20404", "status": 404}"#.to_vec(),

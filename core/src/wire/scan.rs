@@ -514,7 +514,7 @@ mod tests {
         let ok = r#"{"authorized_connect_apps": [{"connect_app_sid": "CN1", "x": true, "n": -1.5e3, "permissions": ["get-all"]}], "next_page_uri": null, "page": 0, "total": 7}"#;
         let mut n = 0;
         assert!(
-            apps_page(ok, 1000, |_: crate::AuthorizedConnectApp| {
+            apps_page(ok, 1000, |_: crate::wire::record::PendingApp<'_>| {
                 n += 1;
                 Ok(())
             })

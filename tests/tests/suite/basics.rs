@@ -15,10 +15,10 @@ pub fn fetch_and_errors<T: Harness>(tls: bool) {
     let app = c
         .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
         .unwrap();
-    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("aaa"));
-    assert_eq!(app.account_sid.as_deref(), Some(DEFAULT_ACCOUNT_SID));
+    assert_eq!(app.connect_app_friendly_name(), Some("aaa"));
+    assert_eq!(app.account_sid(), Some(DEFAULT_ACCOUNT_SID));
     assert_eq!(
-        app.permissions,
+        app.permissions().map(<[_]>::to_vec),
         Some(vec![twilio_connect_apps::Permission::GetAll])
     );
     let req = &emu.requests()[0];
@@ -103,7 +103,7 @@ pub fn api_key_and_subaccount<T: Harness>(tls: bool) {
             &"CN00000000000000000000000000000009".parse().unwrap(),
         )
         .unwrap();
-    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Sub app"));
+    assert_eq!(app.connect_app_friendly_name(), Some("Sub app"));
     let listed = parent
         .list(ListParams::new().account(sub_sid.clone()))
         .unwrap();
@@ -161,7 +161,7 @@ pub fn pages<T: Harness>(tls: bool) {
     let second = c.page_at(&next).unwrap();
     assert_eq!(second.envelope.page, Some(1));
     assert_eq!(
-        second.records[0].connect_app_sid.as_deref(),
+        second.records[0].connect_app_sid(),
         Some(generated_sids(25)[10].as_str())
     );
     let back = c.page_at(second.previous_page_uri().unwrap()).unwrap();

@@ -254,7 +254,7 @@ pub fn interim_responses<T: Harness>() {
     let app = c
         .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", T::NAME));
-    assert_eq!(app.connect_app_friendly_name.as_deref(), Some("Interim"));
+    assert_eq!(app.connect_app_friendly_name(), Some("Interim"));
     assert_eq!(server.requests(), 1, "{}: not retried", T::NAME);
 }
 

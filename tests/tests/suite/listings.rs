@@ -62,7 +62,7 @@ pub fn resume_mid_page<T: Harness>() {
     let rest = c.resume(serde_json::from_str(&json).unwrap()).unwrap();
     let mut all: Vec<String> = first
         .iter()
-        .map(|a| a.connect_app_sid.clone().unwrap())
+        .map(|a| a.connect_app_sid().map(str::to_owned).unwrap())
         .collect();
     all.extend(rest.sids());
     assert_eq!(all, generated_sids(30));

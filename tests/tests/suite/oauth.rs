@@ -26,7 +26,7 @@ pub fn metadata<T: Harness>() {
     let (app, meta) = c
         .fetch_with_meta(&generated_sids(1)[0].parse().unwrap())
         .unwrap();
-    assert!(app.connect_app_sid.is_some());
+    assert!(app.connect_app_sid().is_some());
     assert!(is_request_id(meta.request_id.as_deref()), "{meta:?}");
     assert_eq!(meta.concurrent_requests, Some(1));
     assert!(meta.duration.is_some());

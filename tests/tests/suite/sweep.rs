@@ -52,14 +52,10 @@ pub fn sweep<T: Harness>() {
             let got: Vec<String> = a
                 .apps
                 .iter()
-                .map(|x| x.connect_app_sid.clone().unwrap())
+                .map(|x| x.connect_app_sid().map(str::to_owned).unwrap())
                 .collect();
             assert_eq!(got, want, "{sid}");
-            assert!(
-                a.apps
-                    .iter()
-                    .all(|x| x.account_sid.as_deref() == Some(sid.as_str()))
-            );
+            assert!(a.apps.iter().all(|x| x.account_sid() == Some(sid.as_str())));
         }
     }
     let shown = format!("{accounts:?}");

@@ -129,7 +129,7 @@ impl Listed {
     pub fn sids(&self) -> Vec<String> {
         self.apps
             .iter()
-            .map(|a| a.connect_app_sid.clone().unwrap_or_default())
+            .map(|a| a.connect_app_sid().map(str::to_owned).unwrap_or_default())
             .collect()
     }
 }
