@@ -101,7 +101,7 @@ impl Serialize for Permission {
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct AuthorizedConnectApp {
     /// The present string fields, one after the other in [`Slot`] order.
-    text: Box<str>,
+    text: String,
     /// Where each slot's text ends in `text` (it starts where the previous one ends).
     ends: [usize; SLOTS],
     /// Bit `i`: slot `i` is present (`Some`, possibly empty).
@@ -168,27 +168,25 @@ slots! {
 
 impl AuthorizedConnectApp {
     /// An app from its string fields (in [`Slot::ALL`] order) and permissions: the one place
-    /// the text buffer is laid out.
-    pub(crate) fn from_parts<S: AsRef<str>>(
-        texts: [Option<S>; SLOTS],
+    /// the text buffer is laid out, in one allocation (strings with escapes are decoded
+    /// straight into it).
+    pub(crate) fn from_parts<P: Piece>(
+        texts: [Option<P>; SLOTS],
         permissions: Option<Vec<Permission>>,
     ) -> Self {
-        let total = texts
-            .iter()
-            .map(|t| t.as_ref().map_or(0, |t| t.as_ref().len()))
-            .sum();
-        let mut text = String::with_capacity(total);
+        let bound = texts.iter().flatten().map(Piece::len_bound).sum();
+        let mut text = String::with_capacity(bound);
         let mut ends = [0; SLOTS];
         let mut present = 0;
         for (i, (t, end)) in texts.iter().zip(&mut ends).enumerate() {
             if let Some(t) = t {
-                text.push_str(t.as_ref());
+                t.push_to(&mut text);
                 present |= 1 << i;
             }
             *end = text.len();
         }
         AuthorizedConnectApp {
-            text: text.into_boxed_str(),
+            text,
             ends,
             present,
             permissions,
@@ -263,6 +261,23 @@ impl AuthorizedConnectApp {
     /// Whether the app may create and change resources (`post-all`): worth an audit.
     pub fn can_write(&self) -> bool {
         self.has_permission(&Permission::PostAll)
+    }
+}
+
+/// A string field's text as the wire or a caller hands it to [`AuthorizedConnectApp`]'s buffer.
+pub(crate) trait Piece {
+    /// At least the length of the text.
+    fn len_bound(&self) -> usize;
+    /// Appends the text.
+    fn push_to(&self, out: &mut String);
+}
+
+impl Piece for &str {
+    fn len_bound(&self) -> usize {
+        self.len()
+    }
+    fn push_to(&self, out: &mut String) {
+        out.push_str(self);
     }
 }
 

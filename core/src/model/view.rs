@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
-use crate::model::app::{AuthorizedConnectApp, Permission};
+use crate::model::app::{AuthorizedConnectApp, Permission, Piece};
 
 /// One JSON string of a page body, still encoded; or a plain string (a view of an owned app).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,6 +97,31 @@ impl<'a> JsonStr<'a> {
     }
 }
 
+impl Piece for JsonStr<'_> {
+    #[inline]
+    fn len_bound(&self) -> usize {
+        match self.0 {
+            Repr::Text(t) => t.len(),
+            // Decoding never lengthens a string: an escape is longer than what it stands for.
+            Repr::Json(raw, _) => raw.len().saturating_sub(2),
+        }
+    }
+    #[inline]
+    fn push_to(&self, out: &mut String) {
+        match self.0 {
+            Repr::Text(t) => out.push_str(t),
+            Repr::Json(raw, escapes) => {
+                let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
+                if escapes.any() {
+                    unescape_into(inner, out);
+                } else {
+                    out.push_str(inner);
+                }
+            }
+        }
+    }
+}
+
 impl fmt::Debug for JsonStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.to_str().as_ref(), f)
@@ -157,6 +182,12 @@ pub(crate) fn decode(raw: &str, escaped: bool) -> Cow<'_, str> {
 /// malformed is kept as it stands).
 fn unescape(inner: &str) -> String {
     let mut out = String::with_capacity(inner.len());
+    unescape_into(inner, &mut out);
+    out
+}
+
+/// [`unescape`], appending to `out`.
+fn unescape_into(inner: &str, out: &mut String) {
     let mut rest = inner;
     while let Some(at) = rest.find('\\') {
         out.push_str(rest.get(..at).unwrap_or(""));
@@ -177,7 +208,6 @@ fn unescape(inner: &str) -> String {
         rest = after.get(len..).unwrap_or("");
     }
     out.push_str(rest);
-    out
 }
 
 /// The character a `uXXXX` escape (and, for a high surrogate, the `\uXXXX` after it) stands
@@ -410,7 +440,7 @@ impl<'a> AppView<'a> {
     /// The owned record.
     pub fn to_owned(&self) -> AuthorizedConnectApp {
         AuthorizedConnectApp::from_parts(
-            self.texts().map(|t| t.map(|j| j.to_str())),
+            self.texts(),
             self.permissions.as_ref().map(PermissionsView::to_vec),
         )
     }

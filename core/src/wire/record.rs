@@ -7,7 +7,6 @@
 //! `permissions` an array of strings or `null`, unknown fields skipped; anything else is an
 //! error whose trail names the field (`$.authorized_connect_apps[3].permissions[1]`).
 
-use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -17,7 +16,7 @@ use serde_json::value::RawValue;
 
 use crate::api::MAX_PERMISSIONS;
 use crate::base::json_path::{Segment, Trail};
-use crate::model::app::{AuthorizedConnectApp, Permission, Slot};
+use crate::model::app::{AuthorizedConnectApp, Permission, Piece, Slot};
 use crate::model::view::{AppView, Escapes, JsonStr, PermissionsView, decode};
 use crate::wire::fields::AppField;
 
@@ -68,8 +67,42 @@ pub(crate) trait Perms<'de>: Default {
 /// no escape (borrowed), packed into the record's one buffer when it is complete.
 #[derive(Default)]
 pub(crate) struct PendingApp<'de> {
-    texts: [Option<Cow<'de, str>>; 7],
+    texts: [Option<PendingText<'de>>; 7],
     permissions: Option<Vec<Permission>>,
+}
+
+/// A string of a [`PendingApp`]: as it stands in the body (decoded as it is packed), or
+/// owned (from a deserializer that hands out strings).
+pub(crate) enum PendingText<'de> {
+    Json(JsonStr<'de>),
+    Owned(String),
+}
+
+impl Piece for PendingText<'_> {
+    #[inline]
+    fn len_bound(&self) -> usize {
+        match self {
+            PendingText::Json(j) => j.len_bound(),
+            PendingText::Owned(s) => s.len(),
+        }
+    }
+    #[inline]
+    fn push_to(&self, out: &mut String) {
+        match self {
+            PendingText::Json(j) => j.push_to(out),
+            PendingText::Owned(s) => out.push_str(s),
+        }
+    }
+}
+
+impl<'de> Text<'de> for PendingText<'de> {
+    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
+        String::read(d).map(|t| t.map(PendingText::Owned))
+    }
+    #[inline]
+    fn scanned(raw: &'de str, escapes: Escapes) -> Self {
+        PendingText::Json(JsonStr::json(raw, escapes))
+    }
 }
 
 impl PendingApp<'_> {
@@ -94,10 +127,10 @@ fn slot(field: AppField) -> Option<Slot> {
 }
 
 impl<'de> AppRecord<'de> for PendingApp<'de> {
-    type Text = Cow<'de, str>;
+    type Text = PendingText<'de>;
     type Perms = Vec<Permission>;
     #[inline]
-    fn text(&mut self, field: AppField) -> Option<&mut Option<Cow<'de, str>>> {
+    fn text(&mut self, field: AppField) -> Option<&mut Option<PendingText<'de>>> {
         self.texts.get_mut(slot(field)? as usize)
     }
     fn perms(&mut self) -> &mut Option<Vec<Permission>> {
@@ -122,16 +155,6 @@ impl<'de> AppRecord<'de> for AppView<'de> {
     }
     fn perms(&mut self) -> &mut Option<PermissionsView<'de>> {
         &mut self.permissions
-    }
-}
-
-impl<'de> Text<'de> for Cow<'de, str> {
-    fn read<D: Deserializer<'de>>(d: D) -> Result<Option<Self>, D::Error> {
-        String::read(d).map(|t| t.map(Cow::Owned))
-    }
-    #[inline]
-    fn scanned(raw: &'de str, escapes: Escapes) -> Self {
-        decode(raw, escapes.any())
     }
 }
 
