@@ -5,17 +5,18 @@
 //! never reduced to a digest two SIDs could share), and the map's hasher (foldhash, seeded per
 //! process, so a server cannot aim SIDs at one bucket) only spreads them over the buckets;
 //! anything else a server sends as a SID is kept as its exact text. Each key maps to the last
-//! page it was seen on, so the window check is a comparison, not a lookup per remembered page;
-//! keys of a page that leaves the window are removed, and a page read part-way is taken back
-//! exactly.
+//! page it was seen on, so the window check is a comparison, not a lookup per remembered page.
+//! Keys that left the window are swept out every few pages in one pass over the map (no
+//! second lookup per record), and a page read part-way is taken back exactly.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 
 use foldhash::fast::RandomState;
 
 /// A record's identity: the SID's exact bytes, inline when it has a SID's length.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Key {
     /// A SID's length (`XX` + 32 hex digits): its bytes as they are, no allocation.
     Sid([u8; 34]),
@@ -33,17 +34,38 @@ impl Key {
     }
 }
 
+impl Hash for Key {
+    /// A SID's 32 digits as two 128-bit words (the hasher folds each in one multiply); its
+    /// two-letter prefix takes part in equality only.
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            Key::Sid(bytes) => {
+                let digits = bytes.last_chunk::<32>();
+                let lo = digits.and_then(|d| d.first_chunk::<16>());
+                let hi = digits.and_then(|d| d.last_chunk::<16>());
+                state.write_u128(lo.map_or(0, |w| u128::from_le_bytes(*w)));
+                state.write_u128(hi.map_or(0, |w| u128::from_le_bytes(*w)));
+            }
+            Key::Text(text) => text.hash(state),
+        }
+    }
+}
+
 /// The SIDs of the page being read and of the last `pages` pages.
 #[derive(Debug)]
 pub(crate) struct Window {
     pages: usize,
     /// The number of the page being read (the first is 1).
     page: u64,
-    /// Each key, and the last page it was on.
+    /// Each key, and the last page it was on (keys that left the window stay until the
+    /// next sweep, and count as unseen).
     last_seen: HashMap<Key, u64, RandomState>,
-    /// The keys each remembered page added or moved, oldest page first, with the page the key
-    /// was on before (0: none), to take a page back exactly.
-    added: VecDeque<Vec<(Key, u64)>>,
+    /// The keys the page being read added or moved, with the page each was on before (0:
+    /// none), to take the page back exactly.
+    current: Vec<(Key, u64)>,
+    /// The page after whose end the map is next swept.
+    sweep_after: u64,
 }
 
 impl Window {
@@ -53,7 +75,8 @@ impl Window {
             pages,
             page: 0,
             last_seen: HashMap::default(),
-            added: VecDeque::with_capacity(pages + 1),
+            current: Vec::new(),
+            sweep_after: pages.max(1) as u64,
         }
     }
 
@@ -61,7 +84,8 @@ impl Window {
     pub(crate) fn begin(&mut self, expected: usize) {
         self.page += 1;
         self.last_seen.reserve(expected);
-        self.added.push_back(Vec::with_capacity(expected));
+        self.current.clear();
+        self.current.reserve(expected);
     }
 
     /// Whether `sid` was already on this page or one of the remembered ones (a repeat); it is
@@ -84,36 +108,27 @@ impl Window {
                 (key, 0)
             }
         };
-        if let Some(added) = self.added.back_mut() {
-            added.push((key, before));
-        }
+        self.current.push((key, before));
         before != 0 && before >= oldest
     }
 
     /// The page was read to its end: it joins the window, and the oldest page leaves it.
+    /// Every `pages` pages, the keys that left the window are swept out of the map, so it
+    /// holds at most about twice the window's keys.
     pub(crate) fn end(&mut self) {
-        while self.added.len() > self.pages {
-            let Some(gone) = self.added.pop_front() else {
-                break;
-            };
-            let page = self.page - self.added.len() as u64;
-            for (key, _) in gone {
-                if let Entry::Occupied(e) = self.last_seen.entry(key)
-                    && *e.get() == page
-                {
-                    e.remove();
-                }
-            }
+        self.current.clear();
+        if self.page >= self.sweep_after {
+            // The next page's window starts at `page + 1 - pages`.
+            let first = (self.page + 1).saturating_sub(self.pages as u64);
+            self.last_seen.retain(|_, seen| *seen >= first);
+            self.sweep_after = self.page + self.pages.max(1) as u64;
         }
     }
 
     /// The page was not read to its end (it will be fetched again): what it added is taken
     /// back.
     pub(crate) fn abandon(&mut self) {
-        let Some(added) = self.added.pop_back() else {
-            return;
-        };
-        for (key, before) in added.into_iter().rev() {
+        for (key, before) in self.current.drain(..).rev() {
             if before == 0 {
                 self.last_seen.remove(&key);
             } else if let Some(seen) = self.last_seen.get_mut(&key) {
@@ -155,6 +170,27 @@ mod tests {
             "2 was refreshed on page 2"
         );
         assert!(w.last_seen.len() <= 4, "what left the window is forgotten");
+    }
+
+    #[test]
+    fn the_map_stays_about_twice_the_window() {
+        let mut w = Window::new(3);
+        for p in 0..50u32 {
+            let sids: Vec<String> = (0..10).map(|i| sid(p * 10 + i)).collect();
+            assert!(page(&mut w, &sids).iter().all(|r| !r));
+            assert!(
+                w.last_seen.len() <= 2 * 3 * 10 + 10,
+                "{}",
+                w.last_seen.len()
+            );
+        }
+        // A SID last seen four pages ago is out of the window (3 pages before this one).
+        w.begin(2);
+        assert!(
+            !w.repeated(&sid(45 * 10)),
+            "page 46 of 50: out of the window"
+        );
+        assert!(w.repeated(&sid(47 * 10)), "page 48: in the window");
     }
 
     #[test]
