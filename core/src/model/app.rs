@@ -123,6 +123,9 @@ macro_rules! slots {
             pub(crate) const ALL: [Slot; SLOTS] = [$(Slot::$slot,)*];
         }
 
+        /// The JSON names of the string fields, in [`Slot::ALL`] order.
+        const NAMES: [&str; SLOTS] = [$(stringify!($field),)*];
+
         impl AuthorizedConnectApp {
             $(
                 #[doc = $doc]
@@ -280,17 +283,6 @@ impl Piece for &str {
         out.push_str(self);
     }
 }
-
-/// The JSON names of the string fields, in [`Slot::ALL`] order.
-const NAMES: [&str; SLOTS] = [
-    "account_sid",
-    "connect_app_company_name",
-    "connect_app_description",
-    "connect_app_friendly_name",
-    "connect_app_homepage_url",
-    "connect_app_sid",
-    "uri",
-];
 
 impl fmt::Debug for AuthorizedConnectApp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
