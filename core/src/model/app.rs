@@ -150,7 +150,7 @@ macro_rules! slots {
 }
 
 /// How many string fields an app has.
-const SLOTS: usize = 7;
+pub(crate) const SLOTS: usize = 7;
 
 slots! {
     AccountSid = account_sid, set_account_sid, with_account_sid:

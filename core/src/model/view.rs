@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
-use crate::model::app::{AuthorizedConnectApp, Permission, Piece};
+use crate::model::app::{AuthorizedConnectApp, Permission, Piece, SLOTS};
 
 /// One JSON string of a page body, still encoded; or a plain string (a view of an owned app).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -420,7 +420,7 @@ impl<'a> AppView<'a> {
     }
 
     /// Every string field, in the owned record's buffer order.
-    fn texts(&self) -> [Option<JsonStr<'a>>; 7] {
+    fn texts(&self) -> [Option<JsonStr<'a>>; SLOTS] {
         [
             self.account_sid,
             self.connect_app_company_name,

@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 
 use crate::api::MAX_PERMISSIONS;
 use crate::base::json_path::{Segment, Trail};
-use crate::model::app::{AuthorizedConnectApp, Permission, Piece, Slot};
+use crate::model::app::{AuthorizedConnectApp, Permission, Piece, SLOTS, Slot};
 use crate::model::view::{AppView, Escapes, JsonStr, PermissionsView, decode};
 use crate::wire::fields::AppField;
 
@@ -63,11 +63,11 @@ pub(crate) trait Perms<'de>: Default {
     fn push_scanned(&mut self, raw: &'de str, escapes: Escapes);
 }
 
-/// An owned app as the wire fills it: the strings as they stand in the body where they hold
-/// no escape (borrowed), packed into the record's one buffer when it is complete.
+/// An owned app as the wire fills it: each string as it stands in the body (borrowed), decoded
+/// and packed into the record's one buffer when the record is complete.
 #[derive(Default)]
 pub(crate) struct PendingApp<'de> {
-    texts: [Option<PendingText<'de>>; 7],
+    texts: [Option<PendingText<'de>>; SLOTS],
     permissions: Option<Vec<Permission>>,
 }
 
