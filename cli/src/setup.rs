@@ -49,7 +49,7 @@ fn describe_proxy(p: &HttpProxy) -> String {
     format!("{}:{} (from {})", p.host(), p.port(), p.source())
 }
 
-/// Every variable whose meaning the CLI knows.
+/// Every variable whose meaning the CLI knows: the credentials first.
 pub(crate) const TWILIO_VARS: [&str; 11] = [
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
@@ -64,15 +64,8 @@ pub(crate) const TWILIO_VARS: [&str; 11] = [
     "TWILIO_REGION",
 ];
 
-/// The variables that hold credentials.
-const CREDENTIAL_VARS: [&str; 6] = [
-    "TWILIO_ACCOUNT_SID",
-    "TWILIO_AUTH_TOKEN",
-    "TWILIO_API_KEY",
-    "TWILIO_API_SECRET",
-    "TWILIO_CLIENT_ID",
-    "TWILIO_CLIENT_SECRET",
-];
+/// The variables that hold credentials: the first six of [`TWILIO_VARS`].
+const CREDENTIAL_VARS: &[&str] = TWILIO_VARS.split_at(6).0;
 
 /// `TWILIO_*` names that are set but not known, each with the known name it is closest to.
 fn near_misses(set: &[String]) -> Vec<(String, &'static str)> {
