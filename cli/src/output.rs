@@ -468,6 +468,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_accounts_line_shows_server_sids_by_the_display_rule() {
+        // What a hostile accounts listing put there: a clipboard write (OSC 52), a bell, a
+        // carriage return and cursor-up that hid a forged "0 failed", and 200 KB in one SID.
+        let hostile = vec![
+            "AC1\u{1b}]52;c;aGk=\u{7}".to_owned(),
+            "AC2\r\u{1b}[1A0 failed".to_owned(),
+            format!("AC3{}", "x".repeat(200_000)),
+        ];
+        let summary = Summary {
+            accounts: Some((3, hostile)),
+            ..Summary::default()
+        };
+        let line = summary.accounts_line().unwrap();
+        assert!(line.starts_with("3 accounts read, 3 failed: AC1"), "{line}");
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert!(line.len() < 300, "{} bytes", line.len());
+    }
+
+    #[test]
     fn cells_keep_their_display_width() {
         for s in [
             "Ünïcødé 应用 12 😀",
