@@ -270,6 +270,22 @@ fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
 }
 
 #[test]
+fn a_same_origin_next_uri_over_8_kib_is_a_short_paging_error() {
+    let next = format!(
+        "/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageSize=50&x={}",
+        "a".repeat(1 << 20)
+    );
+    let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
+    let (_, sent, err) = run(&mut p, |_, _| page(&[], Some(&next)));
+    let err = err.unwrap();
+    assert!(matches!(err, Error::Paging(_)), "{err:?}");
+    let shown = err.to_string();
+    assert!(shown.contains("more than the 8192"), "{shown}");
+    assert!(shown.len() < 500, "{} bytes", shown.len());
+    assert_eq!(sent, 1, "the long URI was never requested");
+}
+
+#[test]
 fn server_text_in_paging_errors_is_cut_short() {
     let next = format!(
         "https://evil.example/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?x={}",
