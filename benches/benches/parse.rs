@@ -4,7 +4,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use twilio_connect_apps::{Page, PageView, error_from_response, parse_app};
+use twilio_connect_apps::model::{Page, PageView};
+use twilio_connect_apps::wire::{error_from_response, parse_app};
 use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]

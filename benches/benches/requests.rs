@@ -4,9 +4,10 @@ use std::hint::black_box;
 use std::time::{Duration, SystemTime};
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use twilio_connect_apps::config::{Jitter, Outcome, RetryState};
+use twilio_connect_apps::wire::{PageQuery, fetch_request, list_request, page_at_request};
 use twilio_connect_apps::{
-    Config, Credentials, ListParams, Outcome, PageQuery, Paginator, RetryPolicy, RetryState,
-    Secret, Step,
+    Action, Config, Credentials, ListParams, Machine, RetryPolicy, Secret, Session,
 };
 
 fn requests(c: &mut Criterion) {
@@ -18,26 +19,25 @@ fn requests(c: &mut Criterion) {
     let next = "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?Page=1&PageSize=1000&PageToken=PA3e8-1234abcd";
     let mut g = c.benchmark_group("requests");
     g.bench_function("fetch", |b| {
-        b.iter(|| config.fetch_request(black_box(&app), None).unwrap())
+        b.iter(|| fetch_request(&config, black_box(&app), None).unwrap())
     });
     g.bench_function("first_page", |b| {
         b.iter(|| {
-            config
-                .list_request(black_box(&PageQuery::new().page_size(1000)), None)
-                .unwrap()
+            list_request(&config, black_box(&PageQuery::new().page_size(1000)), None).unwrap()
         })
     });
-    g.bench_function("first_page_via_paginator", |b| {
+    let session = Session::new(config.clone());
+    g.bench_function("first_page_via_listing", |b| {
         b.iter(|| {
-            let mut p = Paginator::new(&config, ListParams::new()).unwrap();
-            match p.step().unwrap() {
-                Step::Send(r) => r,
+            let mut p = session.list(ListParams::new()).unwrap();
+            match p.next(&session.context(SystemTime::UNIX_EPOCH)) {
+                Action::Send(r) => r,
                 _ => unreachable!(),
             }
         })
     });
     g.bench_function("next_page", |b| {
-        b.iter(|| config.page_at_request(black_box(next)).unwrap())
+        b.iter(|| page_at_request(&config, black_box(next)).unwrap())
     });
     let policy = RetryPolicy::default();
     let mut headers = http::HeaderMap::new();
@@ -52,14 +52,28 @@ fn requests(c: &mut Criterion) {
             status: http::StatusCode::SERVICE_UNAVAILABLE,
             headers: &empty,
         };
-        b.iter(|| policy.decide(&mut RetryState::new(), black_box(&outcome), now, 12345))
+        b.iter(|| {
+            policy.decide(
+                &mut RetryState::new(),
+                black_box(&outcome),
+                now,
+                Jitter::from_seed(12345),
+            )
+        })
     });
     g.bench_function("retry_decision_http_date", |b| {
         let outcome = Outcome::Response {
             status: http::StatusCode::TOO_MANY_REQUESTS,
             headers: &headers,
         };
-        b.iter(|| policy.decide(&mut RetryState::new(), black_box(&outcome), now, 12345))
+        b.iter(|| {
+            policy.decide(
+                &mut RetryState::new(),
+                black_box(&outcome),
+                now,
+                Jitter::from_seed(12345),
+            )
+        })
     });
     g.finish();
 }

@@ -35,12 +35,12 @@ fn main() {
     for _ in 0..200 {
         match mode.as_str() {
             "core" => {
-                black_box(twilio_connect_apps::Page::from_json(black_box(&body)).unwrap());
+                black_box(twilio_connect_apps::model::Page::from_json(black_box(&body)).unwrap());
             }
             "view" => {
                 let mut writers = 0usize;
                 black_box(
-                    twilio_connect_apps::PageView::parse(black_box(&body), 1000, |app| {
+                    twilio_connect_apps::model::PageView::parse(black_box(&body), 1000, |app| {
                         writers += usize::from(black_box(app).connect_app_sid.is_some());
                         Ok::<(), ()>(())
                     })
@@ -56,7 +56,7 @@ fn main() {
             }
             "fetch_core" => {
                 for _ in 0..100 {
-                    black_box(twilio_connect_apps::parse_app(black_box(&fetch)).unwrap());
+                    black_box(twilio_connect_apps::wire::parse_app(black_box(&fetch)).unwrap());
                 }
             }
             "fetch_plain" => {

@@ -308,7 +308,7 @@ pub(crate) enum StatusArg {
     Closed,
 }
 
-impl From<StatusArg> for twilio_connect_apps::AccountStatus {
+impl From<StatusArg> for twilio_connect_apps::model::AccountStatus {
     fn from(s: StatusArg) -> Self {
         match s {
             StatusArg::Active => Self::Active,

@@ -4,7 +4,9 @@
 use std::io;
 use std::time::Duration;
 
-use twilio_connect_apps::{Error, TransportErrorKind, display_text};
+use twilio_connect_apps::Error;
+use twilio_connect_apps::error::TransportErrorKind;
+use twilio_connect_apps::text::display_text;
 
 /// The longest error line printed (the server's words in it are excerpts already).
 const LINE: usize = 600;
@@ -165,7 +167,7 @@ fn hint(e: &Error, cx: &Context) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use twilio_connect_apps::TransportError;
+    use twilio_connect_apps::error::TransportError;
 
     fn cx() -> Context {
         Context {

@@ -4,10 +4,9 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use twilio_connect_apps::{
-    ConnectAppSid, Cursor, Error, ListParams, PartialAccount, SweepCursor, SweepParams,
-    display_text,
-};
+use twilio_connect_apps::model::PartialAccount;
+use twilio_connect_apps::text::display_text;
+use twilio_connect_apps::{ConnectAppSid, Cursor, Error, ListParams, SweepCursor, SweepParams};
 
 use crate::args::{Accounts, Concurrency, FetchArgs, Format, ListArgs, Output};
 use crate::failure::{Failure, error_line};
@@ -168,7 +167,7 @@ pub(crate) fn start_sweep(
     resume: Option<SweepToken>,
 ) -> Result<
     (
-        twilio_connect_apps::blocking::Sweep<crate::transport::Chosen>,
+        twilio_connect_apps_client::blocking::Sweep<crate::transport::Chosen>,
         SweepCursor,
     ),
     Failure,

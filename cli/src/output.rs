@@ -11,9 +11,9 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
-use twilio_connect_apps::{
-    Account, AppView, AuthorizedConnectApp, JsonStr, display_text, is_unprintable,
-};
+use twilio_connect_apps::model::JsonStr;
+use twilio_connect_apps::text::{display_text, is_unprintable};
+use twilio_connect_apps::{Account, AppView, AuthorizedConnectApp};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::args::{Field, Format};

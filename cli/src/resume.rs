@@ -4,7 +4,8 @@
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
-use twilio_connect_apps::{Cursor, MAX_PAGE_URI, SweepCursor};
+use twilio_connect_apps::limits::MAX_PAGE_URI;
+use twilio_connect_apps::{Cursor, SweepCursor};
 
 const LISTING: &str = "c1.";
 const SWEEP: &str = "s1.";

@@ -2,10 +2,10 @@
 //! built-in emulator (only with `--emulator`), TLS roots, timeouts; and the flag or variable
 //! each rejected value came from.
 
-use twilio_connect_apps::{
-    AccountSid, Config, Credentials, DEFAULT_REQUEST_TIMEOUT, Error, HttpProxy, Origin, Secret,
-    blocking,
-};
+use twilio_connect_apps::config::{HttpProxy, Origin};
+use twilio_connect_apps::{AccountSid, Config, Credentials, Error, Secret};
+use twilio_connect_apps_client::blocking;
+use twilio_connect_apps_client::defaults::DEFAULT_REQUEST_TIMEOUT;
 use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
 use crate::args::{Connection, TransportKind};
@@ -148,7 +148,7 @@ pub(crate) fn setup(
         let config = Config::new(Credentials::auth_token(
             DEFAULT_ACCOUNT_SID
                 .parse()
-                .map_err(|e: twilio_connect_apps::SidError| Failure::Usage(e.to_string()))?,
+                .map_err(|e: twilio_connect_apps::error::SidError| Failure::Usage(e.to_string()))?,
             Secret::new(DEFAULT_AUTH_TOKEN),
         ))
         .with_base_url(emu.base_url())

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Request, Response};
-use twilio_connect_apps::{
-    AsyncTransport, BuildTransport, Error, Transport, TransportError, TransportErrorKind,
-    TransportSettings,
-};
+use twilio_connect_apps::Error;
+use twilio_connect_apps::error::{TransportError, TransportErrorKind};
+use twilio_connect_apps_client::{AsyncTransport, BuildTransport, Transport, TransportSettings};
 use twilio_connect_apps_hyper::HyperTransport;
 use twilio_connect_apps_ureq::UreqTransport;
 
@@ -100,7 +99,7 @@ mod tests {
         .with_base_url(emu.base_url())
         .unwrap()
         .with_compression(false);
-        let client = twilio_connect_apps::blocking::Client::<BlockOn>::new(config).unwrap();
+        let client = twilio_connect_apps_client::blocking::Client::<BlockOn>::new(config).unwrap();
         let page = |_| {
             use base64::Engine as _;
             let basic = base64::engine::general_purpose::STANDARD
@@ -112,7 +111,8 @@ mod tests {
             .header(http::header::AUTHORIZATION, format!("Basic {basic}"))
             .body(Vec::new())
             .unwrap();
-            let response = client.send(request).unwrap();
+            let response =
+                twilio_connect_apps_client::Transport::send(client.transport(), request).unwrap();
             assert_eq!(response.status(), 200);
             response.body().len()
         };

@@ -11,6 +11,11 @@ pub(crate) const DEFAULT_HOST: &str = "api.twilio.com";
 
 /// Twilio's OAuth token service, where client credentials are exchanged for access tokens.
 pub const DEFAULT_OAUTH_BASE_URL: &str = "https://oauth.twilio.com";
+/// The default cap on a response body (after decompression).
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 16 * 1024 * 1024;
+/// The default number of connections a client keeps (and, on the async transport, requests in
+/// flight at once).
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
 /// The host of [`DEFAULT_OAUTH_BASE_URL`].
 pub(crate) const DEFAULT_OAUTH_HOST: &str = "oauth.twilio.com";
 /// The token endpoint's path on the OAuth origin.
@@ -28,7 +33,7 @@ pub const MAX_PAGE_URI: usize = 8 * 1024;
 pub const MAX_PERMISSIONS: usize = 64;
 
 /// The key that holds the records in the Authorized Connect Apps envelope.
-pub const RECORDS_KEY: &str = "authorized_connect_apps";
+pub(crate) const RECORDS_KEY: &str = "authorized_connect_apps";
 
 /// The key that holds the records in the accounts listing's envelope.
 pub(crate) const ACCOUNTS_KEY: &str = "accounts";

@@ -12,9 +12,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use twilio_connect_apps::wire::{error_from_response, parse_app, parse_page};
 use twilio_connect_apps::{
-    Config, Credentials, Error, ListParams, Paginator, Secret, Step, error_from_response,
-    parse_app, parse_page,
+    Action, Config, Credentials, Error, ListParams, Machine, Secret, Session,
 };
 
 struct Counting;
@@ -88,11 +88,20 @@ fn a_page_of_millions_of_empty_records_stops_at_the_page_size() {
         "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
         Secret::new("t"),
     ));
-    let mut pages = Paginator::new(&config, ListParams::new()).unwrap();
-    let Step::Send(_) = pages.step().unwrap() else {
+    let session = Session::new(config);
+    let cx = session.context(std::time::UNIX_EPOCH);
+    let mut pages = session.list(ListParams::new()).unwrap();
+    let Action::Send(_) = pages.next(&cx) else {
         panic!()
     };
-    let (result, peak) = peak_during(|| pages.handle_response(&resp));
+    let owned = resp.clone();
+    let (result, peak) = peak_during(move || {
+        pages.handle(&cx, Ok(owned));
+        match pages.next(&cx) {
+            Action::Done(Some(Err(e))) => Err(e),
+            _ => Ok(()),
+        }
+    });
     let Err(Error::Parse(e)) = result else {
         panic!("{result:?}")
     };

@@ -1,8 +1,8 @@
 //! What the public API promises about its types.
 
-use twilio_connect_apps::{
-    Config, Cursor, Error, ListingMachine, Page, Paginator, Session, TransportError, blocking, http,
-};
+use twilio_connect_apps::machine::ListingMachine;
+use twilio_connect_apps::model::Page;
+use twilio_connect_apps::{Config, Cursor, Error, Session};
 
 /// The types users hold across threads and tasks stay `Send + Sync`.
 #[test]
@@ -11,11 +11,7 @@ fn public_types_are_send_and_sync() {
     check::<Error>();
     check::<Config>();
     check::<Session>();
-    check::<Paginator>();
     check::<ListingMachine>();
     check::<Cursor>();
     check::<Page>();
-    type Fn = fn(http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError>;
-    check::<blocking::Client<Fn>>();
-    check::<blocking::Listing<Fn>>();
 }

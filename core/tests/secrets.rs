@@ -7,8 +7,11 @@
 //! The token never shows up in `Debug` or `Display` of anything the crate hands out.
 
 use base64::Engine as _;
+use twilio_connect_apps::wire::{
+    PageQuery, fetch_request, list_request, page_at_request, parse_page,
+};
 use twilio_connect_apps::{
-    Config, Credentials, Error, ListParams, PageQuery, Paginator, Secret, Step, parse_page,
+    Action, Config, Credentials, Error, ListParams, Machine, Secret, Session,
 };
 
 const TOKEN: &str = "tok-3f9a-SECRET-value";
@@ -30,18 +33,20 @@ fn no_debug_output_holds_the_token() {
     let config = Config::new(creds);
     assert_clean("config", &format!("{config:?} {config:#?}"));
 
-    let req = config
-        .list_request(&PageQuery::new().page_size(5), None)
-        .unwrap();
+    let req = list_request(&config, &PageQuery::new().page_size(5), None).unwrap();
     assert_clean("request", &format!("{req:?} {:?}", req.headers()));
-    let req = config
-        .fetch_request(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(), None)
-        .unwrap();
+    let req = fetch_request(
+        &config,
+        &"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+        None,
+    )
+    .unwrap();
     assert_clean("fetch request", &format!("{req:?}"));
 
-    let mut p = Paginator::new(&config, ListParams::new()).unwrap();
+    let session = Session::new(config.clone());
+    let mut p = session.list(ListParams::new()).unwrap();
     assert_clean("paginator", &format!("{p:?}"));
-    let Step::Send(req) = p.step().unwrap() else {
+    let Action::Send(req) = p.next(&session.context(std::time::UNIX_EPOCH)) else {
         panic!()
     };
     assert_clean("step", &format!("{req:?}"));
@@ -51,7 +56,7 @@ fn no_debug_output_holds_the_token() {
         parse_page(&http::Response::builder().status(401).body(br#"{"code":20003,"message":"Authenticate","status":401}"#.to_vec()).unwrap()).unwrap_err(),
         parse_page(&http::Response::builder().status(502).body(b"<html/>".to_vec()).unwrap()).unwrap_err(),
         parse_page(&http::Response::new(b"{".to_vec())).unwrap_err(),
-        config.page_at_request("https://evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json").unwrap_err(),
+        page_at_request(&config, "https://evil.example/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json").unwrap_err(),
         Config::new(Credentials::auth_token(AC.parse().unwrap(), Secret::new(TOKEN))).with_base_url("http://example.com").unwrap_err(),
         Credentials::from_env_with(|k| (k == "TWILIO_ACCOUNT_SID").then(|| TOKEN.to_owned()).or_else(|| (k == "TWILIO_AUTH_TOKEN").then(|| TOKEN.to_owned()))).unwrap_err(),
     ];

@@ -24,7 +24,8 @@ mod tcp_transport {
 mod hyper_transport {
     use std::time::Duration;
 
-    use twilio_connect_apps::{AsyncTransport, ConnectAppSid, ListParams, asynchronous};
+    use twilio_connect_apps::{ConnectAppSid, ListParams};
+    use twilio_connect_apps_client::{AsyncTransport, asynchronous};
     use twilio_connect_apps_hyper::{Client, HyperTransport, Listing};
     use twilio_connect_apps_testbed::{Emulator, Fault, FaultScript, Trigger};
 
@@ -96,7 +97,7 @@ mod hyper_transport {
         let conns = emu.connection_count();
         eprintln!("1000 concurrent fetches used {conns} connections");
         assert!(
-            conns <= 2 * twilio_connect_apps_hyper::DEFAULT_MAX_CONNECTIONS as u64,
+            conns <= 2 * twilio_connect_apps::limits::DEFAULT_MAX_CONNECTIONS as u64,
             "{conns} connections"
         );
     }
@@ -248,7 +249,7 @@ mod hyper_transport {
                 .unwrap()
                 .unwrap_err();
             assert!(
-                matches!(&e, twilio_connect_apps::Error::Transport(t) if t.kind == twilio_connect_apps::TransportErrorKind::Reset),
+                matches!(&e, twilio_connect_apps::Error::Transport(t) if t.kind == twilio_connect_apps::error::TransportErrorKind::Reset),
                 "declared length {declare_length}: {e:?}"
             );
             assert_eq!(server.requests(), 4, "declared length {declare_length}");

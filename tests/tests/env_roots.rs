@@ -7,7 +7,8 @@
 //! `Client::from_env` honours `TWILIO_CA_CERT` in both transports, with one rule: the given
 //! roots are the ones trusted (the CLI's `--ca-cert` and its docs say the same).
 
-use twilio_connect_apps::{Error, ListParams, TransportErrorKind};
+use twilio_connect_apps::error::TransportErrorKind;
+use twilio_connect_apps::{Error, ListParams};
 use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
 fn lookup(base: String, ca: Option<String>) -> impl Fn(&str) -> Option<String> {

@@ -10,7 +10,8 @@
 #[path = "support/proxy.rs"]
 mod proxy;
 
-use twilio_connect_apps::{Config, Credentials, Error, ListParams, Secret, TransportErrorKind};
+use twilio_connect_apps::error::TransportErrorKind;
+use twilio_connect_apps::{Config, Credentials, Error, ListParams, Secret};
 use twilio_connect_apps_testbed::{
     DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, TLS_TEST_HOST,
 };

@@ -72,8 +72,11 @@ fn listing<T: Harness>(tls: bool) {
     // A fetch and a page, for their spans.
     c.fetch(&listed.apps[0].connect_app_sid().unwrap().parse().unwrap())
         .unwrap();
-    c.page(&twilio_connect_apps::PageQuery::new().page_size(5), None)
-        .unwrap();
+    c.page(
+        &twilio_connect_apps::wire::PageQuery::new().page_size(5),
+        None,
+    )
+    .unwrap();
     let _ = default_config(&emu);
 }
 

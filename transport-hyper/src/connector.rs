@@ -13,7 +13,9 @@ use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
-use twilio_connect_apps::{Error, TransportError, TransportErrorKind, TransportSettings};
+use twilio_connect_apps::Error;
+use twilio_connect_apps::error::{TransportError, TransportErrorKind};
+use twilio_connect_apps_client::TransportSettings;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 

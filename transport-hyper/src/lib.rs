@@ -13,7 +13,10 @@ use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
 
-pub use twilio_connect_apps::*;
+use twilio_connect_apps::error::{TransportError, TransportErrorKind};
+use twilio_connect_apps::wire::BodyBuffer;
+use twilio_connect_apps_client::{AsyncTransport, BuildTransport, TransportSettings, asynchronous};
+pub use twilio_connect_apps_client::{Config, Credentials, Error, ListParams, Secret, SweepParams};
 
 /// The async client on hyper: [`asynchronous::Client`] over [`HyperTransport`].
 ///
@@ -56,6 +59,9 @@ pub type ClientBuilder = asynchronous::ClientBuilder<HyperTransport>;
 /// # Ok(()) }
 /// ```
 pub type Listing = asynchronous::Listing<HyperTransport>;
+/// A sweep of every account in progress: a `Stream` of each account's apps, as accounts
+/// complete (see `Client::sweep`).
+pub type Sweep = asynchronous::Sweep<HyperTransport>;
 
 type Pooled = legacy::Client<connector::Connector, Full<Bytes>>;
 
@@ -113,7 +119,7 @@ impl BuildTransport for HyperTransport {
     }
 }
 
-impl twilio_connect_apps::AsyncTransport for HyperTransport {
+impl AsyncTransport for HyperTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         // A free slot first: the timeout below counts only the exchange itself.
         let _slot = self.slots.acquire().await.map_err(|_| {
@@ -149,35 +155,20 @@ async fn read_body(
     cap: u64,
 ) -> Result<Response<Vec<u8>>, TransportError> {
     let (parts, mut body) = response.into_parts();
-    let mut bytes = body_buffer(&parts.headers, cap)?;
+    let mut bytes = BodyBuffer::for_response(&parts.headers, cap)?;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             let kind = connector::classify(&e).unwrap_or(TransportErrorKind::Reset);
             TransportError::caused_by(kind, e)
         })?;
         if let Ok(data) = frame.into_data() {
-            if (bytes.len() + data.len()) as u64 > cap {
-                return Err(TransportError::body_too_large(cap));
-            }
-            reserve_body(&mut bytes, cap, data.len());
-            bytes.extend_from_slice(&data);
+            bytes.push(&data)?;
         }
     }
     // A stream that ended before its declared length (an HTTP/2 connection closed by GOAWAY
     // mid-body, a proxy that gave up): cut short, so sent again on a new connection.
-    if let Some(declared) = declared_length(&parts.headers)
-        && declared != bytes.len() as u64
-    {
-        return Err(TransportError::new(
-            TransportErrorKind::Reset,
-            format!(
-                "the body ended after {} of its {declared} bytes",
-                bytes.len()
-            ),
-            None,
-        ));
-    }
-    Ok(Response::from_parts(parts, bytes))
+    bytes.check_length()?;
+    Ok(Response::from_parts(parts, bytes.into_vec()))
 }
 
 fn map_request_error(e: legacy::Error) -> TransportError {

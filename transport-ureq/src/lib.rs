@@ -4,12 +4,14 @@
 mod interim;
 mod resolver;
 
-use std::io::Read as _;
 use std::sync::Arc;
 
 use http::{Request, Response};
 
-pub use twilio_connect_apps::*;
+use twilio_connect_apps::error::{TransportError, TransportErrorKind};
+use twilio_connect_apps::wire::BodyBuffer;
+use twilio_connect_apps_client::{BuildTransport, Transport, TransportSettings, blocking};
+pub use twilio_connect_apps_client::{Config, Credentials, Error, ListParams, Secret, SweepParams};
 
 /// The blocking client on ureq: [`blocking::Client`] over [`UreqTransport`].
 ///
@@ -57,6 +59,9 @@ pub type ClientBuilder = blocking::ClientBuilder<UreqTransport>;
 /// # Ok(()) }
 /// ```
 pub type Listing = blocking::Listing<UreqTransport>;
+/// A sweep of every account in progress: an `Iterator` of each account's apps, as accounts
+/// complete (see `Client::sweep`).
+pub type Sweep = blocking::Sweep<UreqTransport>;
 
 /// The [`Transport`] on one [`ureq::Agent`]: connection reuse,
 /// rustls with ring, timeouts, the body cap, the proxy tunnel; no redirects, no retries.
@@ -147,7 +152,7 @@ impl BuildTransport for UreqTransport {
     }
 }
 
-impl twilio_connect_apps::Transport for UreqTransport {
+impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let cap = self.max_body_size;
         // A GET goes without a body (ureq would send `Content-Length: 0` for an empty one).
@@ -159,24 +164,14 @@ impl twilio_connect_apps::Transport for UreqTransport {
         }
         .map_err(|e| self.map_error(e))?;
         let (parts, mut body) = response.into_parts();
-        let mut bytes = body_buffer(&parts.headers, cap)?;
-        let declared = declared_length(&parts.headers);
-        let mut reader = body.with_config().limit(cap).reader();
+        let mut bytes = BodyBuffer::for_response(&parts.headers, cap)?;
         // Into the buffer's spare room, grown in bounded steps (never past the cap); a
         // declared length is read into the room made for it, with no growth at all.
-        loop {
-            let room = reserve_body(&mut bytes, cap, 64 * 1024);
-            let before = bytes.len();
-            (&mut reader)
-                .take(room as u64)
-                .read_to_end(&mut bytes)
-                .map_err(|e| self.map_error(ureq::Error::from(e)))?;
-            let read = bytes.len() - before;
-            if read < room || room == 0 || declared == Some(bytes.len() as u64) {
-                break;
-            }
-        }
-        Ok(Response::from_parts(parts, bytes))
+        let reader = body.with_config().limit(cap).reader();
+        bytes
+            .read_from(reader, 64 * 1024)
+            .map_err(|e| self.map_error(ureq::Error::from(e)))?;
+        Ok(Response::from_parts(parts, bytes.into_vec()))
     }
 }
 

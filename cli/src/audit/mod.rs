@@ -99,7 +99,7 @@ pub(crate) fn audit(
                 return Err(Failure::Usage(format!(
                     "--resume: this token and --snapshot {} go on with an audit of {}'s accounts, but the account in effect is {parent}",
                     from.display(),
-                    twilio_connect_apps::display_text(&snapshot.credentials.account_sid, 40)
+                    twilio_connect_apps::text::display_text(&snapshot.credentials.account_sid, 40)
                 )));
             }
             Some((token, snapshot))
@@ -272,8 +272,8 @@ fn read_one(setup: &Setup, args: &AuditArgs, progress: &Progress) -> Result<Read
 }
 
 /// Takes a listing to its end (or its error): the apps, each with its page's request id.
-fn collect<T: twilio_connect_apps::Transport>(
-    listing: &mut twilio_connect_apps::blocking::Listing<T>,
+fn collect<T: twilio_connect_apps_client::Transport>(
+    listing: &mut twilio_connect_apps_client::blocking::Listing<T>,
     progress: &Progress,
 ) -> (Vec<AppRecord>, Option<Error>) {
     let mut apps = Vec::new();

@@ -18,7 +18,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 use toml::Spanned;
-use twilio_connect_apps::{AccountSid, ConnectAppSid, display_text};
+use twilio_connect_apps::text::display_text;
+use twilio_connect_apps::{AccountSid, ConnectAppSid};
 
 /// The permissions the API defines (the spec's enum), the only ones a policy may name.
 const PERMISSIONS: [&str; 2] = ["get-all", "post-all"];

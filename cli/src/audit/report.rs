@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
-use twilio_connect_apps::display_text;
+use twilio_connect_apps::text::display_text;
 
 use crate::args::FailOn;
 use crate::audit::policy::Policy;

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use twilio_connect_apps::{AuthorizedConnectApp, Cursor, display_text};
+use twilio_connect_apps::text::display_text;
+use twilio_connect_apps::{AuthorizedConnectApp, Cursor};
 
 /// What a snapshot file says it is.
 pub(crate) const FORMAT: &str = "connect-apps-snapshot/1";

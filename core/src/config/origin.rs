@@ -123,7 +123,7 @@ impl Origin {
     pub fn is_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
         h.eq_ignore_ascii_case("localhost")
-            || h.parse::<std::net::IpAddr>()
+            || h.parse::<core::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback())
     }
 

@@ -16,8 +16,8 @@
 //!   silently ignored. A port defaults to 80; user info becomes `Proxy-Authorization` on the
 //!   `CONNECT` request.
 
+use core::net::IpAddr;
 use std::fmt;
-use std::net::IpAddr;
 
 use base64::Engine as _;
 use http::HeaderValue;
@@ -30,7 +30,7 @@ use crate::error::Error;
 
 /// Where a client's proxy comes from.
 #[derive(Clone, Debug, Default)]
-pub(crate) enum ProxyChoice {
+pub enum ProxyChoice {
     /// The environment variables of the module docs.
     #[default]
     FromEnv,
@@ -108,7 +108,7 @@ impl HttpProxy {
     }
 
     /// Reads a proxy URL; `source` names where it came from, for errors.
-    pub(crate) fn parse(value: &str, source: &'static str) -> Result<HttpProxy, Error> {
+    pub fn parse(value: &str, source: &'static str) -> Result<HttpProxy, Error> {
         let shown = without_user_info(value);
         let bad = |why: &str| Error::input("proxy", format!("{source} `{shown}`: {why}"));
         let value = value.trim();
@@ -172,7 +172,7 @@ fn percent_decode(s: &str) -> Option<String> {
 
 impl ProxyChoice {
     /// The proxy for `origin` under this choice, reading variables through `lookup`.
-    pub(crate) fn resolve(
+    pub fn resolve(
         &self,
         origin: &Origin,
         lookup: impl Fn(&str) -> Option<String>,

@@ -1,4 +1,5 @@
-//! Retry decisions: a pure function of the attempt, the outcome, the time and a random number.
+//! Retry decisions: a pure function of the attempt, the outcome, the time and a [`Jitter`]
+//! draw.
 
 use std::time::{Duration, SystemTime};
 
@@ -17,13 +18,14 @@ use crate::error::{Error, TransportErrorKind, status_is_retryable};
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use twilio_connect_apps::{RetryPolicy, RetryState, Outcome, RetryDecision};
+/// use twilio_connect_apps::RetryPolicy;
+/// use twilio_connect_apps::config::{Jitter, Outcome, RetryDecision, RetryState};
 /// let policy = RetryPolicy::default();
 /// let mut state = RetryState::new();
 /// let headers = http::HeaderMap::new();
 /// let busy = Outcome::Response { status: http::StatusCode::SERVICE_UNAVAILABLE, headers: &headers };
-/// // `random` is injected: 2^63 picks the middle of the jitter window.
-/// let d = policy.decide(&mut state, &busy, UNIX_EPOCH, 1 << 63);
+/// // The jitter is injected: the middle of the window.
+/// let d = policy.decide(&mut state, &busy, UNIX_EPOCH, Jitter::at(0.5));
 /// assert_eq!(d, RetryDecision::Retry(Duration::from_millis(250)));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,6 +35,35 @@ pub struct RetryPolicy {
     max_delay: Duration,
     max_retry_after: Duration,
     max_total_wait: Duration,
+    /// A fixed point of every backoff window instead of a random one (tests).
+    fixed_jitter: Option<Jitter>,
+}
+
+/// Where in its window a backoff wait falls: a uniform draw, or a fixed point.
+///
+/// There is no way to hand over a raw number that the policy would read as a fraction of
+/// 2^64 (where a small "random" number would mean no wait at all): a draw is made from a seed
+/// that is mixed first (SplitMix64), so any seed gives a uniformly spread point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Jitter(u64);
+
+impl Jitter {
+    /// A uniformly spread point, mixed from any `seed` (SplitMix64's output function: every
+    /// seed, even `0` or `7`, lands anywhere in the window).
+    pub fn from_seed(seed: u64) -> Self {
+        let mut z = seed;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Jitter(z ^ (z >> 31))
+    }
+
+    /// The point `fraction` of the way through the window (clamped to `0.0..=1.0`; `0.5`: the
+    /// middle), for tests that assert exact waits.
+    pub fn at(fraction: f64) -> Self {
+        // 2^64 as f64; the cast saturates at u64::MAX.
+        let scaled = fraction.clamp(0.0, 1.0) * 18_446_744_073_709_551_616.0;
+        Jitter(scaled as u64)
+    }
 }
 
 impl Default for RetryPolicy {
@@ -45,6 +76,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
             max_total_wait: Duration::from_secs(60),
+            fixed_jitter: None,
         }
     }
 }
@@ -88,6 +120,14 @@ impl RetryPolicy {
         self
     }
 
+    /// Every backoff waits this point of its window (see [`Jitter::at`]) instead of a random
+    /// one: for tests that assert the exact waits. Never against a real server: clients
+    /// started together would retry in step.
+    pub fn with_fixed_jitter(mut self, jitter: Jitter) -> Self {
+        self.fixed_jitter = Some(jitter);
+        self
+    }
+
     /// Attempts in all, including the first.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
@@ -116,16 +156,17 @@ impl RetryPolicy {
     /// Decides what to do after an attempt, and records the wait in `state` when it says retry.
     ///
     /// Call it after every attempt, success included (a success always gets
-    /// [`RetryDecision::Stop`]). `now` is used only for `Retry-After` dates; `random` is any
-    /// uniformly distributed `u64` (inject a fixed one in tests).
+    /// [`RetryDecision::Stop`]). `now` is used only for `Retry-After` dates; `jitter` picks
+    /// the point of the backoff window (the policy's fixed jitter, if set, wins).
     #[must_use = "the decision says whether to wait and send again"]
     pub fn decide(
         &self,
         state: &mut RetryState,
         outcome: &Outcome<'_>,
         now: SystemTime,
-        random: u64,
+        jitter: Jitter,
     ) -> RetryDecision {
+        let random = self.fixed_jitter.unwrap_or(jitter).0;
         state.attempts = state.attempts.saturating_add(1);
         if !outcome.is_retryable() || state.attempts >= self.max_attempts {
             return RetryDecision::Stop;
@@ -273,7 +314,7 @@ mod tests {
             &mut state,
             &outcome,
             UNIX_EPOCH + Duration::from_secs(784_111_777),
-            random,
+            Jitter(random),
         )
     }
 
@@ -303,7 +344,7 @@ mod tests {
                 &mut RetryState::new(),
                 &Outcome::Failure(kind),
                 UNIX_EPOCH,
-                0,
+                Jitter(0),
             );
             assert_eq!(matches!(d, RetryDecision::Retry(_)), retry, "{kind:?}");
         }
@@ -400,7 +441,7 @@ mod tests {
         let mut state = RetryState::new();
         let windows: Vec<Duration> = (0..6)
             .map(
-                |_| match p.decide(&mut state, &busy, UNIX_EPOCH, u64::MAX) {
+                |_| match p.decide(&mut state, &busy, UNIX_EPOCH, Jitter(u64::MAX)) {
                     RetryDecision::Retry(d) => d,
                     RetryDecision::Stop => panic!("stopped early"),
                 },
@@ -414,12 +455,12 @@ mod tests {
         // random 0 waits nothing; the middle waits half the window
         let mut s = RetryState::new();
         assert_eq!(
-            p.decide(&mut s, &busy, UNIX_EPOCH, 0),
+            p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(0)),
             RetryDecision::Retry(Duration::ZERO)
         );
         let mut s = RetryState::new();
         assert_eq!(
-            p.decide(&mut s, &busy, UNIX_EPOCH, 1 << 63),
+            p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(1 << 63)),
             RetryDecision::Retry(Duration::from_millis(50))
         );
     }
@@ -434,7 +475,7 @@ mod tests {
         let p = RetryPolicy::default();
         let mut s = RetryState::new();
         let mut retries = 0;
-        while let RetryDecision::Retry(_) = p.decide(&mut s, &busy, UNIX_EPOCH, u64::MAX) {
+        while let RetryDecision::Retry(_) = p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(u64::MAX)) {
             retries += 1;
         }
         assert_eq!(retries, 3, "4 attempts in all by default");
@@ -450,7 +491,7 @@ mod tests {
         };
         let mut s = RetryState::new();
         let mut n = 0;
-        while let RetryDecision::Retry(_) = p.decide(&mut s, &slow, UNIX_EPOCH, 0) {
+        while let RetryDecision::Retry(_) = p.decide(&mut s, &slow, UNIX_EPOCH, Jitter(0)) {
             n += 1;
         }
         assert_eq!(n, 2, "4 s + 4 s fits in 10 s, a third 4 s does not");
@@ -458,7 +499,7 @@ mod tests {
 
         let off = RetryPolicy::disabled();
         assert_eq!(
-            off.decide(&mut RetryState::new(), &busy, UNIX_EPOCH, 0),
+            off.decide(&mut RetryState::new(), &busy, UNIX_EPOCH, Jitter(0)),
             RetryDecision::Stop
         );
     }

@@ -118,7 +118,8 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Config, Credentials, Paginator, Secret, Step};
+    use crate::proto::paging::{Paginator, Step};
+    use crate::{Config, Credentials, Secret};
 
     #[test]
     fn the_auth_token_is_never_kept_and_the_listing_pages() {

@@ -6,3 +6,14 @@ pub(crate) mod app;
 pub(crate) mod listing;
 pub(crate) mod page;
 pub(crate) mod view;
+
+pub use crate::base::meta::{ResponseMeta, RetryAfter};
+pub use crate::base::sid::{AccountSid, ApiKeySid, ConnectAppSid, SidKind, SidRule};
+pub use account::{Account, AccountStatus};
+pub use app::{AuthorizedConnectApp, Permission};
+pub use listing::{
+    AccountApps, AccountListParams, Cursor, ListParams, PageRead, PartialAccount, SweepCursor,
+    SweepParams,
+};
+pub use page::{Envelope, Page, PageParseError, PageView, PageViewError};
+pub use view::{AppView, JsonStr, PermissionsView};

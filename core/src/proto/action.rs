@@ -68,11 +68,11 @@ impl<O> Action<O> {
 /// let mut fetch = session.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, None)?;
 /// let now = std::time::UNIX_EPOCH; // a real driver passes the time
 /// let app = loop {
-///     match fetch.next(&session.context(now, 0)) {
+///     match fetch.next(&session.context(now)) {
 ///         Action::Send(_request) => {
 ///             // A real driver sends the request; here, a canned answer.
 ///             let response = http::Response::new(br#"{"connect_app_friendly_name": "Zap"}"#.to_vec());
-///             fetch.handle(&session.context(now, 0), Ok(response));
+///             fetch.handle(&session.context(now), Ok(response));
 ///         }
 ///         Action::Wait(_wait) => {} // a real driver sleeps
 ///         Action::Done(result) => break result?,

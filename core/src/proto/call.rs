@@ -15,7 +15,7 @@ use crate::model::page::Page;
 use crate::proto::action::{Action, Machine};
 use crate::proto::exchange::Exchange;
 use crate::proto::session::{Context, Session};
-use crate::wire::request::PageQuery;
+use crate::wire::request::{PageQuery, fetch_request, list_request, page_at_request};
 use crate::wire::response::{page_size_asked, parse_app, parse_page_with_limit};
 
 /// A request and how its response is read: a [`Machine`] whose output is the value.
@@ -97,7 +97,7 @@ impl Session {
         read: fn(&Response<Vec<u8>>, usize) -> Result<O, Error>,
     ) -> Result<Call<O>, Error> {
         let config = self.config();
-        let request = config.fetch_request(app, account)?;
+        let request = fetch_request(config, app, account)?;
         let account = account.unwrap_or(config.account_sid());
         Ok(Call {
             exchange: Exchange::new(request),
@@ -114,7 +114,7 @@ impl Session {
         account: Option<&AccountSid>,
     ) -> Result<FetchPage, Error> {
         let config = self.config();
-        let request = config.list_request(query, account)?;
+        let request = list_request(config, query, account)?;
         let account = account.unwrap_or(config.account_sid());
         Ok(page_call(
             request,
@@ -125,7 +125,7 @@ impl Session {
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
     /// The URI must be on the configured origin.
     pub fn page_at(&self, uri: &str) -> Result<FetchPage, Error> {
-        let request = self.config().page_at_request(uri)?;
+        let request = page_at_request(self.config(), uri)?;
         Ok(page_call(
             request,
             tracing::debug_span!("page", operation = "page_at"),

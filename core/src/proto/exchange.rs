@@ -1,5 +1,6 @@
 //! One request and its attempts: the body cap, gzip decoding, the retry decision and the
-//! shared 429 gate. Every other machine sends through one of these.
+//! shared 429 gate ([`Gate`]); with OAuth, the session's token ([`Bearer`]). Every other
+//! machine sends through one of these.
 //!
 //! ```text
 //!            ┌──────────── Wait(gate) ───────────┐
@@ -22,9 +23,9 @@ use crate::base::meta::Attempts;
 use crate::config::retry::{Outcome, RetryDecision, RetryState};
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
+use crate::proto::bearer::{Authorized, Bearer};
+use crate::proto::gate::Pass;
 use crate::proto::session::Context;
-use crate::proto::token::TokenDecision;
-use crate::wire::token::read_token;
 
 /// One request sent until it succeeds or the retry policy gives up: a [`Machine`] whose output
 /// is the whole response (any status) or the last failure.
@@ -32,24 +33,14 @@ use crate::wire::token::read_token;
 /// Before each attempt it holds off while the shared 429 gate is closed (once per 429, however
 /// many calls share the session); after each attempt it checks the body cap, decodes gzip and
 /// asks the configuration's [`RetryPolicy`](crate::RetryPolicy).
-pub struct Exchange {
+pub(crate) struct Exchange {
     request: Request<Vec<u8>>,
     retry: RetryState,
     attempt: u32,
     started: Option<SystemTime>,
-    /// The gate generation this call already waited for (or set): it waits once per 429.
-    covered: u64,
-    /// The gate generation when the last attempt started.
-    sent_under: u64,
+    pass: Pass,
     state: State,
-    /// Whether attempts carry the session's OAuth token (not the token request itself).
-    bearer: bool,
-    /// The generation of the token the last attempt carried.
-    token_generation: Option<u64>,
-    /// A 401 on a token was answered by one refresh and one more attempt already.
-    reauthorized: bool,
-    /// The token request this exchange sends for the whole session, when it claimed it.
-    refresh: Option<Box<Exchange>>,
+    bearer: Bearer<Exchange>,
 }
 
 impl std::fmt::Debug for Exchange {
@@ -91,121 +82,40 @@ impl std::fmt::Debug for State {
 
 impl Exchange {
     /// An exchange for `request` (a request the core built: absolute URI, headers set).
-    pub fn new(request: Request<Vec<u8>>) -> Self {
+    pub(crate) fn new(request: Request<Vec<u8>>) -> Self {
         Exchange {
             request,
             retry: RetryState::new(),
             attempt: 0,
             started: None,
-            covered: 0,
-            sent_under: 0,
+            pass: Pass::default(),
             state: State::Ready,
-            bearer: true,
-            token_generation: None,
-            reauthorized: false,
-            refresh: None,
+            bearer: Bearer::new(true),
         }
     }
 
     /// The exchange of the token request: it carries no token of its own.
     fn token_request(request: Request<Vec<u8>>) -> Self {
         Exchange {
-            bearer: false,
+            bearer: Bearer::new(false),
             ..Exchange::new(request)
         }
     }
 
-    /// The `Authorization` this attempt carries, with OAuth credentials: the session's token,
-    /// after fetching one (this exchange claimed the refresh) or waiting for another's.
-    fn authorize(&mut self, cx: &Context<'_>) -> Authorized {
-        if !self.bearer || !cx.config().credentials().is_oauth() {
-            return Authorized::With(None);
-        }
-        loop {
-            if let Some(refresh) = self.refresh.as_mut() {
-                let result = match refresh.next(cx) {
-                    Action::Done(result) => result,
-                    Action::Send(request) => {
-                        cx.session().tokens().heartbeat(cx.now());
-                        return Authorized::Not(Action::Send(request));
-                    }
-                    wait => return Authorized::Not(wait),
-                };
-                self.refresh = None;
-                let origin = cx.config().oauth_origin().as_str();
-                let mut tokens = cx.session().tokens();
-                match read_token(result, origin, cx.now()) {
-                    Ok(token) => tokens.store(token),
-                    Err(e) => tokens.fail(e, cx.now()),
-                }
-            }
-            let decision = cx.session().tokens().decide(cx.now());
-            match decision {
-                TokenDecision::Use(value, generation) => {
-                    self.token_generation = Some(generation);
-                    return Authorized::With(Some(value));
-                }
-                TokenDecision::Wait(wait) => return Authorized::Not(Action::Wait(wait)),
-                TokenDecision::Fail(e) => {
-                    return Authorized::Not(Action::Done(Err(Error::Auth(e))));
-                }
-                TokenDecision::Refresh => match cx.config().token_request() {
-                    Ok(Some(request)) => {
-                        self.refresh = Some(Box::new(Exchange::token_request(request)));
-                    }
-                    Ok(None) => return Authorized::With(None),
-                    Err(e) => return Authorized::Not(Action::Done(Err(e))),
-                },
-            }
-        }
-    }
-
-    /// The request this exchange sends.
-    pub fn request(&self) -> &Request<Vec<u8>> {
-        &self.request
-    }
-
     /// Attempts made so far.
-    pub fn attempts(&self) -> u32 {
+    #[cfg(test)]
+    fn attempts(&self) -> u32 {
         self.attempt
     }
 
-    /// How long to hold off before the next attempt because a 429 on this session (from this
-    /// call or any other sharing it, e.g. a sweep's) asked to: shared back-pressure.
-    fn gate_wait(&mut self, cx: &Context<'_>) -> Option<Duration> {
-        let gate = cx.session().gate();
-        let until = gate.until?;
-        if gate.generation == self.covered {
-            return None;
-        }
-        self.covered = gate.generation;
-        let wait = until.duration_since(cx.now()).ok()?;
-        tracing::debug!(
-            wait_ms = wait.as_millis() as u64,
-            "holding off: the server asked this client to slow down"
-        );
-        Some(wait)
-    }
-
-    /// Takes what the transport made of the last attempt and decides what comes next.
+    /// Takes what the transport made of the last attempt and decides what comes next: the
+    /// token's refusal, the body cap and gzip, the retry decision, the gate.
     fn finish(&mut self, cx: &Context<'_>, result: Result<Response<Vec<u8>>, TransportError>) {
-        let session = cx.session();
-        if let (Ok(r), Some(generation)) = (&result, self.token_generation)
-            && r.status() == StatusCode::UNAUTHORIZED
-            && !self.reauthorized
-        {
-            // The token was refused (revoked, or the clocks disagree): one fresh token, one
-            // more attempt.
-            tracing::info!(
-                attempt = self.attempt,
-                "access token refused; refreshing it"
-            );
-            session.tokens().invalidate(generation);
-            self.reauthorized = true;
+        if self.bearer.refused(cx, &result, self.attempt) {
             self.state = State::Ready;
             return;
         }
-        let cap = session.max_body_size();
+        let cap = cx.session().max_body_size();
         let wire = result.as_ref().map_or(0, |r| r.body().len());
         let result = result
             .and_then(|r| check_body(r, cap))
@@ -216,54 +126,32 @@ impl Exchange {
         };
         let now = cx.now();
         self.trace_attempt(&result, wire, now);
-        let decision =
-            cx.config()
-                .retry_policy()
-                .decide(&mut self.retry, &outcome, now, cx.random());
-        let rate_limited = matches!(&result, Ok(r) if r.status() == StatusCode::TOO_MANY_REQUESTS);
-        {
-            let mut gate = session.gate();
-            if rate_limited {
-                gate.throttled += 1;
-                let counted: Option<u32> = result
-                    .as_ref()
-                    .ok()
-                    .and_then(|r| r.headers().get(twilio::CONCURRENT_REQUESTS))
-                    .and_then(|v| v.to_str().ok()?.trim().parse().ok());
-                // The lowest count any 429 carried is the closest to the account's limit.
-                gate.concurrency_at_429 = match (gate.concurrency_at_429, counted) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            match decision {
-                RetryDecision::Retry(wait) if rate_limited => {
-                    // Everyone sharing this session holds off as long as this call waits.
-                    let until = now + wait;
-                    gate.until = Some(gate.until.map_or(until, |u| u.max(until)));
-                    gate.generation += 1;
-                    self.covered = gate.generation;
-                }
-                _ if !rate_limited && result.is_ok() && self.sent_under == gate.generation => {
-                    // Sent after the last 429 and answered: the server takes requests again.
-                    gate.until = None;
-                }
-                _ => {}
-            }
-        }
-        self.state = match decision {
+        let policy = cx.config().retry_policy();
+        let decision = policy.decide(&mut self.retry, &outcome, now, cx.session().jitter());
+        cx.session()
+            .gate()
+            .record(&mut self.pass, &result, &decision, now);
+        let retryable = outcome.is_retryable();
+        self.state = self.conclude(result, retryable, decision);
+    }
+
+    /// The state a decision leads to: a backoff, or the output (with its attempt count).
+    fn conclude(
+        &self,
+        result: Result<Response<Vec<u8>>, TransportError>,
+        retryable: bool,
+        decision: RetryDecision,
+    ) -> State {
+        let attempts = self.attempt;
+        match decision {
             RetryDecision::Retry(wait) => {
                 self.trace_retry(&result, wait);
                 State::Backoff(wait)
             }
             RetryDecision::Stop => {
-                if outcome.is_retryable() {
-                    tracing::debug!(
-                        attempts = self.attempt,
-                        "giving up: the retry budget is spent"
-                    );
+                if retryable {
+                    tracing::debug!(attempts, "giving up: the retry budget is spent");
                 }
-                let attempts = self.attempt;
                 State::Done(match result {
                     Ok(mut response) => {
                         response.extensions_mut().insert(Attempts(attempts));
@@ -272,9 +160,8 @@ impl Exchange {
                     Err(e) => Err(Error::Transport(e.with_attempts(attempts))),
                 })
             }
-        };
+        }
     }
-
     /// One event per attempt, at `debug`: what was sent and what came of it. Never headers.
     fn trace_attempt(
         &self,
@@ -346,15 +233,6 @@ impl Exchange {
     }
 }
 
-/// What an attempt's `Authorization` comes to: a value to carry (or none needed), or first
-/// something else to do (the token request, a wait for another's, the refusal).
-// Short-lived and matched at once; boxing would cost an allocation an attempt.
-#[allow(clippy::large_enum_variant)]
-enum Authorized {
-    With(Option<http::HeaderValue>),
-    Not(Action<Result<Response<Vec<u8>>, Error>>),
-}
-
 /// Checks a transport's response against the body cap (a transport that ignored it is caught
 /// here).
 fn check_body(response: Response<Vec<u8>>, cap: u64) -> Result<Response<Vec<u8>>, TransportError> {
@@ -383,12 +261,12 @@ impl Machine for Exchange {
             State::Backoff(wait) => return Action::Wait(wait),
             State::Ready | State::Sent => {}
         }
-        if self.refresh.is_none()
-            && let Some(wait) = self.gate_wait(cx)
+        if !self.bearer.refreshing()
+            && let Some(wait) = cx.session().gate().wait(&mut self.pass, cx.now())
         {
             return Action::Wait(wait);
         }
-        let authorization = match self.authorize(cx) {
+        let authorization = match self.bearer.authorize(cx, Exchange::token_request) {
             Authorized::With(authorization) => authorization,
             Authorized::Not(Action::Done(result)) => {
                 self.state = State::Finished;
@@ -397,7 +275,7 @@ impl Machine for Exchange {
             Authorized::Not(action) => return action,
         };
         self.attempt += 1;
-        self.sent_under = cx.session().gate().generation;
+        cx.session().gate().sending(&mut self.pass);
         // Durations are measured only when someone listens.
         if tracing::enabled!(Level::DEBUG) {
             self.started = Some(cx.now());
@@ -411,8 +289,8 @@ impl Machine for Exchange {
     }
 
     fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
-        if let Some(refresh) = self.refresh.as_mut() {
-            refresh.handle(cx, response);
+        if self.bearer.refreshing() {
+            self.bearer.handle(cx, response);
         } else if matches!(self.state, State::Sent) {
             self.finish(cx, response);
         }
@@ -448,7 +326,7 @@ mod tests {
             "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
             crate::Secret::new("t"),
         )));
-        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000), 0);
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
         let request = || {
             Request::get("https://api.twilio.com/x")
                 .body(Vec::new())
@@ -502,7 +380,7 @@ mod tests {
             .with_oauth_base_url("http://127.0.0.1:9")
             .unwrap(),
         );
-        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000), 0);
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
         let token = |value: &str| {
             Ok(Response::new(
                 format!(
@@ -512,10 +390,12 @@ mod tests {
             ))
         };
         let mut api = Exchange::new(
-            session
-                .config()
-                .fetch_request(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(), None)
-                .unwrap(),
+            crate::wire::request::fetch_request(
+                session.config(),
+                &"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                None,
+            )
+            .unwrap(),
         );
         let sent = |action: Action<Result<Response<Vec<u8>>, Error>>| match action {
             Action::Send(r) => {

@@ -8,8 +8,9 @@
 //!                 └─────────────────────────────────────────────────────────────────────┘
 //! ```
 //!
-//! Borrowed views take the same road a page at a time: [`ListingMachine::next_page`] drives
-//! the next page's exchange, and [`ListingMachine::hand_out`] hands its records to a callback.
+//! Borrowed views take the same road a page at a time: [`ListingMachine::next_page`] is the
+//! machine that fetches the next page (or finds records already buffered), and
+//! [`ListingMachine::hand_out`] hands what it gave to a callback, in one call.
 
 use http::Response;
 
@@ -30,6 +31,9 @@ use crate::wire::resource::Resource;
 /// `Some(Err(..))` when the listing failed, and `None` at the end. After an error it is
 /// finished; [`ListingMachine::cursor`] says where it stopped, and [`Session::resume`] goes on
 /// from there with nothing lost and nothing twice.
+///
+/// Pages of borrowed views, with no allocation per record: drive
+/// [`ListingMachine::next_page`], then give what it made to [`ListingMachine::hand_out`].
 #[derive(Debug)]
 pub struct ListingMachine<R = AuthorizedConnectApp> {
     paginator: Paginator<R>,
@@ -63,7 +67,7 @@ impl<R> ListingMachine<R> {
 
 impl<R: Resource> ListingMachine<R> {
     /// A listing driven by `paginator`, its events in `span`.
-    pub fn new(paginator: Paginator<R>, span: tracing::Span) -> Self {
+    pub(crate) fn new(paginator: Paginator<R>, span: tracing::Span) -> Self {
         ListingMachine {
             paginator,
             exchange: None,
@@ -151,42 +155,31 @@ impl<R: Resource> Machine for ListingMachine<R> {
 }
 
 impl ListingMachine {
-    /// Hands the records already buffered (by record-at-a-time calls) to `f` as views: the
-    /// first step of reading a page as views.
-    pub fn drain_buffered<E: From<Error>>(
-        &mut self,
-        f: &mut impl FnMut(AppView<'_>) -> Result<(), E>,
-    ) -> Result<(), E> {
-        while let Some(app) = self.next_buffered() {
-            if let Err(e) = f(AppView::of(&app)) {
-                self.finished = true;
-                return Err(e);
-            }
-        }
-        Ok(())
-    }
-
-    /// The machine that fetches the next page (with retries), for [`ListingMachine::hand_out`]:
-    /// its output is the decoded response, or `None` when no page is left. Drain the buffered
-    /// records first ([`ListingMachine::drain_buffered`]).
+    /// The machine that fetches the next page (with retries) for [`ListingMachine::hand_out`];
+    /// when records are still buffered (read one at a time before), it sends nothing and
+    /// hands those out instead.
     pub fn next_page(&mut self) -> NextPage<'_> {
         NextPage(self)
     }
 
-    /// Hands the records of the page [`NextPage`] fetched to `f` as borrowed [`AppView`]s, as
-    /// they are read (no allocation per record). Returns whether more pages may follow. The
-    /// listing's rules all hold (limit, resume skip, no record twice, the next page checked);
-    /// after an error, [`ListingMachine::cursor`] resumes after the last record `f` took.
+    /// Hands what [`NextPage`] made to `f` as borrowed [`AppView`]s, as they are read (no
+    /// allocation per record): the buffered records, or the new page's. Returns whether more
+    /// pages may follow. The listing's rules all hold (limit, resume skip, no record twice,
+    /// the next page checked); after an error, [`ListingMachine::cursor`] resumes after the
+    /// last record `f` took.
     pub fn hand_out<E: From<Error>>(
         &mut self,
-        page: Result<Option<Response<Vec<u8>>>, Error>,
-        f: impl FnMut(AppView<'_>) -> Result<(), E>,
+        page: PageReady,
+        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         let _span = self.span.clone().entered();
-        let result = match page {
-            Ok(None) => Ok(false),
-            Err(e) => Err(E::from(e)),
-            Ok(Some(response)) => match self.paginator.handle_response_with(&response, f) {
+        let result = match page.0 {
+            Ready::Buffered => self
+                .drain_buffered(&mut f)
+                .map(|()| !self.paginator.is_done()),
+            Ready::End => Ok(false),
+            Ready::Failed(e) => Err(E::from(e)),
+            Ready::Page(response) => match self.paginator.handle_response_with(&response, f) {
                 Ok(()) => Ok(!self.paginator.is_done()),
                 Err(ViewStop::Failed(e)) => Err(E::from(e)),
                 Err(ViewStop::Stopped(e)) => Err(e),
@@ -197,20 +190,48 @@ impl ListingMachine {
         }
         result
     }
+
+    /// Hands the records already buffered (by record-at-a-time calls) to `f` as views.
+    fn drain_buffered<E: From<Error>>(
+        &mut self,
+        f: &mut impl FnMut(AppView<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        while let Some(app) = self.next_buffered() {
+            f(AppView::of(&app))?;
+        }
+        Ok(())
+    }
+}
+
+/// What [`NextPage`] made, for [`ListingMachine::hand_out`]: a page read, records already
+/// buffered, the end, or the error that ended the listing.
+#[derive(Debug)]
+#[must_use = "hand it to ListingMachine::hand_out"]
+pub struct PageReady(Ready);
+
+#[derive(Debug)]
+enum Ready {
+    Page(Response<Vec<u8>>),
+    Buffered,
+    End,
+    Failed(Error),
 }
 
 /// Fetching a listing's next page for [`ListingMachine::hand_out`]: a [`Machine`] whose output
-/// is the decoded response (`None`: the listing has no page left).
+/// is a [`PageReady`].
 #[derive(Debug)]
 pub struct NextPage<'a>(&'a mut ListingMachine);
 
 impl Machine for NextPage<'_> {
-    type Output = Result<Option<Response<Vec<u8>>>, Error>;
+    type Output = PageReady;
 
-    fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
+    fn next(&mut self, cx: &Context<'_>) -> Action<PageReady> {
         let listing = &mut *self.0;
         if listing.finished {
-            return Action::Done(Ok(None));
+            return Action::Done(PageReady(Ready::End));
+        }
+        if listing.exchange.is_none() && listing.paginator.buffered() > 0 {
+            return Action::Done(PageReady(Ready::Buffered));
         }
         let _span = listing.span.clone().entered();
         loop {
@@ -221,21 +242,25 @@ impl Machine for NextPage<'_> {
                         if let Ok(r) = &response {
                             listing.arrived(r);
                         }
-                        Action::Done(response.map(Some))
+                        Action::Done(PageReady(match response {
+                            Ok(r) => Ready::Page(r),
+                            Err(e) => Ready::Failed(e),
+                        }))
                     }
-                    other => other.map(|_| Ok(None)),
+                    other => other.map(|_| PageReady(Ready::End)),
                 };
             }
             match listing.paginator.step() {
                 Ok(Step::Send(request)) => listing.exchange = Some(Exchange::new(request)),
-                Ok(Step::Done) => return Action::Done(Ok(None)),
+                Ok(Step::Done) => return Action::Done(PageReady(Ready::End)),
                 Ok(Step::Record(_)) => {
-                    return Action::Done(Err(Error::input(
+                    // Not reached: a buffered record was seen above.
+                    return Action::Done(PageReady(Ready::Failed(Error::input(
                         "listing",
-                        "records are still buffered: drain_buffered() first",
-                    )));
+                        "records are still buffered",
+                    ))));
                 }
-                Err(e) => return Action::Done(Err(e)),
+                Err(e) => return Action::Done(PageReady(Ready::Failed(e))),
             }
         }
     }
@@ -268,6 +293,11 @@ impl Session {
         self.resuming(cursor)
     }
 
+    /// Goes on with an accounts listing from a saved [`Cursor`].
+    pub fn resume_accounts(&self, cursor: Cursor) -> Result<ListingMachine<Account>, Error> {
+        self.resuming(cursor)
+    }
+
     /// Goes on with a listing of `account`'s apps (a subaccount) from a saved [`Cursor`]; a
     /// cursor of any other account's listing is refused before anything is sent.
     pub fn resume_in(&self, account: &AccountSid, cursor: Cursor) -> Result<ListingMachine, Error> {
@@ -289,7 +319,7 @@ impl Session {
     }
 
     /// Goes on with a listing of `R` (apps or accounts) from a saved [`Cursor`].
-    pub fn resuming<R: Resource>(&self, cursor: Cursor) -> Result<ListingMachine<R>, Error> {
+    fn resuming<R: Resource>(&self, cursor: Cursor) -> Result<ListingMachine<R>, Error> {
         let span = tracing::debug_span!(
             "listing",
             operation = "resume",

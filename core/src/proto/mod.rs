@@ -27,11 +27,16 @@
 //! ```
 
 pub(crate) mod action;
+pub(crate) mod bearer;
 pub(crate) mod call;
 pub(crate) mod exchange;
+pub(crate) mod gate;
 pub(crate) mod listing;
 pub(crate) mod paging;
 pub(crate) mod session;
 pub(crate) mod sweep;
 pub(crate) mod token;
 pub(crate) mod window;
+
+#[cfg(test)]
+mod tests;

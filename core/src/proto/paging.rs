@@ -15,7 +15,7 @@ use crate::model::listing::{AccountListParams, Cursor, ListParams};
 use crate::model::page::{PageView, PageViewError};
 use crate::model::view::AppView;
 use crate::proto::window::Window;
-use crate::wire::request::PageQuery;
+use crate::wire::request::{PageQuery, get, list_target, page_target};
 use crate::wire::resource::{Resource, scope_of};
 use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_limit};
 
@@ -37,7 +37,7 @@ use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_lim
 #[must_use = "a step is either a record to hand out or a request to send"]
 // Steps are matched and moved out at once; boxing the request would cost an allocation a page.
 #[allow(clippy::large_enum_variant)]
-pub enum Step<R = AuthorizedConnectApp> {
+pub(crate) enum Step<R = AuthorizedConnectApp> {
     /// Hand this record to the caller.
     Record(R),
     /// Send this request (retrying per the policy), then pass the response to
@@ -90,7 +90,7 @@ const RECENT_PAGES: usize = 4;
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct Paginator<R = AuthorizedConnectApp> {
+pub(crate) struct Paginator<R = AuthorizedConnectApp> {
     config: Config,
     state: State,
     remaining: Option<u64>,
@@ -112,25 +112,20 @@ pub struct Paginator<R = AuthorizedConnectApp> {
 
 impl Paginator {
     /// A listing of apps from the first page.
-    pub fn new(config: &Config, params: ListParams) -> Result<Self, Error> {
+    pub(crate) fn new(config: &Config, params: ListParams) -> Result<Self, Error> {
         let size = params.effective_page_size()?;
-        let target = config.list_target::<AuthorizedConnectApp>(
+        let target = list_target::<AuthorizedConnectApp>(
+            config,
             &PageQuery::new().page_size(size),
             params.account.as_ref(),
         )?;
         Ok(Self::at(config, State::Fetch(target), 0, params.limit))
     }
-
-    /// A listing of apps that goes on from `cursor`. The cursor's URI is checked like any
-    /// next-page URI: it must be this resource on the configured origin.
-    pub fn resume(config: &Config, cursor: Cursor) -> Result<Self, Error> {
-        Self::resuming(config, cursor)
-    }
 }
 
 /// Why [`Paginator::handle_response_with`] stopped.
 #[derive(Debug)]
-pub enum ViewStop<E> {
+pub(crate) enum ViewStop<E> {
     /// The response was an error, or not a page; the listing fails with it.
     Failed(Error),
     /// The callback returned this error.
@@ -147,7 +142,7 @@ impl Paginator {
     ///
     /// If `f` fails, or the page turns out malformed part-way, the records already handed out
     /// are remembered: [`Paginator::cursor`] then resumes after them, nothing twice.
-    pub fn handle_response_with<B: AsRef<[u8]>, E>(
+    pub(crate) fn handle_response_with<B: AsRef<[u8]>, E>(
         &mut self,
         response: &Response<B>,
         mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
@@ -216,7 +211,7 @@ impl Paginator {
 
 impl Paginator<Account> {
     /// A listing of the accounts the credentials see: the parent first, then its subaccounts.
-    pub fn accounts(config: &Config, params: AccountListParams) -> Result<Self, Error> {
+    pub(crate) fn accounts(config: &Config, params: AccountListParams) -> Result<Self, Error> {
         let size = params.pages.effective_page_size()?;
         let mut query = PageQuery::new();
         if let Some(status) = &params.status {
@@ -225,7 +220,7 @@ impl Paginator<Account> {
         if let Some(name) = &params.friendly_name {
             query = query.filter(param::FRIENDLY_NAME, name.as_str());
         }
-        let target = config.list_target::<Account>(&query.page_size(size), None)?;
+        let target = list_target::<Account>(config, &query.page_size(size), None)?;
         Ok(Self::at(
             config,
             State::Fetch(target),
@@ -241,13 +236,13 @@ impl<R: Resource> Paginator<R> {
     /// A cursor of apps resumes only in the configured account: one that names another
     /// account's listing (directly, or through `..` or `%2e%2e`) is refused before anything is
     /// sent; see [`Paginator::resuming_in`] for a subaccount's.
-    pub fn resuming(config: &Config, cursor: Cursor) -> Result<Self, Error> {
+    pub(crate) fn resuming(config: &Config, cursor: Cursor) -> Result<Self, Error> {
         Self::resuming_in(config, None, cursor)
     }
 
     /// Like [`Paginator::resuming`], in `account` (a subaccount, with the parent's
     /// credentials) instead of the configured one.
-    pub fn resuming_in(
+    pub(crate) fn resuming_in(
         config: &Config,
         account: Option<&AccountSid>,
         cursor: Cursor,
@@ -256,7 +251,7 @@ impl<R: Resource> Paginator<R> {
             return Ok(Self::at(config, State::Done, 0, Some(0)));
         }
         let state = match &cursor.next {
-            Some(uri) => State::Fetch(config.page_target::<R>(uri)?),
+            Some(uri) => State::Fetch(page_target::<R>(config, uri)?),
             None => State::Done,
         };
         if let State::Fetch(target) = &state {
@@ -299,7 +294,7 @@ impl<R: Resource> Paginator<R> {
     ///
     /// Calling it again after [`Step::Send`] without a response builds the same request again
     /// (that is how a transport retries).
-    pub fn step(&mut self) -> Result<Step<R>, Error> {
+    pub(crate) fn step(&mut self) -> Result<Step<R>, Error> {
         if self.remaining == Some(0) {
             self.finish();
             return Ok(Step::Done);
@@ -311,7 +306,7 @@ impl<R: Resource> Paginator<R> {
             return Ok(Step::Record(app));
         }
         match &self.state {
-            State::Fetch(target) => self.config.get(target).map(Step::Send),
+            State::Fetch(target) => get(&self.config, target).map(Step::Send),
             State::Done => Ok(Step::Done),
             State::Failed(e) => Err(Error::Paging(e.clone())),
         }
@@ -319,7 +314,10 @@ impl<R: Resource> Paginator<R> {
 
     /// Takes the response to the last [`Step::Send`]. On success the page's records are
     /// buffered for [`Paginator::step`]; on error nothing changes.
-    pub fn handle_response<B: AsRef<[u8]>>(&mut self, response: &Response<B>) -> Result<(), Error> {
+    pub(crate) fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        response: &Response<B>,
+    ) -> Result<(), Error> {
         let target = self.outstanding()?;
         let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
@@ -390,7 +388,7 @@ impl<R: Resource> Paginator<R> {
 
     /// Where a next-page URI leads: the next fetch, or why not.
     fn next_state(&self, uri: &str) -> State {
-        match self.config.page_target::<R>(uri) {
+        match page_target::<R>(&self.config, uri) {
             Ok(next) => match (&self.scope, scope_of::<R>(&next)) {
                 (Some(mine), Some(theirs)) if *mine != theirs => {
                     State::Failed(PagingError::account_changed(uri, mine))
@@ -410,7 +408,7 @@ impl<R: Resource> Paginator<R> {
     /// After a paging error, it points at the last page fetched with all of its records
     /// skipped: a resume fetches that page again, hands out nothing twice, and meets the same
     /// server answer.
-    pub fn cursor(&self) -> Cursor {
+    pub(crate) fn cursor(&self) -> Cursor {
         if self.remaining == Some(0) {
             return Cursor {
                 next: None,
@@ -446,18 +444,13 @@ impl<R: Resource> Paginator<R> {
 
     /// Records of the current page not handed out yet; at 0 the next [`Paginator::step`] may
     /// ask for a request (a consumer streaming output flushes then).
-    pub fn buffered(&self) -> usize {
+    pub(crate) fn buffered(&self) -> usize {
         self.buffer.len()
     }
 
     /// Whether the listing has nothing more to hand out.
-    pub fn is_done(&self) -> bool {
+    pub(crate) fn is_done(&self) -> bool {
         self.remaining == Some(0) || (self.buffer.len() == 0 && matches!(self.state, State::Done))
-    }
-
-    /// The configuration requests are built from.
-    pub fn config(&self) -> &Config {
-        &self.config
     }
 
     fn finish(&mut self) {

@@ -1,13 +1,16 @@
 //! What every machine is handed on each call: the [`Session`] (the configuration and the state
-//! that requests share: the 429 gate, the body cap) with the current time and a random number,
-//! as one [`Context`]; and the [`Clock`] a driver reads them from.
+//! that requests share: the 429 gate, the body cap, the jitter's random stream) with the
+//! current time, as one [`Context`].
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use crate::config::connection::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
+use crate::api::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
+use crate::config::retry::Jitter;
 use crate::config::settings::Config;
+use crate::proto::gate::Gate;
 use crate::proto::token::Tokens;
 
 /// The configuration and the state that every request of one client shares: the shared 429
@@ -17,12 +20,19 @@ use crate::proto::token::Tokens;
 ///
 /// One session per client; share it (it is `Send + Sync`) between every task and thread that
 /// uses the client.
+///
+/// Backoff jitter comes from a stream the session expands from one seed
+/// ([`Session::with_seed`]): any seed, even `0` or a small number, gives uniformly spread
+/// waits. Seed it from your runtime's randomness so that clients started together do not
+/// retry in step.
 pub struct Session {
     config: Config,
     max_body_size: u64,
     max_connections: usize,
     gate: Mutex<Gate>,
     tokens: Mutex<Tokens>,
+    /// The jitter stream's position (SplitMix64: a counter, mixed on each draw).
+    seed: AtomicU64,
 }
 
 impl fmt::Debug for Session {
@@ -34,27 +44,42 @@ impl fmt::Debug for Session {
     }
 }
 
-/// Until when the server asked this session to hold off, and which 429 said so.
-#[derive(Default)]
-pub(crate) struct Gate {
-    pub(crate) until: Option<SystemTime>,
-    pub(crate) generation: u64,
-    /// 429s met so far, and the fewest requests in flight any of them counted
-    /// (`Twilio-Concurrent-Requests`) since a sweep last looked.
-    pub(crate) throttled: u64,
-    pub(crate) concurrency_at_429: Option<u32>,
-}
-
 impl Session {
-    /// A session for `config`, with the default body cap (16 MiB).
+    /// A session for `config`, with the default body cap (16 MiB). Its jitter stream starts
+    /// from a seed derived from the account SID; give it a random one with
+    /// [`Session::with_seed`].
     pub fn new(config: Config) -> Self {
+        let seed = config
+            .account_sid()
+            .as_str()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
         Session {
             config,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             gate: Mutex::default(),
             tokens: Mutex::default(),
+            seed: AtomicU64::new(seed),
         }
+    }
+
+    /// Seeds the backoff jitter's random stream. Any value will do: the session expands it
+    /// (SplitMix64), so `7`, `0` or 32 random bits all give uniformly spread waits. Pass your
+    /// runtime's randomness (`getrandom`, `crypto.getRandomValues`, a hash of the process id
+    /// and the time) so that clients started together do not retry in step.
+    ///
+    /// ```
+    /// # use twilio_connect_apps::{Config, Credentials, Secret, Session};
+    /// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
+    /// let session = Session::new(config).with_seed(7);
+    /// # Ok::<(), twilio_connect_apps::Error>(())
+    /// ```
+    pub fn with_seed(self, seed: u64) -> Self {
+        self.seed.store(seed, Ordering::Relaxed);
+        self
     }
 
     /// The largest response body accepted, after decompression; a larger one is
@@ -91,14 +116,17 @@ impl Session {
         self.max_body_size
     }
 
-    /// The context of one call: this session, the current time and a uniformly distributed
-    /// random number (for backoff jitter). A driver makes one for every call it makes.
-    pub fn context(&self, now: SystemTime, random: u64) -> Context<'_> {
-        Context {
-            session: self,
-            now,
-            random,
-        }
+    /// The context of one call: this session and the current time. A driver makes one for
+    /// every call it makes.
+    pub fn context(&self, now: SystemTime) -> Context<'_> {
+        Context { session: self, now }
+    }
+
+    /// The next draw of the jitter stream.
+    pub(crate) fn jitter(&self) -> Jitter {
+        const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+        let state = self.seed.fetch_add(GOLDEN, Ordering::Relaxed);
+        Jitter::from_seed(state.wrapping_add(GOLDEN))
     }
 
     pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
@@ -115,12 +143,11 @@ impl Session {
     }
 }
 
-/// What a machine is handed on each call: the session, the time and a random number.
+/// What a machine is handed on each call: the session and the time.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     session: &'a Session,
     now: SystemTime,
-    random: u64,
 }
 
 impl fmt::Debug for Context<'_> {
@@ -145,29 +172,5 @@ impl<'a> Context<'a> {
     /// The time of the call.
     pub fn now(&self) -> SystemTime {
         self.now
-    }
-
-    /// The call's random number.
-    pub fn random(&self) -> u64 {
-        self.random
-    }
-}
-
-/// Where a driver gets the time and randomness it hands the machines: the wall clock (for
-/// `Retry-After` dates, token lifetimes and durations in traces) and a random number (for
-/// backoff jitter). Replace it in tests to make every decision deterministic.
-pub trait Clock: Send + Sync + 'static {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-    /// A uniformly distributed random number.
-    fn random(&self) -> u64;
-}
-
-impl<C: Clock + ?Sized> Clock for Arc<C> {
-    fn now(&self) -> SystemTime {
-        (**self).now()
-    }
-    fn random(&self) -> u64 {
-        (**self).random()
     }
 }

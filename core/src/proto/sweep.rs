@@ -282,7 +282,7 @@ impl Session {
         cursor: SweepCursor,
     ) -> Result<SweepPlan, Error> {
         params.apps.effective_page_size()?;
-        let accounts = self.resuming::<Account>(cursor.accounts)?;
+        let accounts = self.resume_accounts(cursor.accounts)?;
         if let Some(p) = &cursor.partial {
             let sid = p
                 .sid
@@ -348,7 +348,7 @@ mod tests {
             gate.concurrency_at_429 = c;
         }
         pace.in_flight += 1;
-        pace.finished(&session.context(UNIX_EPOCH, 0));
+        pace.finished(&session.context(UNIX_EPOCH));
     }
 
     #[test]
@@ -409,7 +409,7 @@ mod tests {
     fn a_429_stops_new_jobs_before_any_job_finishes() {
         let session = session();
         let mut plan = session.sweep(SweepParams::adaptive()).unwrap();
-        let cx = session.context(UNIX_EPOCH, 0);
+        let cx = session.context(UNIX_EPOCH);
         plan.pace.in_flight = 3;
         assert!(plan.has_room(&cx));
         {

@@ -1,11 +1,10 @@
 //! Decoding `Content-Encoding: gzip` bodies, once for every transport, with the body cap on
 //! the decoded size.
 
-use std::io::Read as _;
-
 use http::{HeaderValue, Response, header};
 
 use crate::error::{TransportError, TransportErrorKind};
+use crate::wire::body::BodyBuffer;
 
 /// What requests ask for when compression is on.
 pub(crate) const ACCEPT_ENCODING: HeaderValue = HeaderValue::from_static("gzip");
@@ -40,28 +39,19 @@ pub(crate) fn decode(
     // Gzip rarely shrinks JSON below a tenth: start there, and grow in bounded steps (never
     // past the cap, so a bomb costs at most the cap).
     let start = compressed.len().saturating_mul(8);
-    let mut body = Vec::with_capacity(start.min(usize::try_from(cap).unwrap_or(usize::MAX)));
-    let mut decoder = flate2::read::MultiGzDecoder::new(compressed.as_slice());
-    loop {
-        let room = crate::config::connection::reserve_body(&mut body, cap, 256 * 1024);
-        let before = body.len();
-        (&mut decoder)
-            .take(room as u64)
-            .read_to_end(&mut body)
-            .map_err(|e| {
-                TransportError::new(
-                    TransportErrorKind::Decode,
-                    format!("the gzip body could not be decoded: {e}"),
-                    Some(Box::new(e)),
-                )
-            })?;
-        if body.len() - before < room || room == 0 {
-            break;
-        }
-    }
+    let mut body = BodyBuffer::with_capacity(start, cap);
+    let decoder = flate2::read::MultiGzDecoder::new(compressed.as_slice());
+    body.read_from(decoder, 256 * 1024).map_err(|e| {
+        TransportError::new(
+            TransportErrorKind::Decode,
+            format!("the gzip body could not be decoded: {e}"),
+            Some(Box::new(e)),
+        )
+    })?;
     if body.len() as u64 > cap {
         return Err(TransportError::body_too_large(cap));
     }
+    let body = body.into_vec();
     parts.headers.remove(header::CONTENT_ENCODING);
     parts.headers.remove(header::CONTENT_LENGTH);
     Ok(Response::from_parts(parts, body))

@@ -78,146 +78,147 @@ impl PageQuery {
     }
 }
 
-impl Config {
-    /// `GET …/Accounts/{account}/AuthorizedConnectApps/{app}.json`.
-    ///
-    /// `account` defaults to the configured account; name a subaccount to read its apps with
-    /// the parent's credentials.
-    pub fn fetch_request(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-    ) -> Result<Request<Vec<u8>>, Error> {
-        let account = account.unwrap_or(self.account_sid());
-        self.get(&api::app_path(account, app))
-    }
+/// `GET …/Accounts/{account}/AuthorizedConnectApps/{app}.json`.
+///
+/// `account` defaults to the configured account; name a subaccount to read its apps with
+/// the parent's credentials.
+pub fn fetch_request(
+    config: &Config,
+    app: &ConnectAppSid,
+    account: Option<&AccountSid>,
+) -> Result<Request<Vec<u8>>, Error> {
+    let account = account.unwrap_or(config.account_sid());
+    get(config, &api::app_path(account, app))
+}
 
-    /// `GET …/Accounts/{account}/AuthorizedConnectApps.json?{query}`: one list page.
-    pub fn list_request(
-        &self,
-        query: &PageQuery,
-        account: Option<&AccountSid>,
-    ) -> Result<Request<Vec<u8>>, Error> {
-        self.get(&self.list_target::<AuthorizedConnectApp>(query, account)?)
-    }
+/// `GET …/Accounts/{account}/AuthorizedConnectApps.json?{query}`: one list page.
+pub fn list_request(
+    config: &Config,
+    query: &PageQuery,
+    account: Option<&AccountSid>,
+) -> Result<Request<Vec<u8>>, Error> {
+    get(
+        config,
+        &list_target::<AuthorizedConnectApp>(config, query, account)?,
+    )
+}
 
-    /// The path and query of a list page of `R`.
-    pub(crate) fn list_target<R: Record>(
-        &self,
-        query: &PageQuery,
-        account: Option<&AccountSid>,
-    ) -> Result<String, Error> {
-        let account = account.unwrap_or(self.account_sid());
-        let qs = query.to_query_string()?;
-        let mut target = R::list_path(account);
-        if !qs.is_empty() {
-            target.push('?');
-            target.push_str(&qs);
-        }
-        Ok(target)
+/// The path and query of a list page of `R`.
+pub(crate) fn list_target<R: Record>(
+    config: &Config,
+    query: &PageQuery,
+    account: Option<&AccountSid>,
+) -> Result<String, Error> {
+    let account = account.unwrap_or(config.account_sid());
+    let qs = query.to_query_string()?;
+    let mut target = R::list_path(account);
+    if !qs.is_empty() {
+        target.push('?');
+        target.push_str(&qs);
     }
+    Ok(target)
+}
 
-    /// The page at a URI the API handed out (`next_page_uri`, `previous_page_uri`,
-    /// `first_page_uri`, or an absolute `meta.next_page_url`).
-    ///
-    /// The URI must resolve to the configured origin (after edge/region), and name this
-    /// resource's listing; otherwise nothing is built and credentials stay home.
-    pub fn page_at_request(&self, uri: &str) -> Result<Request<Vec<u8>>, Error> {
-        self.get(&self.page_target::<AuthorizedConnectApp>(uri)?)
-    }
+/// The page at a URI the API handed out (`next_page_uri`, `previous_page_uri`,
+/// `first_page_uri`, or an absolute `meta.next_page_url`).
+///
+/// The URI must resolve to the configured origin (after edge/region), and name this
+/// resource's listing; otherwise nothing is built and credentials stay home.
+pub fn page_at_request(config: &Config, uri: &str) -> Result<Request<Vec<u8>>, Error> {
+    get(config, &page_target::<AuthorizedConnectApp>(config, uri)?)
+}
 
-    /// Checks a page URI of `R` and returns its path and query on the configured origin.
-    pub(crate) fn page_target<R: Record>(&self, uri: &str) -> Result<String, Error> {
-        let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
-        if uri.len() > api::MAX_PAGE_URI {
-            return Err(invalid(format!(
-                "it is {} bytes long, more than the {} a page URI may be",
-                uri.len(),
-                api::MAX_PAGE_URI
-            )));
-        }
-        let url: Url = self
-            .origin()
-            .join(uri.trim())
-            .map_err(|e| invalid(e.to_string()))?;
-        let origin = self
-            .origin_of(&url)
-            .ok_or_else(|| invalid("it has no host".to_owned()))?;
-        if &origin != self.origin() || !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::Paging(PagingError::foreign(
-                uri,
-                self.origin().as_str(),
-            )));
-        }
-        let path = url.path();
-        if scope_of::<R>(path).is_none() {
-            return Err(invalid("it is not this resource's listing path".to_owned()));
-        }
-        Ok(match url.query() {
-            Some(q) => format!("{path}?{q}"),
-            None => path.to_owned(),
-        })
+/// Checks a page URI of `R` and returns its path and query on the configured origin.
+pub(crate) fn page_target<R: Record>(config: &Config, uri: &str) -> Result<String, Error> {
+    let invalid = |reason: String| Error::Paging(PagingError::invalid(uri, reason));
+    if uri.len() > api::MAX_PAGE_URI {
+        return Err(invalid(format!(
+            "it is {} bytes long, more than the {} a page URI may be",
+            uri.len(),
+            api::MAX_PAGE_URI
+        )));
     }
+    let url: Url = config
+        .origin()
+        .join(uri.trim())
+        .map_err(|e| invalid(e.to_string()))?;
+    let origin = config
+        .origin_of(&url)
+        .ok_or_else(|| invalid("it has no host".to_owned()))?;
+    if &origin != config.origin() || !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Paging(PagingError::foreign(
+            uri,
+            config.origin().as_str(),
+        )));
+    }
+    let path = url.path();
+    if scope_of::<R>(path).is_none() {
+        return Err(invalid("it is not this resource's listing path".to_owned()));
+    }
+    Ok(match url.query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.to_owned(),
+    })
+}
 
-    /// `POST {oauth origin}/v2/token` with the client credentials, form-encoded (as Twilio's own
-    /// libraries send it); `None` unless the credentials are an OAuth client's. The body holds
-    /// the client secret: the exchange that sends it never logs or shows it.
-    pub fn token_request(&self) -> Result<Option<Request<Vec<u8>>>, Error> {
-        let Credentials::OAuthClient {
-            client_id,
-            client_secret,
-            ..
-        } = self.credentials()
-        else {
-            return Ok(None);
-        };
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("grant_type", "client_credentials")
-            .append_pair("client_id", client_id)
-            .append_pair("client_secret", client_secret.expose())
-            .finish()
-            .into_bytes();
-        let uri: Uri = format!("{}{}", self.oauth_origin().as_str(), api::TOKEN_PATH)
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| Error::input("oauth_base_url", e.to_string()))?;
-        Request::builder()
-            .method(Method::POST)
-            .uri(uri)
-            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
-            .header(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            )
-            .header(header::USER_AGENT, self.user_agent().clone())
-            .body(body)
-            .map(Some)
-            .map_err(|e| Error::input("request", e.to_string()))
-    }
+/// `POST {oauth origin}/v2/token` with the client credentials, form-encoded (as Twilio's own
+/// libraries send it); `None` unless the credentials are an OAuth client's. The body holds
+/// the client secret: the exchange that sends it never logs or shows it.
+pub fn token_request(config: &Config) -> Result<Option<Request<Vec<u8>>>, Error> {
+    let Credentials::OAuthClient {
+        client_id,
+        client_secret,
+        ..
+    } = config.credentials()
+    else {
+        return Ok(None);
+    };
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "client_credentials")
+        .append_pair("client_id", client_id)
+        .append_pair("client_secret", client_secret.expose())
+        .finish()
+        .into_bytes();
+    let uri: Uri = format!("{}{}", config.oauth_origin().as_str(), api::TOKEN_PATH)
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| Error::input("oauth_base_url", e.to_string()))?;
+    Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+        .header(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        )
+        .header(header::USER_AGENT, config.user_agent().clone())
+        .body(body)
+        .map(Some)
+        .map_err(|e| Error::input("request", e.to_string()))
+}
 
-    /// A GET of `target` (path and query) on the configured origin, with the standard headers.
-    pub(crate) fn get(&self, target: &str) -> Result<Request<Vec<u8>>, Error> {
-        let uri: Uri = format!("{}{target}", self.origin().as_str())
-            .parse()
-            .map_err(|e: http::uri::InvalidUri| Error::input("uri", e.to_string()))?;
-        let mut request = Request::builder()
-            .method(Method::GET)
-            .uri(uri)
-            .header(header::ACCEPT, HeaderValue::from_static("application/json"))
-            .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
-            .header(header::USER_AGENT, self.user_agent().clone());
-        if let Some(authorization) = self.authorization() {
-            request = request.header(header::AUTHORIZATION, authorization.clone());
-        }
-        if self.compression() {
-            request = request.header(
-                header::ACCEPT_ENCODING,
-                crate::wire::decode::ACCEPT_ENCODING,
-            );
-        }
-        request
-            .body(Vec::new())
-            .map_err(|e| Error::input("request", e.to_string()))
+/// A GET of `target` (path and query) on the configured origin, with the standard headers.
+pub(crate) fn get(config: &Config, target: &str) -> Result<Request<Vec<u8>>, Error> {
+    let uri: Uri = format!("{}{target}", config.origin().as_str())
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| Error::input("uri", e.to_string()))?;
+    let mut request = Request::builder()
+        .method(Method::GET)
+        .uri(uri)
+        .header(header::ACCEPT, HeaderValue::from_static("application/json"))
+        .header(header::ACCEPT_CHARSET, HeaderValue::from_static("utf-8"))
+        .header(header::USER_AGENT, config.user_agent().clone());
+    if let Some(authorization) = config.authorization() {
+        request = request.header(header::AUTHORIZATION, authorization.clone());
     }
+    if config.compression() {
+        request = request.header(
+            header::ACCEPT_ENCODING,
+            crate::wire::decode::ACCEPT_ENCODING,
+        );
+    }
+    request
+        .body(Vec::new())
+        .map_err(|e| Error::input("request", e.to_string()))
 }
 
 #[cfg(test)]
@@ -239,7 +240,7 @@ mod tests {
     #[test]
     fn fetch_request_shape() {
         let c = config();
-        let r = c.fetch_request(&CN.parse().unwrap(), None).unwrap();
+        let r = fetch_request(&c, &CN.parse().unwrap(), None).unwrap();
         assert_eq!(r.method(), Method::GET);
         assert_eq!(
             r.uri().to_string(),
@@ -267,9 +268,7 @@ mod tests {
         assert!(!format!("{r:?}").contains(&expected));
         assert!(!format!("{r:?}").contains("tok-SECRET"));
 
-        let sub = c
-            .fetch_request(&CN.parse().unwrap(), Some(&SUB.parse().unwrap()))
-            .unwrap();
+        let sub = fetch_request(&c, &CN.parse().unwrap(), Some(&SUB.parse().unwrap())).unwrap();
         assert!(sub.uri().path().contains(SUB));
     }
 
@@ -282,7 +281,7 @@ mod tests {
         ))
         .with_user_agent_extension("my-app/1.0")
         .unwrap();
-        let r = c.list_request(&PageQuery::new(), None).unwrap();
+        let r = list_request(&c, &PageQuery::new(), None).unwrap();
         assert!(r.uri().path().contains(AC));
         use base64::Engine as _;
         let expected = base64::engine::general_purpose::STANDARD
@@ -303,28 +302,26 @@ mod tests {
     #[test]
     fn list_query_encoding_and_bounds() {
         let c = config();
-        let r = c
-            .list_request(
-                &PageQuery::new()
-                    .page_size(1000)
-                    .page(3)
-                    .page_token("a b&c=d/é"),
-                None,
-            )
-            .unwrap();
+        let r = list_request(
+            &c,
+            &PageQuery::new()
+                .page_size(1000)
+                .page(3)
+                .page_token("a b&c=d/é"),
+            None,
+        )
+        .unwrap();
         assert_eq!(
             r.uri().query(),
             Some("PageSize=1000&Page=3&PageToken=a+b%26c%3Dd%2F%C3%A9")
         );
-        let r = c.list_request(&PageQuery::new(), None).unwrap();
+        let r = list_request(&c, &PageQuery::new(), None).unwrap();
         assert_eq!(r.uri().query(), None);
         for bad in [0, 1001, u32::MAX] {
-            let e = c
-                .list_request(&PageQuery::new().page_size(bad), None)
-                .unwrap_err();
+            let e = list_request(&c, &PageQuery::new().page_size(bad), None).unwrap_err();
             assert!(e.to_string().contains("page_size"), "{e}");
         }
-        assert!(c.list_request(&PageQuery::new().page_size(1), None).is_ok());
+        assert!(list_request(&c, &PageQuery::new().page_size(1), None).is_ok());
     }
 
     #[test]
@@ -333,10 +330,10 @@ mod tests {
         let list = format!(
             "/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageSize=50&Page=1&PageToken=PT1"
         );
-        let r = c.page_at_request(&list).unwrap();
+        let r = page_at_request(&c, &list).unwrap();
         assert_eq!(r.uri().to_string(), format!("https://api.twilio.com{list}"));
         let abs = format!("https://api.twilio.com{list}");
-        assert!(c.page_at_request(&abs).is_ok());
+        assert!(page_at_request(&c, &abs).is_ok());
 
         let foreign = [
             format!("https://evil.example{list}"),
@@ -346,7 +343,7 @@ mod tests {
             format!("https://user:pw@api.twilio.com{list}"),
         ];
         for f in foreign {
-            let e = c.page_at_request(&f).unwrap_err();
+            let e = page_at_request(&c, &f).unwrap_err();
             assert!(
                 matches!(e, Error::Paging(PagingError::ForeignOrigin { .. })),
                 "{f}: {e}"
@@ -358,7 +355,7 @@ mod tests {
             format!("/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json/../../Calls.json"),
         ];
         for p in bad_paths {
-            let e = c.page_at_request(&p).unwrap_err();
+            let e = page_at_request(&c, &p).unwrap_err();
             assert!(
                 matches!(e, Error::Paging(PagingError::InvalidUri { .. })),
                 "{p}: {e}"
@@ -371,13 +368,9 @@ mod tests {
         let c = config().with_region("ie1").unwrap();
         let list = format!("/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageToken=x");
         // meta.next_page_url names the global host; the configured region rewrites it.
-        let r = c
-            .page_at_request(&format!("https://api.twilio.com{list}"))
-            .unwrap();
+        let r = page_at_request(&c, &format!("https://api.twilio.com{list}")).unwrap();
         assert_eq!(r.uri().host(), Some("api.ie1.twilio.com"));
-        let r = c
-            .page_at_request(&format!("https://api.ie1.twilio.com{list}"))
-            .unwrap();
+        let r = page_at_request(&c, &format!("https://api.ie1.twilio.com{list}")).unwrap();
         assert_eq!(r.uri().host(), Some("api.ie1.twilio.com"));
     }
 }

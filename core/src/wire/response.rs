@@ -109,7 +109,7 @@ pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
 /// assert_eq!(page_size_asked(&uri), 20);
 /// # Ok::<(), http::uri::InvalidUri>(())
 /// ```
-pub fn page_size_asked(uri: &http::Uri) -> usize {
+pub(crate) fn page_size_asked(uri: &http::Uri) -> usize {
     page_size_in_query(uri.query().unwrap_or(""))
 }
 

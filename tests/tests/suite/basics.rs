@@ -1,6 +1,8 @@
 //! Fetching, errors, credentials, subaccounts, single pages, connection reuse.
 
-use twilio_connect_apps::{Error, ListParams, PageQuery, PagingError};
+use twilio_connect_apps::error::PagingError;
+use twilio_connect_apps::wire::PageQuery;
+use twilio_connect_apps::{Error, ListParams};
 use twilio_connect_apps_testbed::{Account, App, DEFAULT_ACCOUNT_SID, Emulator};
 
 use super::{emulator, emulator_with_apps};

@@ -3,7 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use twilio_connect_apps::{Error, ListParams, PagingError, TransportErrorKind};
+use twilio_connect_apps::config::Jitter;
+use twilio_connect_apps::error::{PagingError, TransportErrorKind};
+use twilio_connect_apps::{Error, ListParams, RetryPolicy};
 use twilio_connect_apps_testbed::{
     Emulator, ErrorBody, Fault, FaultRule, FaultScript, RetryAfter, Trigger,
 };
@@ -65,10 +67,9 @@ pub fn retry_waits<T: Harness>() {
     let emu = emulator(false);
     let now = std::time::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
     let opts = Opts {
-        clock: Some(std::sync::Arc::new(FixedClock {
-            now,
-            random: 1 << 63, // the middle of each jitter window
-        })),
+        clock: Some(std::sync::Arc::new(FixedClock { now })),
+        // The middle of each jitter window.
+        retry: RetryPolicy::default().with_fixed_jitter(Jitter::at(0.5)),
         ..Opts::default()
     };
     let c: T = client_with(&emu, &opts);

@@ -1,6 +1,8 @@
 //! Whole listings: counts, resuming, borrowed views, the meta envelope.
 
-use twilio_connect_apps::{Error, ListParams, PageQuery, PagingError};
+use twilio_connect_apps::error::PagingError;
+use twilio_connect_apps::wire::PageQuery;
+use twilio_connect_apps::{Error, ListParams};
 use twilio_connect_apps_testbed::{Emulator, ErrorBody, Fault, FaultScript, Trigger};
 
 use super::emulator_with_apps;

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use twilio_connect_apps::{Error, ListParams, PageQuery, RetryAfter, RetryPolicy};
+use twilio_connect_apps::model::RetryAfter;
+use twilio_connect_apps::wire::PageQuery;
+use twilio_connect_apps::{Error, ListParams, RetryPolicy};
 use twilio_connect_apps_testbed::{
     DEFAULT_ACCOUNT_SID, Emulator, ErrorBody, Fault, FaultRule, RetryAfter as EmuRetryAfter,
     Trigger,

@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use twilio_connect_apps::{Error, ListParams, PagingError, TransportErrorKind};
+use twilio_connect_apps::error::{PagingError, TransportErrorKind};
+use twilio_connect_apps::{Error, ListParams};
 use twilio_connect_apps_testbed::{
     DEFAULT_ACCOUNT_SID, Dataset, Emulator, Fault, FaultScript, Trigger,
 };

@@ -8,7 +8,8 @@ use crate::support::*;
 /// subaccount that answers 403 is reported and the sweep goes on; no more than the
 /// concurrency asked for at once; no auth token anywhere.
 pub fn sweep<T: Harness>() {
-    use twilio_connect_apps::{AccountStatus, SweepParams};
+    use twilio_connect_apps::SweepParams;
+    use twilio_connect_apps::model::AccountStatus;
     let emu = Emulator::builder().subaccounts(30, 3).start().unwrap();
     let broken = "AC0000000000000000000000000000000c"; // subaccount 12
     emu.set_faults(

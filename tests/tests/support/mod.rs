@@ -11,10 +11,15 @@ pub mod tcp;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use twilio_connect_apps::error::TransportError;
+use twilio_connect_apps::model::Page;
+use twilio_connect_apps::wire::PageQuery;
 use twilio_connect_apps::{
-    AccountApps, AccountSid, AsyncTransport, AuthorizedConnectApp, BuildTransport, ClientBuilder,
-    Config, ConnectAppSid, Credentials, Cursor, Error, ListParams, Page, PageQuery, RetryPolicy,
-    Secret, SweepParams, Transport, TransportError, asynchronous, blocking,
+    AccountApps, AccountSid, AuthorizedConnectApp, Config, ConnectAppSid, Credentials, Cursor,
+    Error, ListParams, RetryPolicy, Secret, SweepParams,
+};
+use twilio_connect_apps_client::{
+    AsyncTransport, BuildTransport, ClientBuilder, Transport, asynchronous, blocking,
 };
 use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
@@ -27,8 +32,8 @@ pub struct Opts {
     pub trust_emulator: bool,
     /// An explicit proxy URL; `None`: no proxy at all (the environment is ignored).
     pub proxy: Option<String>,
-    /// Replaces the clock (and the jitter's random numbers).
-    pub clock: Option<Arc<dyn twilio_connect_apps::Clock>>,
+    /// Replaces the clock.
+    pub clock: Option<Arc<dyn twilio_connect_apps_client::Clock>>,
     /// Sleeps the waits too (for a test about what concurrent calls do after them).
     pub sleep: bool,
 }
@@ -103,18 +108,14 @@ impl<T: AsyncTransport> AsyncTransport for Recorded<T> {
     }
 }
 
-/// A clock stopped at one instant, with a fixed "random" number.
+/// A clock stopped at one instant.
 pub struct FixedClock {
     pub now: std::time::SystemTime,
-    pub random: u64,
 }
 
-impl twilio_connect_apps::Clock for FixedClock {
+impl twilio_connect_apps_client::Clock for FixedClock {
     fn now(&self) -> std::time::SystemTime {
         self.now
-    }
-    fn random(&self) -> u64 {
-        self.random
     }
 }
 
@@ -147,7 +148,13 @@ pub trait Harness: Sized {
     fn fetch_with_meta(
         &self,
         app: &ConnectAppSid,
-    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error>;
+    ) -> Result<
+        (
+            AuthorizedConnectApp,
+            twilio_connect_apps::model::ResponseMeta,
+        ),
+        Error,
+    >;
     fn fetch_in(
         &self,
         account: &AccountSid,
@@ -193,7 +200,7 @@ fn view_line(
 ) -> Result<(), Error> {
     if refuse_at == Some(lines.len()) {
         return Err(Error::from(TransportError::new(
-            twilio_connect_apps::TransportErrorKind::Other,
+            twilio_connect_apps::error::TransportErrorKind::Other,
             "the callback refused this record",
             None,
         )));
@@ -296,7 +303,13 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
     fn fetch_with_meta(
         &self,
         app: &ConnectAppSid,
-    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error> {
+    ) -> Result<
+        (
+            AuthorizedConnectApp,
+            twilio_connect_apps::model::ResponseMeta,
+        ),
+        Error,
+    > {
         self.client.fetch_with_meta(app, None)
     }
     fn fetch_in(
@@ -410,7 +423,13 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
     fn fetch_with_meta(
         &self,
         app: &ConnectAppSid,
-    ) -> Result<(AuthorizedConnectApp, twilio_connect_apps::ResponseMeta), Error> {
+    ) -> Result<
+        (
+            AuthorizedConnectApp,
+            twilio_connect_apps::model::ResponseMeta,
+        ),
+        Error,
+    > {
         self.rt.block_on(self.client.fetch_with_meta(app, None))
     }
     fn fetch_in(
@@ -528,13 +547,10 @@ impl SteppingClock {
     }
 }
 
-impl twilio_connect_apps::Clock for SteppingClock {
+impl twilio_connect_apps_client::Clock for SteppingClock {
     fn now(&self) -> std::time::SystemTime {
         std::time::SystemTime::now()
             + Duration::from_millis(self.0.load(std::sync::atomic::Ordering::SeqCst))
-    }
-    fn random(&self) -> u64 {
-        1 << 62
     }
 }
 

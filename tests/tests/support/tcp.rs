@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Instant;
 
-use twilio_connect_apps::{
-    BuildTransport, Error, Transport, TransportError, TransportErrorKind as Kind, TransportSettings,
-};
+use twilio_connect_apps::Error;
+use twilio_connect_apps::error::{TransportError, TransportErrorKind as Kind};
+use twilio_connect_apps_client::{BuildTransport, Transport, TransportSettings};
 
 pub struct TcpTransport(TransportSettings);
 

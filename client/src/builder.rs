@@ -6,12 +6,13 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::base::secret::Secret;
-use crate::config::connection::TransportSettings;
-use crate::config::proxy::ProxyChoice;
-use crate::config::settings::Config;
-use crate::error::Error;
-use crate::proto::session::{Clock, Session};
+use crate::runtime::Clock;
+use crate::settings::TransportSettings;
+use twilio_connect_apps::Config;
+use twilio_connect_apps::Error;
+use twilio_connect_apps::Secret;
+use twilio_connect_apps::Session;
+use twilio_connect_apps::config::{HttpProxy, ProxyChoice};
 
 /// Configures a client: the [`Config`], the transport's [`TransportSettings`] and the clock.
 ///
@@ -45,20 +46,9 @@ pub struct ClientBuilder<T, M> {
     config: Config,
     settings: TransportSettings,
     proxy: ProxyChoice,
-    clock: Option<Arc<dyn Clock>>,
+    clock: Arc<dyn Clock>,
+    seed: Option<u64>,
     marker: PhantomData<fn() -> (T, M)>,
-}
-
-/// The clock a builder starts with: the system's.
-#[cfg(feature = "std-runtime")]
-fn default_clock() -> Option<Arc<dyn Clock>> {
-    Some(Arc::new(crate::runtime::SystemClock))
-}
-
-/// Without `std-runtime` there is no system clock: the caller must give one.
-#[cfg(not(feature = "std-runtime"))]
-fn default_clock() -> Option<Arc<dyn Clock>> {
-    None
 }
 
 impl<T, M> fmt::Debug for ClientBuilder<T, M> {
@@ -77,7 +67,8 @@ impl<T, M> ClientBuilder<T, M> {
             config,
             settings: TransportSettings::default(),
             proxy: ProxyChoice::default(),
-            clock: default_clock(),
+            clock: Arc::new(crate::runtime::SystemClock),
+            seed: None,
             marker: PhantomData,
         }
     }
@@ -92,13 +83,7 @@ impl<T, M> ClientBuilder<T, M> {
     pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let builder = Self::new(Config::from_env_with(&lookup)?);
         match lookup("TWILIO_CA_CERT").filter(|v| !v.trim().is_empty()) {
-            #[cfg(feature = "std-runtime")]
             Some(path) => builder.root_certificate_pem_file(path.trim()),
-            #[cfg(not(feature = "std-runtime"))]
-            Some(_) => Err(Error::input(
-                "ca_cert",
-                "TWILIO_CA_CERT names a file, and this build reads no files (feature std-runtime)",
-            )),
             None => Ok(builder),
         }
     }
@@ -128,7 +113,7 @@ impl<T, M> ClientBuilder<T, M> {
     }
 
     /// The largest response body read, after decompression (default 16 MiB); a larger one is
-    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge) and is read no further.
+    /// [`TransportErrorKind::BodyTooLarge`](twilio_connect_apps::error::TransportErrorKind::BodyTooLarge) and is read no further.
     pub fn max_body_size(mut self, bytes: u64) -> Self {
         self.settings.max_body_size = bytes;
         self
@@ -162,7 +147,6 @@ impl<T, M> ClientBuilder<T, M> {
 
     /// Trusts the certificates in this PEM file; see [`ClientBuilder::root_certificate_der`].
     /// Errors name the file.
-    #[cfg(feature = "std-runtime")]
     pub fn root_certificate_pem_file(
         self,
         path: impl AsRef<std::path::Path>,
@@ -203,7 +187,7 @@ impl<T, M> ClientBuilder<T, M> {
     /// `HTTP_PROXY` is never read. Only `http://` proxies are supported; any other scheme is an
     /// error that names the variable.
     pub fn proxy(mut self, url: &str) -> Result<Self, Error> {
-        crate::config::proxy::HttpProxy::parse(url, "proxy URL")?;
+        HttpProxy::parse(url, "proxy URL")?;
         self.proxy = ProxyChoice::Url(Secret::new(url));
         Ok(self)
     }
@@ -227,15 +211,22 @@ impl<T, M> ClientBuilder<T, M> {
             settings: self.settings,
             proxy: self.proxy,
             clock: self.clock,
+            seed: self.seed,
             marker: PhantomData,
         }
     }
 
-    /// Replaces the clock and random source the machines are handed (default: the system
-    /// clock, with the `std-runtime` feature; without it a clock must be given); for
-    /// deterministic tests, or a runtime of your own.
+    /// Replaces the clock the machines are handed (default: the system clock); for
+    /// deterministic tests.
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Some(Arc::new(clock));
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Seeds the backoff jitter (default: a random seed per client; see
+    /// [`Session::with_seed`]): for tests that replay the same waits.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
         self
     }
 
@@ -245,16 +236,13 @@ impl<T, M> ClientBuilder<T, M> {
         if self.config.credentials().secret().is_empty() {
             return Err(Error::input("credentials", "the secret is empty"));
         }
-        let clock = self.clock.ok_or_else(|| {
-            Error::input(
-                "clock",
-                "no clock: give one with ClientBuilder::clock (or enable the std-runtime feature)",
-            )
-        })?;
+        let clock = self.clock;
         self.settings.proxy = self
             .proxy
             .resolve(self.config.origin(), |name| std::env::var(name).ok())?;
+        let seed = self.seed.unwrap_or_else(crate::runtime::random_seed);
         let session = Session::new(self.config)
+            .with_seed(seed)
             .with_max_body_size(self.settings.max_body_size)
             .with_max_connections(self.settings.max_connections);
         Ok((session, clock, self.settings))

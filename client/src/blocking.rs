@@ -3,29 +3,26 @@
 //! `twilio-connect-apps-ureq` names this client `Client` with its ureq transport; give it any
 //! other [`Transport`] (a closure will do) with [`Client::with_transport`].
 
-use http::{Request, Response};
+use crate::handle;
+use crate::transport::Transport;
+use twilio_connect_apps::AppView;
+use twilio_connect_apps::AuthorizedConnectApp;
+use twilio_connect_apps::Error;
+use twilio_connect_apps::model::Page;
+use twilio_connect_apps::model::ResponseMeta;
+use twilio_connect_apps::model::{SweepCursor, SweepParams};
+use twilio_connect_apps::wire::PageQuery;
+use twilio_connect_apps::wire::Resource;
+use twilio_connect_apps::{AccountSid, ConnectAppSid};
+use twilio_connect_apps::{Action, Machine};
 
-use crate::base::meta::ResponseMeta;
-use crate::base::sid::{AccountSid, ConnectAppSid};
-use crate::client::handle;
-use crate::client::transport::Transport;
-use crate::error::Error;
-use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{SweepCursor, SweepParams};
-use crate::model::page::Page;
-use crate::model::view::AppView;
-use crate::proto::action::{Action, Machine};
-use crate::proto::exchange::Exchange;
-use crate::wire::request::PageQuery;
-use crate::wire::resource::Resource;
-
-pub use crate::client::handle::Blocking;
+pub use crate::handle::Blocking;
 
 /// A blocking client over the transport `T`; see [`handle::Client`].
 pub type Client<T> = handle::Client<T, Blocking>;
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes a blocking [`Client`].
-pub type ClientBuilder<T> = crate::client::builder::ClientBuilder<T, Blocking>;
+pub type ClientBuilder<T> = crate::builder::ClientBuilder<T, Blocking>;
 
 /// A blocking listing: an `Iterator` of records; see [`handle::Listing`].
 pub type Listing<T, R = AuthorizedConnectApp> = handle::Listing<T, Blocking, R>;
@@ -80,16 +77,9 @@ impl<T: Transport> Client<T> {
         self.drive(self.session().page_at(uri)?)
     }
 
-    /// Sends a request built by the core, retrying as the policy decides; any status comes
-    /// back as a response.
-    pub fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        self.drive(Exchange::new(request))
-    }
-
     /// Audits every account: lists the accounts (per `params`), then each one's apps with at
-    /// most `params.concurrency` accounts in flight, on that many threads (one after the other
-    /// without the `std-runtime` feature). Results come as accounts complete (see
-    /// [`AccountApps::index`](crate::AccountApps::index) for the listing order); an account whose listing fails is
+    /// most `params.concurrency` accounts in flight, on that many threads. Results come as accounts complete (see
+    /// [`AccountApps::index`](twilio_connect_apps::AccountApps::index) for the listing order); an account whose listing fails is
     /// reported with its error and the sweep goes on; an `Err` item means the accounts listing
     /// itself failed. A 429 anywhere slows the whole sweep. Dropping the [`Sweep`] stops it
     /// after the requests in flight.
@@ -128,16 +118,16 @@ impl<T: Transport, R: Resource> std::iter::FusedIterator for Listing<T, R> {}
 impl<T: Transport> Listing<T> {
     /// The fast path for programs that stream records out: fetches the next page and hands
     /// each of its records to `f` as a borrowed [`AppView`], with no allocation per record
-    /// (records already buffered by [`Iterator::next`] come first). Returns whether more pages
-    /// may follow; see [`ListingMachine::hand_out`](crate::ListingMachine::hand_out).
+    /// (records already buffered by [`Iterator::next`] come first, in a call of their own).
+    /// Returns whether more pages
+    /// may follow; see [`ListingMachine::hand_out`](twilio_connect_apps::machine::ListingMachine::hand_out).
     pub fn next_page_with<E: From<Error>>(
         &mut self,
-        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+        f: impl FnMut(AppView<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
-        self.machine.drain_buffered(&mut f)?;
         let page = self.client.drive(self.machine.next_page());
         self.machine.hand_out(page, f)
     }
 }
 
-pub use crate::client::sweep::blocking::Sweep;
+pub use crate::sweep::blocking::Sweep;

@@ -1,7 +1,5 @@
-//! The one place the core touches the operating system, behind the default feature
-//! `std-runtime`: the system clock, a blocking pause, reading a PEM file, and the worker
-//! threads of the blocking sweep. Without the feature this module is gone, and the caller
-//! supplies the clock and the pause (as a wasm or embedded user would).
+//! The one place the clients touch the operating system: the system clock, a random seed, a
+//! blocking pause, reading a PEM file, and the worker threads of the blocking sweep.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -9,9 +7,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-use crate::proto::session::Clock;
+/// Where a driver gets the time it hands the machines: the wall clock (for `Retry-After`
+/// dates, token lifetimes and durations in traces). Replace it in tests to make every
+/// decision deterministic.
+pub trait Clock: Send + Sync + 'static {
+    /// The current time.
+    fn now(&self) -> SystemTime;
+}
 
-/// The real clock, and a random number from std's randomly keyed hasher (no extra crate).
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> SystemTime {
+        (**self).now()
+    }
+}
+
+/// The real clock.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
@@ -19,11 +29,13 @@ impl Clock for SystemClock {
     fn now(&self) -> SystemTime {
         SystemTime::now()
     }
+}
 
-    fn random(&self) -> u64 {
-        use std::hash::BuildHasher;
-        std::collections::hash_map::RandomState::new().hash_one(0u8)
-    }
+/// A random seed for a session's backoff jitter, from std's randomly keyed hasher (no extra
+/// crate): every client gets its own.
+pub(crate) fn random_seed() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0u8)
 }
 
 /// Blocks the thread for `wait`: the blocking transports' default pause.

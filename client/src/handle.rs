@@ -11,17 +11,18 @@ use std::sync::Arc;
 
 use http::Response;
 
-use crate::base::sid::AccountSid;
-use crate::client::builder::ClientBuilder;
-use crate::client::transport::BuildTransport;
-use crate::config::proxy::HttpProxy;
-use crate::config::settings::Config;
-use crate::error::{Error, TransportError};
-use crate::model::account::Account;
-use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{AccountListParams, Cursor, ListParams};
-use crate::proto::listing::ListingMachine;
-use crate::proto::session::{Clock, Context, Session};
+use crate::builder::ClientBuilder;
+use crate::runtime::Clock;
+use crate::transport::BuildTransport;
+use twilio_connect_apps::Account;
+use twilio_connect_apps::AccountSid;
+use twilio_connect_apps::AuthorizedConnectApp;
+use twilio_connect_apps::Config;
+use twilio_connect_apps::config::HttpProxy;
+use twilio_connect_apps::machine::ListingMachine;
+use twilio_connect_apps::model::{AccountListParams, Cursor, ListParams};
+use twilio_connect_apps::{Context, Session};
+use twilio_connect_apps::{Error, error::TransportError};
 
 /// Marks the blocking flavour: [`blocking::Client`](crate::blocking::Client).
 #[derive(Debug)]
@@ -179,10 +180,11 @@ impl<T, M> Client<T, M> {
         Self::assemble(session, Arc::new(clock), None, transport)
     }
 
-    /// A client over `transport`, with the default body cap (16 MiB) and the system clock.
-    #[cfg(feature = "std-runtime")]
+    /// A client over `transport`, with the default body cap (16 MiB), the system clock and a
+    /// random jitter seed.
     pub fn with_transport(config: Config, transport: T) -> Self {
-        Self::with_parts(Session::new(config), crate::runtime::SystemClock, transport)
+        let session = Session::new(config).with_seed(crate::runtime::random_seed());
+        Self::with_parts(session, crate::runtime::SystemClock, transport)
     }
 
     fn assemble(
@@ -202,10 +204,9 @@ impl<T, M> Client<T, M> {
         }
     }
 
-    /// The context of the next machine call: the session, now, and a random number.
+    /// The context of the next machine call: the session and now.
     pub(crate) fn context(&self) -> Context<'_> {
-        let clock = &self.inner.clock;
-        self.inner.session.context(clock.now(), clock.random())
+        self.inner.session.context(self.inner.clock.now())
     }
 }
 
@@ -238,7 +239,10 @@ impl<T, M: Flavour> Client<T, M> {
 
     /// Goes on with an accounts listing from a saved [`Cursor`].
     pub fn resume_accounts(&self, cursor: Cursor) -> Result<Listing<T, M, Account>, Error> {
-        Ok(Listing::new(self.clone(), self.session().resuming(cursor)?))
+        Ok(Listing::new(
+            self.clone(),
+            self.session().resume_accounts(cursor)?,
+        ))
     }
 }
 
@@ -320,7 +324,7 @@ impl<T, M: Flavour, R: fmt::Debug> fmt::Debug for Listing<T, M, R> {
     }
 }
 
-impl<T, M: Flavour, R: crate::wire::resource::Resource> Listing<T, M, R> {
+impl<T, M: Flavour, R: twilio_connect_apps::wire::Resource> Listing<T, M, R> {
     pub(crate) fn new(client: Client<T, M>, machine: ListingMachine<R>) -> Self {
         Listing {
             client,
@@ -342,7 +346,7 @@ impl<T, M: Flavour, R: crate::wire::resource::Resource> Listing<T, M, R> {
 
     /// What the response of the last page read said about itself (`Twilio-Request-Id`,
     /// concurrency, headers).
-    pub fn last_meta(&self) -> Option<&crate::base::meta::ResponseMeta> {
+    pub fn last_meta(&self) -> Option<&twilio_connect_apps::model::ResponseMeta> {
         self.machine.last_meta()
     }
 

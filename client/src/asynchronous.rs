@@ -8,31 +8,30 @@
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use http::{Request, Response};
+use http::Request;
 
-use crate::base::meta::ResponseMeta;
-use crate::base::sid::{AccountSid, ConnectAppSid};
-use crate::client::handle::{self, InFlight, Pending};
-use crate::client::transport::AsyncTransport;
-use crate::error::Error;
-use crate::model::app::AuthorizedConnectApp;
-use crate::model::listing::{SweepCursor, SweepParams};
-use crate::model::page::Page;
-use crate::model::view::AppView;
-use crate::proto::action::{Action, Machine};
-use crate::proto::exchange::Exchange;
-use crate::proto::sweep::SweepPlan;
-use crate::wire::request::PageQuery;
-use crate::wire::resource::Resource;
+use crate::handle::{self, InFlight, Pending};
+use crate::transport::AsyncTransport;
+use twilio_connect_apps::AppView;
+use twilio_connect_apps::AuthorizedConnectApp;
+use twilio_connect_apps::Error;
+use twilio_connect_apps::machine::SweepPlan;
+use twilio_connect_apps::model::Page;
+use twilio_connect_apps::model::ResponseMeta;
+use twilio_connect_apps::model::{SweepCursor, SweepParams};
+use twilio_connect_apps::wire::PageQuery;
+use twilio_connect_apps::wire::Resource;
+use twilio_connect_apps::{AccountSid, ConnectAppSid};
+use twilio_connect_apps::{Action, Machine};
 
-pub use crate::client::handle::Async;
+pub use crate::handle::Async;
 
 /// An async client over the transport `T`; see [`handle::Client`]. Cheap to clone and
 /// `Send + Sync`: share one across tasks.
 pub type Client<T> = handle::Client<T, Async>;
 
 /// A [`ClientBuilder`](crate::ClientBuilder) that makes an async [`Client`].
-pub type ClientBuilder<T> = crate::client::builder::ClientBuilder<T, Async>;
+pub type ClientBuilder<T> = crate::builder::ClientBuilder<T, Async>;
 
 /// An async listing: a [`Stream`](futures_core::Stream) of records, and [`Listing::next`].
 /// Dropping it cancels any request in flight.
@@ -135,16 +134,10 @@ impl<T: AsyncTransport> Client<T> {
         self.drive(self.session().page_at(uri)?).await
     }
 
-    /// Sends a request built by the core, retrying as the policy decides; any status comes
-    /// back as a response.
-    pub async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, Error> {
-        self.drive(Exchange::new(request)).await
-    }
-
     /// Audits every account: lists the accounts (per `params`), then each one's apps with at
     /// most `params.concurrency` accounts in flight, as concurrent requests inside the returned
     /// stream (nothing is spawned; poll it from one task). Results come as accounts complete
-    /// (see [`AccountApps::index`](crate::AccountApps::index)); an account whose listing fails is reported with its error
+    /// (see [`AccountApps::index`](twilio_connect_apps::AccountApps::index)); an account whose listing fails is reported with its error
     /// and the sweep goes on; an `Err` item means the accounts listing itself failed. A 429
     /// anywhere slows the whole sweep.
     pub fn sweep(&self, params: SweepParams) -> Result<Sweep<T>, Error> {
@@ -187,10 +180,9 @@ impl<T: AsyncTransport> Listing<T> {
     /// the blocking `Listing::next_page_with`. Returns whether more pages may follow.
     pub async fn next_page_with<E: From<Error>>(
         &mut self,
-        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+        f: impl FnMut(AppView<'_>) -> Result<(), E>,
     ) -> Result<bool, E> {
         self.pending = None;
-        self.machine.drain_buffered(&mut f)?;
         let page = self.client.drive(self.machine.next_page()).await;
         self.machine.hand_out(page, f)
     }
@@ -210,4 +202,4 @@ impl<T: AsyncTransport, R: Resource> futures_core::FusedStream for Listing<T, R>
     }
 }
 
-pub use crate::client::sweep::asynchronous::Sweep;
+pub use crate::sweep::asynchronous::Sweep;

@@ -1,16 +1,10 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // a test may panic
 //! The paging state machine on its own: what it sends, hands out and refuses.
 
 use http::Response;
-use twilio_connect_apps::{
-    Config, Credentials, Cursor, Error, ListParams, MAX_EMPTY_PAGES_IN_ROW, Paginator, PagingError,
-    Secret, Step,
-};
+
+use crate::error::{Error, PagingError};
+use crate::proto::paging::{MAX_EMPTY_PAGES_IN_ROW, Paginator, Step};
+use crate::{Config, Credentials, Cursor, ListParams, Secret};
 
 const AC: &str = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
@@ -68,7 +62,7 @@ fn page_size_and_limit_table() {
 
 #[test]
 fn handle_response_without_request_is_an_error() {
-    let mut p = Paginator::resume(
+    let mut p = Paginator::<crate::AuthorizedConnectApp>::resuming(
         &config(),
         Cursor {
             next: None,
@@ -259,7 +253,7 @@ fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
     assert!(err.is_some());
     let cursor = p.cursor();
     assert_eq!(cursor.skip, 2);
-    let mut again = Paginator::resume(&config(), cursor).unwrap();
+    let mut again = Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), cursor).unwrap();
     let (out, sent, err) = run(&mut again, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
     assert!(out.is_empty(), "{out:?}");
     assert_eq!(sent, 1);

@@ -2,7 +2,7 @@
 //! and [`asynchronous`](crate::asynchronous) clients.
 //!
 //! A transport sends one `http::Request` the core built and returns the whole response, or a
-//! [`TransportError`] of a known [`TransportErrorKind`](crate::TransportErrorKind). The client
+//! [`TransportError`] of a known [`TransportErrorKind`](twilio_connect_apps::error::TransportErrorKind). The client
 //! on top of it does everything else: retries (it calls the transport again, after
 //! [`Transport::pause`]), paging, parsing, decompression, the body cap check and tracing.
 //!
@@ -11,7 +11,7 @@
 //!   token request is a form POST) to the URI's authority, with a `Host` header;
 //! - apply the timeouts it was built with, and never block forever;
 //! - stop reading a body at [`TransportSettings::max_body_size`] and return
-//!   [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge);
+//!   [`TransportErrorKind::BodyTooLarge`](twilio_connect_apps::error::TransportErrorKind::BodyTooLarge);
 //! - return every status as a response (4xx, 5xx and 3xx included).
 //!
 //! A transport **must not**: follow redirects (credentials would leave the origin), retry on
@@ -23,8 +23,8 @@ use std::time::Duration;
 
 use http::{Request, Response};
 
-use crate::config::connection::TransportSettings;
-use crate::error::{Error, TransportError};
+use crate::settings::TransportSettings;
+use twilio_connect_apps::{Error, error::TransportError};
 
 /// A blocking transport: sends one request, returns the whole response.
 ///
@@ -41,21 +41,14 @@ pub trait Transport {
     /// Sends `request` (absolute URI, headers set by the core) and reads the whole response.
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>;
 
-    /// Waits before the next attempt. The default (with the `std-runtime` feature) sleeps the
-    /// thread; tests replace it to record the waits the retry policy asked for instead.
-    #[cfg(feature = "std-runtime")]
+    /// Waits before the next attempt. The default sleeps the thread; tests replace it to
+    /// record the waits the retry policy asked for instead.
     fn pause(&self, wait: Duration) {
         crate::runtime::sleep(wait);
     }
-
-    /// Waits before the next attempt (without the `std-runtime` feature the transport brings
-    /// its own pause).
-    #[cfg(not(feature = "std-runtime"))]
-    fn pause(&self, wait: Duration);
 }
 
-/// Closures are transports that pause by sleeping the thread (`std-runtime`).
-#[cfg(feature = "std-runtime")]
+/// Closures are transports that pause by sleeping the thread.
 impl<F> Transport for F
 where
     F: Fn(Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError>,

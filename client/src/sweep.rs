@@ -1,17 +1,16 @@
 //! The sweep's two runners, over the one [`SweepPlan`]: worker threads sharing the plan
-//! (blocking, one after the other without `std-runtime`), and concurrent futures polled from
-//! one task (async).
+//! (blocking), and concurrent futures polled from one task (async).
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 // The clients by their generic name (their methods are the drivers' own): this file does not
 // depend on the driver files, which depend on it.
-use crate::client::handle::{Async, Blocking, Client as Handle, InFlight};
-use crate::client::transport::{AsyncTransport, Transport};
-use crate::error::Error;
-use crate::model::listing::AccountApps;
-use crate::proto::sweep::{AccountJob, SweepPlan};
+use crate::handle::{Async, Blocking, Client as Handle, InFlight};
+use crate::transport::{AsyncTransport, Transport};
+use twilio_connect_apps::Error;
+use twilio_connect_apps::machine::{AccountJob, SweepPlan};
+use twilio_connect_apps::model::AccountApps;
 
 /// The blocking sweep.
 pub(crate) mod blocking {
@@ -22,10 +21,7 @@ pub(crate) mod blocking {
     /// A sweep in progress: an iterator of each account's apps (or its error), as accounts
     /// complete; see [`Client::sweep`].
     pub struct Sweep<T> {
-        #[cfg(feature = "std-runtime")]
         workers: crate::runtime::Workers<Result<AccountApps, Error>>,
-        #[cfg(not(feature = "std-runtime"))]
-        inline: (Client<T>, SweepPlan),
         marker: std::marker::PhantomData<fn() -> T>,
     }
 
@@ -38,7 +34,6 @@ pub(crate) mod blocking {
     impl<T: Transport + Send + Sync + 'static> Sweep<T> {
         /// The workers take turns reading the accounts listing, so no more than the plan's
         /// room of threads ever send requests (and no more connections are needed).
-        #[cfg(feature = "std-runtime")]
         pub(crate) fn start(client: Client<T>, plan: SweepPlan) -> Self {
             let n = plan.max_concurrency();
             let plan = std::sync::Mutex::new(plan);
@@ -81,36 +76,13 @@ pub(crate) mod blocking {
             let marker = std::marker::PhantomData;
             Sweep { workers, marker }
         }
-
-        #[cfg(not(feature = "std-runtime"))]
-        pub(crate) fn start(client: Client<T>, plan: SweepPlan) -> Self {
-            let marker = std::marker::PhantomData;
-            Sweep {
-                inline: (client, plan),
-                marker,
-            }
-        }
     }
 
     impl<T: Transport> Iterator for Sweep<T> {
         type Item = Result<AccountApps, Error>;
 
-        #[cfg(feature = "std-runtime")]
         fn next(&mut self) -> Option<Self::Item> {
             self.workers.next()
-        }
-
-        #[cfg(not(feature = "std-runtime"))]
-        fn next(&mut self) -> Option<Self::Item> {
-            let (client, plan) = &mut self.inline;
-            match client.drive(&mut *plan)? {
-                Ok(job) => {
-                    let result = client.drive(job);
-                    plan.finished(&client.context(), &result);
-                    Some(Ok(result))
-                }
-                Err(e) => Some(Err(e)),
-            }
         }
     }
 }

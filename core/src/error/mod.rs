@@ -1,11 +1,16 @@
-//! The one error type every operation returns.
+//! The one error type every operation returns, and its parts by phase: the caller's input,
+//! Twilio's answer, paging safety, OAuth, and the transport's failures.
+
+mod transport;
+
+pub use crate::base::sid::SidError;
+pub use transport::{TransportError, TransportErrorKind};
 
 use std::fmt;
 
 use http::StatusCode;
 
 use crate::base::meta::{ResponseMeta, RetryAfter};
-use crate::base::sid::SidError;
 use crate::base::text::{EXCERPT_LIMIT, excerpt};
 
 /// Everything that can go wrong, from building a request to reading the last page.
@@ -104,7 +109,7 @@ impl Error {
     /// nothing was sent: bad input, or a paging error found in a page).
     pub fn attempts(&self) -> Option<u32> {
         match self {
-            Error::Transport(t) => Some(t.attempts),
+            Error::Transport(t) => Some(t.attempts()),
             other => other.meta().map(|m| m.attempts),
         }
     }
@@ -185,8 +190,9 @@ impl Error {
         }
     }
 
-    /// Builds an [`Error::InvalidInput`].
-    pub(crate) fn input(field: &'static str, message: impl Into<String>) -> Self {
+    /// Builds an [`Error::InvalidInput`] about `field` (a driver's or a transport's own
+    /// settings, say), saying what is wrong and what to do.
+    pub fn input(field: &'static str, message: impl Into<String>) -> Self {
         Error::InvalidInput(InputError {
             field,
             message: message.into(),
@@ -495,148 +501,10 @@ impl fmt::Display for AuthError {
     }
 }
 
-/// How a transport failed; the retry policy reads this.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TransportErrorKind {
-    /// The connection could not be made (refused, DNS, unreachable).
-    Connect,
-    /// The connection was reset or closed before the whole response arrived.
-    Reset,
-    /// A connect or request timeout fired.
-    Timeout,
-    /// The TLS handshake or certificate check failed.
-    Tls,
-    /// The response body was larger than the configured cap (after decompression); it was not
-    /// read further.
-    BodyTooLarge,
-    /// The body could not be decoded (a corrupt gzip stream): like a truncated body, retried.
-    Decode,
-    /// Anything else.
-    Other,
-}
-
 /// Whether a response with this status may succeed when sent again: 429, 500, 502, 503, 504
 /// (GET is idempotent). The retry policy and [`Error::is_retryable`] share this rule.
 pub(crate) fn status_is_retryable(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
-}
-
-impl TransportErrorKind {
-    /// Whether a failure of this kind may pass when the request is sent again: connect
-    /// failures, resets, timeouts and corrupt bodies (not TLS failures, oversized bodies or
-    /// anything else).
-    pub fn is_retryable(self) -> bool {
-        matches!(
-            self,
-            TransportErrorKind::Connect
-                | TransportErrorKind::Reset
-                | TransportErrorKind::Timeout
-                | TransportErrorKind::Decode
-        )
-    }
-
-    /// The kind an I/O error of this kind stands for, when it says something a retry policy
-    /// cares about (refused or unreachable: `Connect`; reset, aborted, broken pipe or early
-    /// EOF: `Reset`; timed out: `Timeout`). Both transports classify socket errors with it.
-    pub fn of_io(kind: std::io::ErrorKind) -> Option<TransportErrorKind> {
-        use std::io::ErrorKind as K;
-        match kind {
-            K::ConnectionRefused
-            | K::AddrNotAvailable
-            | K::HostUnreachable
-            | K::NetworkUnreachable => Some(TransportErrorKind::Connect),
-            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-                Some(TransportErrorKind::Reset)
-            }
-            K::TimedOut => Some(TransportErrorKind::Timeout),
-            _ => None,
-        }
-    }
-}
-
-/// A failure of the transport, with its cause kept as the error's source.
-#[derive(Debug)]
-pub struct TransportError {
-    /// What kind of failure this was.
-    pub kind: TransportErrorKind,
-    /// A short description.
-    pub message: String,
-    /// The transport's own error.
-    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-    /// How many attempts ended this way, in all (set by the client).
-    attempts: u32,
-}
-
-impl TransportError {
-    /// Builds a transport error.
-    pub fn new(
-        kind: TransportErrorKind,
-        message: impl Into<String>,
-        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-    ) -> Self {
-        TransportError {
-            kind,
-            message: message.into(),
-            source,
-            attempts: 1,
-        }
-    }
-
-    /// How many attempts the client made before giving up with this error.
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
-        self.attempts = attempts;
-        self
-    }
-}
-
-impl TransportError {
-    /// The error a transport returns when a body passes the cap: it stops reading there.
-    pub fn body_too_large(cap: u64) -> Self {
-        TransportError::new(
-            TransportErrorKind::BodyTooLarge,
-            format!("the response body is larger than the {cap}-byte cap; not read further"),
-            None,
-        )
-    }
-
-    /// A transport error caused by `source`; the message is the source and its causes on
-    /// one line.
-    pub fn caused_by(
-        kind: TransportErrorKind,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
-        let mut message = source.to_string();
-        let mut current = source.source();
-        while let Some(s) = current {
-            let text = s.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            current = s.source();
-        }
-        TransportError::new(kind, message, Some(Box::new(source)))
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
-            TransportErrorKind::Connect => "connection failed",
-            TransportErrorKind::Reset => "connection reset",
-            TransportErrorKind::Timeout => "timed out",
-            TransportErrorKind::Tls => "TLS failure",
-            TransportErrorKind::BodyTooLarge => "response body too large",
-            TransportErrorKind::Decode => "response body could not be decoded",
-            TransportErrorKind::Other => "transport error",
-        };
-        write!(f, "{what}: {}", self.message)
-    }
 }
 
 impl From<TransportError> for Error {
