@@ -37,7 +37,7 @@ pub type ClientBuilder<T> = crate::builder::ClientBuilder<T, Async>;
 /// Dropping it cancels any request in flight.
 ///
 /// ```no_run
-/// # async fn run(client: twilio_connect_apps::asynchronous::Client<impl twilio_connect_apps::AsyncTransport>) -> Result<(), twilio_connect_apps::Error> {
+/// # async fn run(client: twilio_connect_apps_client::asynchronous::Client<impl twilio_connect_apps_client::AsyncTransport>) -> Result<(), twilio_connect_apps::Error> {
 /// use twilio_connect_apps::ListParams;
 /// let mut apps = client.list(ListParams::new().limit(100))?;
 /// while let Some(app) = apps.next().await {

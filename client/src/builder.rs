@@ -21,8 +21,10 @@ use twilio_connect_apps::config::{HttpProxy, ProxyChoice};
 ///
 /// ```
 /// use std::time::Duration;
-/// use twilio_connect_apps::{Config, Credentials, Secret, blocking};
-/// # use twilio_connect_apps::{BuildTransport, Transport, TransportError, TransportSettings};
+/// use twilio_connect_apps::{Config, Credentials, Secret};
+/// use twilio_connect_apps_client::blocking;
+/// # use twilio_connect_apps_client::{BuildTransport, Transport, TransportSettings};
+/// # use twilio_connect_apps::error::TransportError;
 /// # struct MyTransport;
 /// # impl Transport for MyTransport {
 /// #     fn send(&self, _: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> { unimplemented!() }

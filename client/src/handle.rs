@@ -69,7 +69,9 @@ impl Flavour for Async {
 /// Blocking, over a closure standing in for a transport:
 ///
 /// ```
-/// use twilio_connect_apps::{blocking::Client, Config, Credentials, ListParams, Secret, TransportError};
+/// use twilio_connect_apps_client::blocking::Client;
+/// use twilio_connect_apps::{Config, Credentials, ListParams, Secret};
+/// use twilio_connect_apps::error::TransportError;
 ///
 /// let config = Config::new(Credentials::auth_token(
 ///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
@@ -94,7 +96,9 @@ impl Flavour for Async {
 ///
 /// ```
 /// use std::time::Duration;
-/// use twilio_connect_apps::{asynchronous::Client, AsyncTransport, Config, Credentials, Secret, TransportError};
+/// use twilio_connect_apps_client::{asynchronous::Client, AsyncTransport};
+/// use twilio_connect_apps::{Config, Credentials, Secret};
+/// use twilio_connect_apps::error::TransportError;
 ///
 /// struct OneApp;
 /// impl AsyncTransport for OneApp {
@@ -293,7 +297,9 @@ impl<T, M> ClientBuilder<T, M> {
 /// [`asynchronous::Listing`](crate::asynchronous::Listing).
 ///
 /// ```
-/// # use twilio_connect_apps::{blocking::Client, Config, Credentials, ListParams, Secret, TransportError, TransportErrorKind};
+/// # use twilio_connect_apps_client::blocking::Client;
+/// # use twilio_connect_apps::{Config, Credentials, ListParams, Secret};
+/// # use twilio_connect_apps::error::{TransportError, TransportErrorKind};
 /// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")))
 /// #     .with_retry_policy(twilio_connect_apps::RetryPolicy::disabled());
 /// # let client = Client::with_transport(config, |_: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, _> {

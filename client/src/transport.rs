@@ -31,7 +31,8 @@ use twilio_connect_apps::{Error, error::TransportError};
 /// Closures implement it, which makes a fake server one line in a test:
 ///
 /// ```
-/// use twilio_connect_apps::{Transport, TransportError};
+/// use twilio_connect_apps_client::Transport;
+/// use twilio_connect_apps::error::TransportError;
 /// fn takes(_: impl Transport) {}
 /// takes(|_req: http::Request<Vec<u8>>| -> Result<http::Response<Vec<u8>>, TransportError> {
 ///     Ok(http::Response::new(b"{}".to_vec()))
@@ -63,7 +64,8 @@ where
 ///
 /// ```
 /// use std::time::Duration;
-/// use twilio_connect_apps::{AsyncTransport, TransportError};
+/// use twilio_connect_apps_client::AsyncTransport;
+/// use twilio_connect_apps::error::TransportError;
 ///
 /// struct Fake;
 /// impl AsyncTransport for Fake {

@@ -13,6 +13,9 @@ use hyper_util::client::legacy;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
 
+/// The sans-IO core, whole (its modules: `error`, `model`, `config`, `machine`, `wire`,
+/// `limits`, `text`, and `http`), so that this one dependency is enough.
+pub use twilio_connect_apps as api;
 use twilio_connect_apps::error::{TransportError, TransportErrorKind};
 use twilio_connect_apps::wire::BodyBuffer;
 use twilio_connect_apps_client::{AsyncTransport, BuildTransport, TransportSettings, asynchronous};

@@ -8,6 +8,9 @@ use std::sync::Arc;
 
 use http::{Request, Response};
 
+/// The sans-IO core, whole (its modules: `error`, `model`, `config`, `machine`, `wire`,
+/// `limits`, `text`, and `http`), so that this one dependency is enough.
+pub use twilio_connect_apps as api;
 use twilio_connect_apps::error::{TransportError, TransportErrorKind};
 use twilio_connect_apps::wire::BodyBuffer;
 use twilio_connect_apps_client::{BuildTransport, Transport, TransportSettings, blocking};

@@ -14,7 +14,8 @@ use http::{HeaderMap, StatusCode, header};
 /// page, and every error that came from a response, carries one.
 ///
 /// ```
-/// use twilio_connect_apps::{ResponseMeta, http};
+/// use twilio_connect_apps::model::ResponseMeta;
+/// use twilio_connect_apps::http;
 /// let response = http::Response::builder()
 ///     .status(404)
 ///     .header("Twilio-Request-Id", "RQ0123456789abcdef0123456789abcdef")

@@ -83,7 +83,7 @@ fn is_format(c: char) -> bool {
 /// paragraph separator.
 ///
 /// ```
-/// use twilio_connect_apps::is_unprintable;
+/// use twilio_connect_apps::text::is_unprintable;
 /// assert!(is_unprintable('\u{1b}') && is_unprintable('\u{202e}') && is_unprintable('\u{200b}'));
 /// assert!(!is_unprintable('é') && !is_unprintable('应'));
 /// ```
@@ -96,7 +96,7 @@ pub fn is_unprintable(c: char) -> bool {
 /// the text cut to at most `max_chars` characters with `…`. Borrowed when nothing changes.
 ///
 /// ```
-/// use twilio_connect_apps::display_text;
+/// use twilio_connect_apps::text::display_text;
 /// assert_eq!(display_text("Acme\u{1b}]52;c;evil\u{7}\u{202e}gnp.exe", 100), "Acme\u{fffd}]52;c;evil\u{fffd}\u{fffd}gnp.exe");
 /// assert_eq!(display_text("a\tb\nc", 100), "a b c");
 /// assert_eq!(display_text(&"x".repeat(500), 10), format!("{}…", "x".repeat(9)));

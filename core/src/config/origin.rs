@@ -50,7 +50,7 @@ impl Origin {
     /// user info, path, query or fragment. Errors never repeat user info.
     ///
     /// ```
-    /// use twilio_connect_apps::Origin;
+    /// use twilio_connect_apps::config::Origin;
     /// assert_eq!(Origin::parse("http://127.0.0.1:4010")?.port(), Some(4010));
     /// let e = Origin::parse("https://AC1:hunter2@api.twilio.com").unwrap_err();
     /// assert!(!e.to_string().contains("hunter2"));

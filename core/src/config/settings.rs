@@ -13,7 +13,7 @@ use crate::error::Error;
 
 /// Everything a request needs: credentials, origin (with edge/region), `User-Agent`, retry policy.
 ///
-/// Build it once and share it; every request builder and the [`Paginator`](crate::Paginator)
+/// Build it once and share it; every request builder and the [`ListingMachine`](crate::machine::ListingMachine)
 /// read from it. Every setter checks its input, so a `Config` is always usable.
 ///
 /// ```

@@ -23,7 +23,9 @@ use crate::base::text::{EXCERPT_LIMIT, excerpt};
 /// Match on the variants, or ask the helpers:
 ///
 /// ```
-/// use twilio_connect_apps::{Error, TransportErrorKind, error_from_response};
+/// use twilio_connect_apps::Error;
+/// use twilio_connect_apps::error::TransportErrorKind;
+/// use twilio_connect_apps::wire::error_from_response;
 ///
 /// fn explain(e: &Error) -> String {
 ///     match e {
@@ -90,7 +92,8 @@ impl Error {
     /// Twilio's support asks for.
     ///
     /// ```
-    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// # use twilio_connect_apps::Error;
+    /// # use twilio_connect_apps::wire::error_from_response;
     /// let e: Error = error_from_response(&http::Response::builder().status(500)
     ///     .header("Twilio-Request-Id", "RQ0123456789abcdef0123456789abcdef").body(Vec::new()).unwrap());
     /// assert_eq!(e.request_id(), Some("RQ0123456789abcdef0123456789abcdef"));
@@ -125,7 +128,8 @@ impl Error {
     /// Whether the thing asked for does not exist: HTTP 404 or Twilio's 20404.
     ///
     /// ```
-    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// # use twilio_connect_apps::Error;
+    /// # use twilio_connect_apps::wire::error_from_response;
     /// let e: Error = error_from_response(&http::Response::builder().status(404)
     ///     .body(br#"{"code": 20404, "message": "Not found", "status": 404}"#.to_vec()).unwrap());
     /// assert!(e.is_not_found() && !e.is_auth());
@@ -138,7 +142,8 @@ impl Error {
     /// Twilio's 20003.
     ///
     /// ```
-    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// # use twilio_connect_apps::Error;
+    /// # use twilio_connect_apps::wire::error_from_response;
     /// let e: Error = error_from_response(&http::Response::builder().status(401)
     ///     .body(br#"{"code": 20003, "message": "Authenticate", "status": 401}"#.to_vec()).unwrap());
     /// assert!(e.is_auth());
@@ -153,7 +158,8 @@ impl Error {
     /// policy allowed).
     ///
     /// ```
-    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// # use twilio_connect_apps::Error;
+    /// # use twilio_connect_apps::wire::error_from_response;
     /// let e: Error = error_from_response(&http::Response::builder().status(429).body(Vec::new()).unwrap());
     /// assert!(e.is_rate_limited() && e.is_retryable());
     /// ```
@@ -164,7 +170,8 @@ impl Error {
     /// Whether a connect or request timeout fired.
     ///
     /// ```
-    /// use twilio_connect_apps::{Error, TransportError, TransportErrorKind};
+    /// use twilio_connect_apps::Error;
+    /// use twilio_connect_apps::error::{TransportError, TransportErrorKind};
     /// let e = Error::from(TransportError::new(TransportErrorKind::Timeout, "slow", None));
     /// assert!(e.is_timeout() && e.is_retryable());
     /// ```
@@ -177,7 +184,8 @@ impl Error {
     /// such an error is worth resuming from its cursor.
     ///
     /// ```
-    /// # use twilio_connect_apps::{Error, error_from_response};
+    /// # use twilio_connect_apps::Error;
+    /// # use twilio_connect_apps::wire::error_from_response;
     /// let busy: Error = error_from_response(&http::Response::builder().status(503).body(Vec::new()).unwrap());
     /// let gone: Error = error_from_response(&http::Response::builder().status(404).body(Vec::new()).unwrap());
     /// assert!(busy.is_retryable() && !gone.is_retryable());

@@ -9,7 +9,7 @@ use crate::base::sid::AccountSid;
 /// An account's status.
 ///
 /// ```
-/// use twilio_connect_apps::AccountStatus;
+/// use twilio_connect_apps::model::AccountStatus;
 /// assert_eq!("active".parse::<AccountStatus>(), Ok(AccountStatus::Active));
 /// assert_eq!(AccountStatus::Other("frozen".into()).as_str(), "frozen");
 /// ```
@@ -73,7 +73,8 @@ impl Serialize for AccountStatus {
 /// token is skipped while parsing and never held, printed, logged or serialized.**
 ///
 /// ```
-/// use twilio_connect_apps::{Account, AccountStatus};
+/// use twilio_connect_apps::Account;
+/// use twilio_connect_apps::model::AccountStatus;
 /// let a: Account = serde_json::from_str(r#"{"sid": "ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
 ///     "friendly_name": "Client B", "status": "active", "type": "Full",
 ///     "owner_account_sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "auth_token": "s3cr3t"}"#)?;

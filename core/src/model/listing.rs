@@ -93,7 +93,8 @@ impl ListParams {
 /// or a friendly name; at most `limit`, `page_size` per page (the same rules as [`ListParams`]).
 ///
 /// ```
-/// use twilio_connect_apps::{AccountListParams, AccountStatus};
+/// use twilio_connect_apps::AccountListParams;
+/// use twilio_connect_apps::model::AccountStatus;
 /// let params = AccountListParams::new().status(AccountStatus::Active).page_size(100);
 /// # let _ = params;
 /// ```
@@ -139,18 +140,18 @@ impl AccountListParams {
 /// out, and how many records the limit still allows.
 ///
 /// Save it (it is serde-serializable) when a listing fails and give it to
-/// [`Paginator::resume`](crate::Paginator::resume) (or a client's `resume`) later: the new listing goes on with nothing
-/// lost and nothing twice.
+/// [`Session::resume`](crate::Session::resume) (or a client's `resume`) later: the new listing
+/// goes on with nothing lost and nothing twice.
 ///
 /// ```
-/// use twilio_connect_apps::{Config, Credentials, Cursor, Paginator, Secret, Step};
-/// let config = Config::new(Credentials::auth_token(
-///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token")));
+/// use twilio_connect_apps::{Action, Config, Credentials, Cursor, Machine, Secret, Session};
+/// let session = Session::new(Config::new(Credentials::auth_token(
+///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token"))));
 /// let saved = r#"{"next": "/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/AuthorizedConnectApps.json?PageSize=50&Page=3&PageToken=PT3",
 ///     "skip": 7, "remaining": null}"#;
 /// let cursor: Cursor = serde_json::from_str(saved).unwrap();
-/// let mut pages = Paginator::resume(&config, cursor)?;
-/// let Step::Send(request) = pages.step()? else { unreachable!() };
+/// let mut listing = session.resume(cursor)?;
+/// let Action::Send(request) = listing.next(&session.context(std::time::UNIX_EPOCH)) else { unreachable!() };
 /// assert!(request.uri().query().unwrap().ends_with("PageToken=PT3")); // its first 7 records are skipped
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
@@ -174,7 +175,8 @@ impl Cursor {
 /// What a sweep lists: which accounts, how apps are paged, how many accounts at once.
 ///
 /// ```
-/// use twilio_connect_apps::{AccountStatus, SweepParams};
+/// use twilio_connect_apps::model::AccountStatus;
+/// use twilio_connect_apps::SweepParams;
 /// let params = SweepParams::new().status(AccountStatus::Active).concurrency(8);
 /// assert_eq!(params.concurrency_value(), 8);
 /// ```

@@ -42,7 +42,7 @@ pub struct Envelope {
 /// and its [`Envelope`].
 ///
 /// ```
-/// use twilio_connect_apps::Page;
+/// use twilio_connect_apps::model::Page;
 /// let page = Page::from_json(br#"{"authorized_connect_apps": [], "next_page_uri": "",
 ///     "page": 0, "page_size": 50, "total": 0}"#).unwrap();
 /// assert!(page.records.is_empty());

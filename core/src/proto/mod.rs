@@ -5,13 +5,13 @@
 //!
 //! | machine | output | made by |
 //! |---|---|---|
-//! | [`Exchange`](crate::Exchange) | one request's response, after retries | `Exchange::new` |
-//! | [`FetchApp`](crate::FetchApp) | one app | `Session::fetch` |
-//! | [`FetchPage`](crate::FetchPage) | one page | `Session::page`, `Session::page_at` |
-//! | [`ListingMachine`](crate::ListingMachine) | the next record (`None` at the end) | `Session::list`, `resume`, `accounts` |
-//! | [`NextPage`](crate::NextPage) | the next page's response, for borrowed views | `ListingMachine::next_page` |
-//! | [`SweepPlan`](crate::SweepPlan) | the next account to audit, as a job | `Session::sweep` |
-//! | [`AccountJob`](crate::AccountJob) | one account's apps | `SweepPlan` |
+//! | `Exchange` (internal) | one request's response, after retries, the gate and the token | every machine, inside |
+//! | [`FetchApp`](crate::machine::FetchApp) | one app | `Session::fetch` |
+//! | [`FetchPage`](crate::machine::FetchPage) | one page | `Session::page`, `Session::page_at` |
+//! | [`ListingMachine`](crate::machine::ListingMachine) | the next record (`None` at the end) | `Session::list`, `resume`, `accounts` |
+//! | [`NextPage`](crate::machine::NextPage) | the next page, for borrowed views | `ListingMachine::next_page` |
+//! | [`SweepPlan`](crate::machine::SweepPlan) | the next account to audit, as a job | `Session::sweep` |
+//! | [`AccountJob`](crate::machine::AccountJob) | one account's apps | `SweepPlan` |
 //!
 //! With OAuth client credentials, every exchange first asks the session's token (one refresh
 //! in flight at a time, see `proto/token.rs`); the token request is one more exchange, sent by

@@ -20,19 +20,7 @@ use crate::wire::resource::{Resource, scope_of};
 use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_limit};
 
 /// The next thing a transport must do for a listing: hand out a record, send a request, or
-/// stop. See [`Paginator`] for the loop that drives it:
-///
-/// ```
-/// # use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
-/// # let config = Config::new(Credentials::auth_token("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("t")));
-/// let mut pages = Paginator::new(&config, ListParams::new().limit(1))?;
-/// match pages.step()? {
-///     Step::Record(app) => println!("{:?}", app.connect_app_sid()),
-///     Step::Send(request) => println!("send {}", request.uri()),
-///     Step::Done => println!("done"),
-/// }
-/// # Ok::<(), twilio_connect_apps::Error>(())
-/// ```
+/// stop. The listing machine ([`ListingMachine`](crate::machine::ListingMachine)) drives it.
 #[derive(Debug)]
 #[must_use = "a step is either a record to hand out or a request to send"]
 // Steps are matched and moved out at once; boxing the request would cost an allocation a page.
@@ -80,15 +68,8 @@ const RECENT_PAGES: usize = 4;
 ///   new records, a next URI is [`PagingError::EmptyPages`];
 /// - allocate more records than the page size asked for: one more is a parse error.
 ///
-/// ```
-/// use twilio_connect_apps::{Config, Credentials, ListParams, Paginator, Secret, Step};
-/// let config = Config::new(Credentials::auth_token(
-///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, Secret::new("token")));
-/// let mut pages = Paginator::new(&config, ListParams::new().limit(3))?;
-/// let Step::Send(request) = pages.step()? else { unreachable!() };
-/// assert_eq!(request.uri().query(), Some("PageSize=3"));
-/// # Ok::<(), twilio_connect_apps::Error>(())
-/// ```
+/// Its own tests are in `proto/tests`; through the public API it is a
+/// [`ListingMachine`](crate::machine::ListingMachine).
 #[derive(Debug)]
 pub(crate) struct Paginator<R = AuthorizedConnectApp> {
     config: Config,

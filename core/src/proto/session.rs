@@ -83,7 +83,7 @@ impl Session {
     }
 
     /// The largest response body accepted, after decompression; a larger one is
-    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge).
+    /// [`TransportErrorKind::BodyTooLarge`](crate::error::TransportErrorKind::BodyTooLarge).
     pub fn with_max_body_size(mut self, bytes: u64) -> Self {
         self.max_body_size = bytes;
         self

@@ -7,7 +7,7 @@
 //!                       └──refused──► Failed (4xx: for good; otherwise for a second)
 //! ```
 //!
-//! The state lives in the [`Session`](crate::Session); an [`Exchange`](crate::Exchange) asks it
+//! The state lives in the [`Session`](crate::Session); an [`Exchange`](crate::machine::Call) asks it
 //! what to do before each attempt ([`Tokens::decide`]). The one that claims the refresh sends
 //! the token request (with retries, as any request); the others use the old token while it is
 //! valid, and otherwise wait for the new one.

@@ -22,7 +22,7 @@ impl Page {
     /// Parses a page of apps. Errors name the JSON path where the body went wrong.
     ///
     /// ```
-    /// use twilio_connect_apps::Page;
+    /// use twilio_connect_apps::model::Page;
     /// let page = Page::from_json(br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1"}],
     ///     "next_page_uri": null, "page": 0}"#).unwrap();
     /// assert_eq!(page.records.len(), 1);
@@ -37,7 +37,7 @@ impl Page {
     /// request asked for, so a hostile page cannot make the parser allocate without bound.
     ///
     /// ```
-    /// use twilio_connect_apps::Page;
+    /// use twilio_connect_apps::model::Page;
     /// let body = br#"{"authorized_connect_apps": [{}, {}, {}]}"#;
     /// let e = Page::from_json_with_limit(body, 2).unwrap_err();
     /// assert_eq!(e.path, "$.authorized_connect_apps[2]");
@@ -52,7 +52,8 @@ impl<R: Resource> Page<R> {
     /// [`Page::from_json_with_limit`]).
     ///
     /// ```
-    /// use twilio_connect_apps::{Account, Page};
+    /// use twilio_connect_apps::Account;
+    /// use twilio_connect_apps::model::Page;
     /// let page = Page::<Account>::parse(br#"{"accounts": [{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ///     "auth_token": "never kept"}], "next_page_uri": null}"#, 1000).unwrap();
     /// assert_eq!(page.records[0].sid.as_deref(), Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
@@ -82,7 +83,7 @@ impl PageView {
     /// errors that name the JSON path.
     ///
     /// ```
-    /// use twilio_connect_apps::PageView;
+    /// use twilio_connect_apps::model::PageView;
     /// let body = br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1", "connect_app_friendly_name": "Caf\u00e9",
     ///     "permissions": ["get-all", "post-all"], "uri": null}], "next_page_uri": null}"#;
     /// let mut names = Vec::new();
@@ -93,7 +94,7 @@ impl PageView {
     /// })?;
     /// assert_eq!(names, [Some("Café".to_owned())]);
     /// assert_eq!((page.records, page.next_page_uri()), (1, None));
-    /// # Ok::<(), twilio_connect_apps::PageViewError<std::convert::Infallible>>(())
+    /// # Ok::<(), twilio_connect_apps::model::PageViewError<std::convert::Infallible>>(())
     /// ```
     pub fn parse<E>(
         body: &[u8],

@@ -14,7 +14,7 @@ use crate::wire::resource::{Record, scope_of};
 /// Query parameters of one list page (`PageSize`, `Page`, `PageToken`).
 ///
 /// ```
-/// use twilio_connect_apps::PageQuery;
+/// use twilio_connect_apps::wire::PageQuery;
 /// let q = PageQuery::new().page_size(20).page(2).page_token("PT123");
 /// assert_eq!(q.to_query_string().unwrap(), "PageSize=20&Page=2&PageToken=PT123");
 /// assert!(PageQuery::new().page_size(0).to_query_string().is_err());

@@ -32,7 +32,7 @@ mod sealed {
 
 pub(crate) use sealed::Record;
 
-/// A resource a [`Paginator`](crate::Paginator) can list: [`AuthorizedConnectApp`] (the
+/// A resource a [`ListingMachine`](crate::machine::ListingMachine) can list: [`AuthorizedConnectApp`] (the
 /// default everywhere) or [`Account`]. Sealed: this crate knows how to read both.
 pub trait Resource: Record + fmt::Debug + Send + Sync + Unpin + 'static {
     /// The key of the records array in a v2010 page (`authorized_connect_apps`, `accounts`).

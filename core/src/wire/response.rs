@@ -44,7 +44,8 @@ impl ResponseMeta {
 /// Reads a fetch response: a 2xx body is one app; anything else is an [`Error`].
 ///
 /// ```
-/// use twilio_connect_apps::{parse_app, Error};
+/// use twilio_connect_apps::wire::parse_app;
+/// use twilio_connect_apps::Error;
 /// let ok = http::Response::new(br#"{"connect_app_friendly_name": "Zap"}"#.to_vec());
 /// assert_eq!(parse_app(&ok)?.connect_app_friendly_name(), Some("Zap"));
 ///
@@ -88,7 +89,7 @@ pub fn parse_page<B: AsRef<[u8]>>(response: &Response<B>) -> Result<Page, Error>
 }
 
 /// Like [`parse_page`], with at most `max_records` records (the page size the request asked
-/// for; see [`page_size_asked`]): more is a [`ParseError`] found before they are allocated.
+/// for): more is a [`ParseError`] found before they are allocated.
 pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
     response: &Response<B>,
     max_records: usize,
@@ -102,13 +103,6 @@ pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
 
 /// The `PageSize` a list request asked for, or the API's maximum (1,000) when it names none
 /// or one out of bounds: how many records its page may hold.
-///
-/// ```
-/// use twilio_connect_apps::page_size_asked;
-/// let uri: http::Uri = "https://api.twilio.com/x.json?Page=1&PageSize=20&PageToken=PT".parse()?;
-/// assert_eq!(page_size_asked(&uri), 20);
-/// # Ok::<(), http::uri::InvalidUri>(())
-/// ```
 pub(crate) fn page_size_asked(uri: &http::Uri) -> usize {
     page_size_in_query(uri.query().unwrap_or(""))
 }
