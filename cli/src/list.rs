@@ -371,7 +371,8 @@ pub(crate) fn fetch(setup: &Setup, args: &FetchArgs, style: &Style) -> Result<()
     let result = match &setup.account {
         Some(a) => client.fetch_in(a, &sid),
         None => client.fetch(&sid),
-    };
+    }
+    .map(|fetched| fetched.app);
     let app = result.map_err(|error| {
         Failure::run(
             &setup.context,

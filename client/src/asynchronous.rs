@@ -16,8 +16,8 @@ use twilio_connect_apps::AppView;
 use twilio_connect_apps::AuthorizedConnectApp;
 use twilio_connect_apps::Error;
 use twilio_connect_apps::machine::SweepPlan;
+use twilio_connect_apps::model::Fetched;
 use twilio_connect_apps::model::Page;
-use twilio_connect_apps::model::ResponseMeta;
 use twilio_connect_apps::model::{SweepCursor, SweepParams};
 use twilio_connect_apps::wire::PageQuery;
 use twilio_connect_apps::wire::Resource;
@@ -94,20 +94,10 @@ impl<T: AsyncTransport> Client<T> {
         std::future::poll_fn(|cx| self.poll_drive(&mut machine, &mut in_flight, cx)).await
     }
 
-    /// Fetches one app of the configured account.
-    pub async fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
-        self.drive(self.session().fetch(app, None)?).await
-    }
-
-    /// Fetches one app (of `account`, or the configured one) with what the response said
-    /// about itself: its `Twilio-Request-Id`, Twilio's duration and concurrency, the headers.
-    pub async fn fetch_with_meta(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-    ) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
-        self.drive(self.session().fetch_with_meta(app, account)?)
-            .await
+    /// Fetches one app of the configured account, with what its response said about itself
+    /// (`fetched.meta`: the `Twilio-Request-Id`, Twilio's duration and concurrency).
+    pub async fn fetch(&self, app: &ConnectAppSid) -> Result<Fetched, Error> {
+        self.drive(self.session().fetch(app)?).await
     }
 
     /// Fetches one app of another account (a subaccount, with the parent's credentials).
@@ -115,8 +105,8 @@ impl<T: AsyncTransport> Client<T> {
         &self,
         account: &AccountSid,
         app: &ConnectAppSid,
-    ) -> Result<AuthorizedConnectApp, Error> {
-        self.drive(self.session().fetch(app, Some(account))?).await
+    ) -> Result<Fetched, Error> {
+        self.drive(self.session().fetch_in(account, app)?).await
     }
 
     /// Fetches one page (`account` defaults to the configured one).
@@ -150,7 +140,7 @@ impl<T: AsyncTransport> Client<T> {
         params: SweepParams,
         cursor: SweepCursor,
     ) -> Result<Sweep<T>, Error> {
-        Ok(self.swept(self.session().sweep_resuming(params, cursor)?))
+        Ok(self.swept(self.session().resume_sweep(params, cursor)?))
     }
 
     fn swept(&self, plan: SweepPlan) -> Sweep<T> {

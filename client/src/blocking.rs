@@ -8,8 +8,8 @@ use crate::transport::Transport;
 use twilio_connect_apps::AppView;
 use twilio_connect_apps::AuthorizedConnectApp;
 use twilio_connect_apps::Error;
+use twilio_connect_apps::model::Fetched;
 use twilio_connect_apps::model::Page;
-use twilio_connect_apps::model::ResponseMeta;
 use twilio_connect_apps::model::{SweepCursor, SweepParams};
 use twilio_connect_apps::wire::PageQuery;
 use twilio_connect_apps::wire::Resource;
@@ -42,28 +42,15 @@ impl<T: Transport> Client<T> {
         }
     }
 
-    /// Fetches one app of the configured account.
-    pub fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
-        self.drive(self.session().fetch(app, None)?)
-    }
-
-    /// Fetches one app (of `account`, or the configured one) with what the response said
-    /// about itself: its `Twilio-Request-Id`, Twilio's duration and concurrency, the headers.
-    pub fn fetch_with_meta(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-    ) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
-        self.drive(self.session().fetch_with_meta(app, account)?)
+    /// Fetches one app of the configured account, with what its response said about itself
+    /// (`fetched.meta`: the `Twilio-Request-Id`, Twilio's duration and concurrency).
+    pub fn fetch(&self, app: &ConnectAppSid) -> Result<Fetched, Error> {
+        self.drive(self.session().fetch(app)?)
     }
 
     /// Fetches one app of another account (a subaccount, with the parent's credentials).
-    pub fn fetch_in(
-        &self,
-        account: &AccountSid,
-        app: &ConnectAppSid,
-    ) -> Result<AuthorizedConnectApp, Error> {
-        self.drive(self.session().fetch(app, Some(account))?)
+    pub fn fetch_in(&self, account: &AccountSid, app: &ConnectAppSid) -> Result<Fetched, Error> {
+        self.drive(self.session().fetch_in(account, app)?)
     }
 
     /// Fetches one page (`account` defaults to the configured one).
@@ -97,7 +84,7 @@ impl<T: Transport> Client<T> {
     {
         Ok(Sweep::start(
             self.clone(),
-            self.session().sweep_resuming(params, cursor)?,
+            self.session().resume_sweep(params, cursor)?,
         ))
     }
 }

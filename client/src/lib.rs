@@ -54,9 +54,8 @@ pub use settings::TransportSettings;
 pub use transport::{AsyncTransport, BuildTransport, Transport};
 
 pub use twilio_connect_apps::{
-    Account, AccountApps, AccountListParams, AccountSid, AppView, AuthorizedConnectApp, Config,
-    ConnectAppSid, Credentials, Cursor, Error, ListParams, RetryPolicy, Secret, SweepCursor,
-    SweepParams,
+    Account, AccountListParams, AccountSid, AuthorizedConnectApp, Config, ConnectAppSid,
+    Credentials, Cursor, Error, ListParams, RetryPolicy, Secret, SweepCursor, SweepParams,
 };
 
 /// Timeouts, the pool and the body cap a transport is built with, by default.
@@ -66,3 +65,8 @@ pub mod defaults {
     };
     pub use twilio_connect_apps::limits::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

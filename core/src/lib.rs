@@ -124,7 +124,7 @@ pub use http;
 /// | [`FetchPage`](machine::FetchPage) | one page | `Session::page`, `Session::page_at` |
 /// | [`ListingMachine`](machine::ListingMachine) | the next record (`None` at the end) | `Session::list`, `resume`, `accounts`, `resume_accounts` |
 /// | [`NextPage`](machine::NextPage) | the next page, to hand out as borrowed views | `ListingMachine::next_page` |
-/// | [`SweepPlan`](machine::SweepPlan) | the next account to audit, as a job | `Session::sweep`, `resume_sweep` |
+/// | [`SweepPlan`](machine::SweepPlan) | the next account to audit, as a job | `Session::sweep`, `Session::resume_sweep` |
 /// | [`AccountJob`](machine::AccountJob) | one account's apps | `SweepPlan` |
 ///
 /// Every call goes through one exchange inside (attempts, the body cap, gzip, retries, the

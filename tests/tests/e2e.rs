@@ -45,7 +45,7 @@ mod hyper_transport {
                 .map(|_| {
                     let c = client.clone();
                     let sid = sid.clone();
-                    tokio::spawn(async move { c.fetch(&sid).await })
+                    tokio::spawn(async move { c.fetch(&sid).await.map(|f| f.app) })
                 })
                 .collect();
             let mut out = Vec::new();

@@ -60,6 +60,7 @@ pub enum SidRule {
 /// The rejected input is not kept: a SID field is sometimes filled with a secret by mistake, and
 /// errors must never carry secrets.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct SidError {
     kind: SidKind,
     rule: SidRule,

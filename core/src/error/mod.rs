@@ -252,6 +252,7 @@ impl From<SidError> for Error {
 
 /// A caller-supplied value that was rejected, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InputError {
     /// The name of the rejected parameter (e.g. `page_size`, `base_url`).
     pub field: &'static str,

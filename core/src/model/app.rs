@@ -310,6 +310,17 @@ impl Serialize for AuthorizedConnectApp {
     }
 }
 
+/// One app as a fetch returned it, with what the response said about itself
+/// (`Twilio-Request-Id`, Twilio's duration and concurrency, the attempts, the headers).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Fetched {
+    /// The app.
+    pub app: AuthorizedConnectApp,
+    /// What its response said about itself.
+    pub meta: crate::base::meta::ResponseMeta,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@ pub(crate) mod view;
 pub use crate::base::meta::{ResponseMeta, RetryAfter};
 pub use crate::base::sid::{AccountSid, ApiKeySid, ConnectAppSid, SidKind, SidRule};
 pub use account::{Account, AccountStatus};
-pub use app::{AuthorizedConnectApp, Permission};
+pub use app::{AuthorizedConnectApp, Fetched, Permission};
 pub use listing::{
     AccountApps, AccountListParams, Cursor, ListParams, PageRead, PartialAccount, SweepCursor,
     SweepParams,

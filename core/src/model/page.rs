@@ -104,6 +104,7 @@ impl PageView {
 
 /// Why a page body could not be read, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PageParseError {
     /// The JSON path of the failure (`$` for the document itself).
     pub path: String,

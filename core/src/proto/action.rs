@@ -65,7 +65,7 @@ impl<O> Action<O> {
 ///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
 ///     Secret::new("token"),
 /// )));
-/// let mut fetch = session.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?, None)?;
+/// let mut fetch = session.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?)?;
 /// let now = std::time::UNIX_EPOCH; // a real driver passes the time
 /// let app = loop {
 ///     match fetch.next(&session.context(now)) {
@@ -75,7 +75,7 @@ impl<O> Action<O> {
 ///             fetch.handle(&session.context(now), Ok(response));
 ///         }
 ///         Action::Wait(_wait) => {} // a real driver sleeps
-///         Action::Done(result) => break result?,
+///         Action::Done(result) => break result?.app,
 ///     }
 /// };
 /// assert_eq!(app.connect_app_friendly_name(), Some("Zap"));

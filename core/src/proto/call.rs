@@ -10,7 +10,7 @@ use http::Response;
 use crate::base::meta::ResponseMeta;
 use crate::base::sid::{AccountSid, ConnectAppSid};
 use crate::error::{Error, TransportError};
-use crate::model::app::AuthorizedConnectApp;
+use crate::model::app::{AuthorizedConnectApp, Fetched};
 use crate::model::page::Page;
 use crate::proto::action::{Action, Machine};
 use crate::proto::exchange::Exchange;
@@ -35,8 +35,9 @@ impl<O> std::fmt::Debug for Call<O> {
     }
 }
 
-/// Fetching one app: a [`Call`] whose output is the app.
-pub type FetchApp = Call<AuthorizedConnectApp>;
+/// Fetching one app: a [`Call`] whose output is the app, with what its response said about
+/// itself.
+pub type FetchApp = Call<Fetched>;
 
 /// Fetching one page: a [`Call`] whose output is the page.
 pub type FetchPage<R = AuthorizedConnectApp> = Call<Page<R>>;
@@ -58,50 +59,35 @@ impl<O> Machine for Call<O> {
     }
 }
 
-fn read_app(response: &Response<Vec<u8>>, _: usize) -> Result<AuthorizedConnectApp, Error> {
-    parse_app(response)
-}
-
-fn read_app_and_meta(
-    response: &Response<Vec<u8>>,
-    _: usize,
-) -> Result<(AuthorizedConnectApp, ResponseMeta), Error> {
-    Ok((parse_app(response)?, ResponseMeta::of(response)))
+fn read_app(response: &Response<Vec<u8>>, _: usize) -> Result<Fetched, Error> {
+    Ok(Fetched {
+        app: parse_app(response)?,
+        meta: ResponseMeta::of(response),
+    })
 }
 
 impl Session {
-    /// Fetches one app (`account` defaults to the configured one; name a subaccount to read
-    /// its app with the parent's credentials).
-    pub fn fetch(
+    /// Fetches one app of the configured account.
+    pub fn fetch(&self, app: &ConnectAppSid) -> Result<FetchApp, Error> {
+        self.fetch_call(app, None)
+    }
+
+    /// Fetches one app of another account (a subaccount, with the parent's credentials).
+    pub fn fetch_in(&self, account: &AccountSid, app: &ConnectAppSid) -> Result<FetchApp, Error> {
+        self.fetch_call(app, Some(account))
+    }
+
+    fn fetch_call(
         &self,
         app: &ConnectAppSid,
         account: Option<&AccountSid>,
     ) -> Result<FetchApp, Error> {
-        self.fetch_call(app, account, read_app)
-    }
-
-    /// Fetches one app, with what the response said about itself (`Twilio-Request-Id`,
-    /// concurrency, headers).
-    pub fn fetch_with_meta(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-    ) -> Result<Call<(AuthorizedConnectApp, ResponseMeta)>, Error> {
-        self.fetch_call(app, account, read_app_and_meta)
-    }
-
-    fn fetch_call<O>(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-        read: fn(&Response<Vec<u8>>, usize) -> Result<O, Error>,
-    ) -> Result<Call<O>, Error> {
         let config = self.config();
         let request = fetch_request(config, app, account)?;
         let account = account.unwrap_or(config.account_sid());
         Ok(Call {
             exchange: Exchange::new(request),
-            read,
+            read: read_app,
             limit: 1,
             span: tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app),
         })

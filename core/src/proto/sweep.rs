@@ -276,7 +276,7 @@ impl Session {
     /// A sweep that goes on from a saved [`SweepCursor`]: the partly listed account first
     /// (from its apps cursor), then the accounts listing from its cursor. The cursors are
     /// checked like any: the accounts listing's and each app cursor's account.
-    pub fn sweep_resuming(
+    pub fn resume_sweep(
         &self,
         params: SweepParams,
         cursor: SweepCursor,

@@ -298,7 +298,7 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
         self.waits.take()
     }
     fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
-        self.client.fetch(app)
+        self.client.fetch(app).map(|f| f.app)
     }
     fn fetch_with_meta(
         &self,
@@ -310,14 +310,14 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
         ),
         Error,
     > {
-        self.client.fetch_with_meta(app, None)
+        self.client.fetch(app).map(|f| (f.app, f.meta))
     }
     fn fetch_in(
         &self,
         account: &AccountSid,
         app: &ConnectAppSid,
     ) -> Result<AuthorizedConnectApp, Error> {
-        self.client.fetch_in(account, app)
+        self.client.fetch_in(account, app).map(|f| f.app)
     }
     fn list(&self, params: ListParams) -> Result<Listed, Error> {
         Ok(drain_sync(self.client.list(params)?))
@@ -418,7 +418,7 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
         self.waits.take()
     }
     fn fetch(&self, app: &ConnectAppSid) -> Result<AuthorizedConnectApp, Error> {
-        self.rt.block_on(self.client.fetch(app))
+        self.rt.block_on(self.client.fetch(app)).map(|f| f.app)
     }
     fn fetch_with_meta(
         &self,
@@ -430,14 +430,18 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
         ),
         Error,
     > {
-        self.rt.block_on(self.client.fetch_with_meta(app, None))
+        self.rt
+            .block_on(self.client.fetch(app))
+            .map(|f| (f.app, f.meta))
     }
     fn fetch_in(
         &self,
         account: &AccountSid,
         app: &ConnectAppSid,
     ) -> Result<AuthorizedConnectApp, Error> {
-        self.rt.block_on(self.client.fetch_in(account, app))
+        self.rt
+            .block_on(self.client.fetch_in(account, app))
+            .map(|f| f.app)
     }
     fn list(&self, params: ListParams) -> Result<Listed, Error> {
         let listing = self.client.list(params)?;
