@@ -119,7 +119,7 @@ impl Flavour for Async {
 ///     Secret::new("token"),
 /// ));
 /// let client = Client::with_transport(config, OneApp);
-/// let app = block_on(client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?))?;
+/// let app = block_on(client.fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?))?.app;
 /// assert_eq!(app.connect_app_friendly_name(), Some("Zap"));
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
