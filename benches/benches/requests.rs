@@ -46,35 +46,27 @@ fn requests(c: &mut Criterion) {
         http::HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
     );
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_700);
-    g.bench_function("retry_decision_backoff", |b| {
-        let empty = http::HeaderMap::new();
-        let outcome = Outcome::Response {
-            status: http::StatusCode::SERVICE_UNAVAILABLE,
-            headers: &empty,
-        };
-        b.iter(|| {
-            policy.decide(
-                &mut RetryState::new(),
-                black_box(&outcome),
-                now,
-                Jitter::from_seed(12345),
-            )
-        })
-    });
-    g.bench_function("retry_decision_http_date", |b| {
-        let outcome = Outcome::Response {
-            status: http::StatusCode::TOO_MANY_REQUESTS,
-            headers: &headers,
-        };
-        b.iter(|| {
-            policy.decide(
-                &mut RetryState::new(),
-                black_box(&outcome),
-                now,
-                Jitter::from_seed(12345),
-            )
-        })
-    });
+    let empty = http::HeaderMap::new();
+    for (name, status, headers) in [
+        (
+            "retry_decision_backoff",
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            &empty,
+        ),
+        (
+            "retry_decision_http_date",
+            http::StatusCode::TOO_MANY_REQUESTS,
+            &headers,
+        ),
+    ] {
+        let outcome = Outcome::Response { status, headers };
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let jitter = Jitter::from_seed(12345);
+                policy.decide(&mut RetryState::new(), black_box(&outcome), now, jitter)
+            })
+        });
+    }
     g.finish();
 }
 

@@ -5,16 +5,11 @@
 
 use crate::handle;
 use crate::transport::Transport;
-use twilio_connect_apps::AppView;
-use twilio_connect_apps::AuthorizedConnectApp;
-use twilio_connect_apps::Error;
-use twilio_connect_apps::model::Fetched;
-use twilio_connect_apps::model::Page;
-use twilio_connect_apps::model::{SweepCursor, SweepParams};
-use twilio_connect_apps::wire::PageQuery;
-use twilio_connect_apps::wire::Resource;
-use twilio_connect_apps::{AccountSid, ConnectAppSid};
-use twilio_connect_apps::{Action, Machine};
+use twilio_connect_apps::{
+    AccountSid, Action, AppView, AuthorizedConnectApp, ConnectAppSid, Error, Machine,
+    model::{Fetched, Page, SweepCursor, SweepParams},
+    wire::{PageQuery, Resource},
+};
 
 pub use crate::handle::Blocking;
 

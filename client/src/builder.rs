@@ -8,11 +8,10 @@ use std::time::Duration;
 
 use crate::runtime::Clock;
 use crate::settings::TransportSettings;
-use twilio_connect_apps::Config;
-use twilio_connect_apps::Error;
-use twilio_connect_apps::Secret;
-use twilio_connect_apps::Session;
-use twilio_connect_apps::config::{HttpProxy, ProxyChoice};
+use twilio_connect_apps::{
+    Config, Error, Secret, Session,
+    config::{HttpProxy, ProxyChoice},
+};
 
 /// Configures a client: the [`Config`], the transport's [`TransportSettings`] and the clock.
 ///

@@ -14,15 +14,13 @@ use http::Response;
 use crate::builder::ClientBuilder;
 use crate::runtime::Clock;
 use crate::transport::BuildTransport;
-use twilio_connect_apps::Account;
-use twilio_connect_apps::AccountSid;
-use twilio_connect_apps::AuthorizedConnectApp;
-use twilio_connect_apps::Config;
-use twilio_connect_apps::config::HttpProxy;
-use twilio_connect_apps::machine::ListingMachine;
-use twilio_connect_apps::model::{AccountListParams, Cursor, ListParams};
-use twilio_connect_apps::{Context, Session};
-use twilio_connect_apps::{Error, error::TransportError};
+use twilio_connect_apps::{
+    Account, AccountSid, AuthorizedConnectApp, Config, Context, Error, Session,
+    config::HttpProxy,
+    error::TransportError,
+    machine::ListingMachine,
+    model::{AccountListParams, Cursor, ListParams},
+};
 
 /// Marks the blocking flavour: [`blocking::Client`](crate::blocking::Client).
 #[derive(Debug)]

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
-use twilio_connect_apps::config::HttpProxy;
-use twilio_connect_apps::limits::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
+use twilio_connect_apps::{
+    config::HttpProxy,
+    limits::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS},
+};
 
 /// The default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

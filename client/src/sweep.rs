@@ -8,9 +8,11 @@ use std::task::{Context, Poll};
 // depend on the driver files, which depend on it.
 use crate::handle::{Async, Blocking, Client as Handle, InFlight};
 use crate::transport::{AsyncTransport, Transport};
-use twilio_connect_apps::Error;
-use twilio_connect_apps::machine::{AccountJob, SweepPlan};
-use twilio_connect_apps::model::AccountApps;
+use twilio_connect_apps::{
+    Error,
+    machine::{AccountJob, SweepPlan},
+    model::AccountApps,
+};
 
 /// The blocking sweep.
 pub(crate) mod blocking {

@@ -105,11 +105,6 @@ impl BodyBuffer {
         self.bytes.is_empty()
     }
 
-    /// The body's cap.
-    pub fn cap(&self) -> u64 {
-        self.cap
-    }
-
     /// Whether the body is as long as its `Content-Length` said: a body that ended before (an
     /// HTTP/2 stream cut by GOAWAY, a proxy that gave up) is a
     /// [`Reset`](TransportErrorKind::Reset), so it is sent again on a new connection.
