@@ -4,8 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use twilio_connect_apps::model::{Page, PageView};
-use twilio_connect_apps::wire::{error_from_response, parse_app};
+use twilio_connect_apps::wire::{error_from_response, page_from_json, parse_app, view_page};
 use twilio_connect_apps_testbed::Emulator;
 
 #[path = "support.rs"]
@@ -33,8 +32,8 @@ fn bodies() -> Vec<(&'static str, usize, Vec<u8>)> {
 
 fn allocations_per_record(bodies: &[(&'static str, usize, Vec<u8>)]) {
     for (name, n, body) in bodies {
-        let (_, core, _) = track(|| Page::from_json(body).unwrap());
-        let (_, view, _) = track(|| PageView::parse(body, 1000, |_| Ok::<(), ()>(())).unwrap());
+        let (_, core, _) = track(|| page_from_json(body).unwrap());
+        let (_, view, _) = track(|| view_page(body, 1000, |_| Ok::<(), ()>(())).unwrap());
         let (_, plain, _) = track(|| serde_json::from_slice::<PlainPage>(body).unwrap());
         let (_, value, _) = track(|| serde_json::from_slice::<serde_json::Value>(body).unwrap());
         println!(
@@ -55,12 +54,12 @@ fn parse(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(body.len() as u64));
         println!("{name}: {} bytes, {n} records", body.len());
         g.bench_function("core", |b| {
-            b.iter(|| Page::from_json(black_box(body)).unwrap())
+            b.iter(|| page_from_json(black_box(body)).unwrap())
         });
         g.bench_function("view", |b| {
             b.iter(|| {
                 let mut sids = 0usize;
-                PageView::parse(black_box(body), 1000, |app| {
+                view_page(black_box(body), 1000, |app| {
                     sids += usize::from(black_box(app).connect_app_sid.is_some());
                     Ok::<(), ()>(())
                 })

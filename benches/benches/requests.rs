@@ -23,7 +23,12 @@ fn requests(c: &mut Criterion) {
     });
     g.bench_function("first_page", |b| {
         b.iter(|| {
-            list_request(&config, black_box(&PageQuery::new().page_size(1000)), None).unwrap()
+            list_request(
+                &config,
+                black_box(&PageQuery::new().with_page_size(1000)),
+                None,
+            )
+            .unwrap()
         })
     });
     let session = Session::new(config.clone());

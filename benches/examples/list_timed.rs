@@ -18,7 +18,7 @@ use twilio_connect_apps::{Config, Error, ListParams};
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_else(|| "ureq".into());
     let config = Config::from_env().unwrap().with_compression(false);
-    let params = ListParams::new().page_size(1000);
+    let params = ListParams::new().with_page_size(1000);
     let start = Instant::now();
     let n = match mode.as_str() {
         "ureq" => {

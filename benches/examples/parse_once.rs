@@ -35,12 +35,12 @@ fn main() {
     for _ in 0..200 {
         match mode.as_str() {
             "core" => {
-                black_box(twilio_connect_apps::model::Page::from_json(black_box(&body)).unwrap());
+                black_box(twilio_connect_apps::wire::page_from_json(black_box(&body)).unwrap());
             }
             "view" => {
                 let mut writers = 0usize;
                 black_box(
-                    twilio_connect_apps::model::PageView::parse(black_box(&body), 1000, |app| {
+                    twilio_connect_apps::wire::view_page(black_box(&body), 1000, |app| {
                         writers += usize::from(black_box(app).connect_app_sid.is_some());
                         Ok::<(), ()>(())
                     })

@@ -94,7 +94,7 @@ fn main() {
                 .chain(
                     [4, 8, 16]
                         .into_iter()
-                        .map(|c| (c.to_string(), SweepParams::new().concurrency(c))),
+                        .map(|c| (c.to_string(), SweepParams::new().with_concurrency(c))),
                 )
                 .collect();
             for (name, params) in modes {

@@ -81,12 +81,12 @@ pub(crate) fn list(
             client.resume_in(&account, cursor).map_err(usage)?
         }
         None => {
-            let mut params = ListParams::new().account(account.clone());
+            let mut params = ListParams::new().with_account(account.clone());
             if let Some(l) = args.limit {
-                params = params.limit(l);
+                params = params.with_limit(l);
             }
             if let Some(s) = args.page_size {
-                params = params.page_size(s);
+                params = params.with_page_size(s);
             }
             client.list(params).map_err(usage)?
         }
@@ -147,15 +147,15 @@ pub(crate) fn list(
 pub(crate) fn sweep_params(accounts: &Accounts, page_size: Option<u32>) -> SweepParams {
     let mut apps = ListParams::new();
     if let Some(s) = page_size {
-        apps = apps.page_size(s);
+        apps = apps.with_page_size(s);
     }
     let mut params = match accounts.concurrency {
-        Some(Concurrency::Fixed(n)) => SweepParams::new().concurrency(n),
+        Some(Concurrency::Fixed(n)) => SweepParams::new().with_concurrency(n),
         Some(Concurrency::Auto) | None => SweepParams::adaptive(),
     }
-    .apps(apps);
+    .with_apps(apps);
     if let Some(status) = accounts.status {
-        params = params.status(status.into());
+        params = params.with_status(status.into());
     }
     params
 }
@@ -195,7 +195,7 @@ pub(crate) fn start_sweep(
             Ok((sweep, start))
         }
         None => {
-            let accounts = params.accounts_params().clone();
+            let accounts = params.accounts().clone();
             let start = SweepCursor {
                 accounts: client.session().accounts(accounts).map_err(usage)?.cursor(),
                 partial: None,

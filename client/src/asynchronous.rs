@@ -34,7 +34,7 @@ pub type ClientBuilder<T> = crate::builder::ClientBuilder<T, Async>;
 /// ```no_run
 /// # async fn run(client: twilio_connect_apps_client::asynchronous::Client<impl twilio_connect_apps_client::AsyncTransport>) -> Result<(), twilio_connect_apps::Error> {
 /// use twilio_connect_apps::ListParams;
-/// let mut apps = client.list(ListParams::new().limit(100))?;
+/// let mut apps = client.list(ListParams::new().with_limit(100))?;
 /// while let Some(app) = apps.next().await {
 ///     println!("{:?}", app?.connect_app_friendly_name());
 /// }
@@ -104,13 +104,15 @@ impl<T: AsyncTransport> Client<T> {
         self.drive(self.session().fetch_in(account, app)?).await
     }
 
-    /// Fetches one page (`account` defaults to the configured one).
-    pub async fn page(
-        &self,
-        query: &PageQuery,
-        account: Option<&AccountSid>,
-    ) -> Result<Page, Error> {
-        self.drive(self.session().page(query, account)?).await
+    /// Fetches one page of the configured account's apps.
+    pub async fn page(&self, query: &PageQuery) -> Result<Page, Error> {
+        self.drive(self.session().page(query)?).await
+    }
+
+    /// Fetches one page of another account's apps (a subaccount, with the parent's
+    /// credentials).
+    pub async fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<Page, Error> {
+        self.drive(self.session().page_in(account, query)?).await
     }
 
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).

@@ -48,9 +48,15 @@ impl<T: Transport> Client<T> {
         self.drive(self.session().fetch_in(account, app)?)
     }
 
-    /// Fetches one page (`account` defaults to the configured one).
-    pub fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
-        self.drive(self.session().page(query, account)?)
+    /// Fetches one page of the configured account's apps.
+    pub fn page(&self, query: &PageQuery) -> Result<Page, Error> {
+        self.drive(self.session().page(query)?)
+    }
+
+    /// Fetches one page of another account's apps (a subaccount, with the parent's
+    /// credentials).
+    pub fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<Page, Error> {
+        self.drive(self.session().page_in(account, query)?)
     }
 
     /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).

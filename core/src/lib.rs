@@ -77,6 +77,16 @@
 //! | [`limits`] | the API's bounds and the defaults |
 //! | [`text`] | the one rule for showing a string a server sent |
 //!
+//! # Naming
+//!
+//! One style throughout, after the Rust API guidelines (C-GETTER): a value built by chaining
+//! ([`Config`], [`RetryPolicy`], [`Session`], [`ListParams`], [`AccountListParams`],
+//! [`SweepParams`], [`wire::PageQuery`]) is set with `with_*` and read by the plain name
+//! (`ListParams::new().with_limit(5).limit() == Some(5)`). The client crate's
+//! `ClientBuilder`, a builder only (nothing to read, ends in `build`), names its setters
+//! plainly, as builders do. An operation on the configured account has a plain name
+//! (`fetch`, `page`, `resume`); the same on another account ends in `_in`.
+//!
 //! # Layers
 //!
 //! `src` is grouped by layer, lowest first: `base` (SIDs, secrets, text, JSON paths), `error`,
@@ -110,7 +120,8 @@ pub use model::listing::{
 };
 pub use model::view::AppView;
 pub use proto::action::{Action, Machine};
-pub use proto::session::{Context, Session};
+pub use proto::context::Context;
+pub use proto::session::Session;
 
 /// Re-exported so users need not depend on `http` themselves to match versions.
 pub use http;
@@ -142,8 +153,9 @@ pub use http;
 pub mod machine {
     pub use crate::proto::action::{Action, Machine};
     pub use crate::proto::call::{Call, FetchApp, FetchPage};
+    pub use crate::proto::context::Context;
     pub use crate::proto::listing::{ListingMachine, NextPage, PageReady};
-    pub use crate::proto::session::{Context, Session};
+    pub use crate::proto::session::Session;
     pub use crate::proto::sweep::{AccountJob, SweepPlan};
 }
 

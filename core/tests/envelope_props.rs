@@ -8,7 +8,8 @@
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use twilio_connect_apps::model::{Page, PageView, PageViewError};
+use twilio_connect_apps::model::{Page, PageViewError};
+use twilio_connect_apps::wire::{page_from_json, view_page};
 use twilio_connect_apps::{AppView, AuthorizedConnectApp, Permission};
 
 /// A field: absent, `null`, or a string (any Unicode, quotes, backslashes, control characters).
@@ -285,7 +286,7 @@ proptest! {
     #[test]
     fn generated_envelopes_parse_exactly(page in gen_page()) {
         let body = page.body();
-        let parsed = Page::from_json(body.as_bytes());
+        let parsed = page_from_json(body.as_bytes());
         prop_assert!(parsed.is_ok(), "{body}: {parsed:?}");
         page.check(&parsed.unwrap());
     }
@@ -295,9 +296,9 @@ proptest! {
     #[test]
     fn views_agree_with_owned_records(page in gen_page()) {
         let body = page.body();
-        let owned = Page::from_json(body.as_bytes()).unwrap();
+        let owned = page_from_json(body.as_bytes()).unwrap();
         let mut seen = Vec::new();
-        let info = PageView::parse(body.as_bytes(), 1000, |v| {
+        let info = view_page(body.as_bytes(), 1000, |v| {
             let mut json = Vec::new();
             v.write_json(&mut json).unwrap();
             seen.push((v.to_owned(), json, v.can_write()));
@@ -332,9 +333,9 @@ proptest! {
                 _ => body.insert(i, byte),
             }
         }
-        let owned = Page::from_json(&body);
+        let owned = page_from_json(&body);
         let mut views = Vec::new();
-        let viewed = PageView::parse(&body, 1000, |v| {
+        let viewed = view_page(&body, 1000, |v| {
             views.push(v.to_owned());
             Ok::<(), ()>(())
         });
@@ -351,7 +352,7 @@ proptest! {
     /// (b) Arbitrary bytes never panic.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        let _ = Page::from_json(&bytes);
+        let _ = page_from_json(&bytes);
         let r = http::Response::builder().status(500).body(bytes.clone()).unwrap();
         let _ = twilio_connect_apps::wire::parse_page(&r);
         let _ = twilio_connect_apps::wire::parse_app(&http::Response::new(bytes));
@@ -373,7 +374,7 @@ proptest! {
                 _ => body.insert(i, byte),
             }
         }
-        let _ = Page::from_json(&body);
+        let _ = page_from_json(&body);
     }
 }
 
@@ -424,10 +425,10 @@ proptest! {
             ]))
             .collect();
         let body = format!(r#"{{"authorized_connect_apps": [{}], "next_page_uri": null}}"#, apps.join(","));
-        let owned = Page::from_json(body.as_bytes()).unwrap();
+        let owned = page_from_json(body.as_bytes()).unwrap();
         let mut viewed = Vec::new();
         let mut written = Vec::new();
-        PageView::parse(body.as_bytes(), 1000, |v| {
+        view_page(body.as_bytes(), 1000, |v| {
             viewed.push(v.to_owned());
             let mut json = Vec::new();
             v.write_json(&mut json).unwrap();
@@ -456,7 +457,7 @@ proptest! {
 #[test]
 fn a_lone_surrogate_is_a_replacement_character_on_every_path() {
     let body = r#"{"authorized_connect_apps": [{"connect_app_friendly_name": "a\ud800b"}], "next_page_uri": null}"#;
-    let page = Page::from_json(body.as_bytes()).unwrap();
+    let page = page_from_json(body.as_bytes()).unwrap();
     assert_eq!(
         page.records[0].connect_app_friendly_name(),
         Some("a\u{FFFD}b")
@@ -467,7 +468,7 @@ fn a_lone_surrogate_is_a_replacement_character_on_every_path() {
     .unwrap();
     assert_eq!(app.connect_app_friendly_name(), Some("a\u{FFFD}b"));
     let mut out = Vec::new();
-    PageView::parse(body.as_bytes(), 10, |v| v.write_json(&mut out)).unwrap();
+    view_page(body.as_bytes(), 10, |v| v.write_json(&mut out)).unwrap();
     assert!(
         String::from_utf8(out)
             .unwrap()

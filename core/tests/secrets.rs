@@ -33,7 +33,7 @@ fn no_debug_output_holds_the_token() {
     let config = Config::new(creds);
     assert_clean("config", &format!("{config:?} {config:#?}"));
 
-    let req = list_request(&config, &PageQuery::new().page_size(5), None).unwrap();
+    let req = list_request(&config, &PageQuery::new().with_page_size(5), None).unwrap();
     assert_clean("request", &format!("{req:?} {:?}", req.headers()));
     let req = fetch_request(
         &config,

@@ -138,7 +138,10 @@ mod hyper_transport {
         let emu = Emulator::builder().generated_apps(500).start().unwrap();
         let h: Hyper = client(&emu);
         h.rt.block_on(async {
-            let mut listing = h.client.list(ListParams::new().page_size(100)).unwrap();
+            let mut listing = h
+                .client
+                .list(ListParams::new().with_page_size(100))
+                .unwrap();
             for _ in 0..3 {
                 listing.next().await.unwrap().unwrap();
             }
@@ -158,7 +161,10 @@ mod hyper_transport {
         ));
         let before = emu.open_connections();
         h.rt.block_on(async {
-            let mut listing = h.client.list(ListParams::new().page_size(100)).unwrap();
+            let mut listing = h
+                .client
+                .list(ListParams::new().with_page_size(100))
+                .unwrap();
             let pending = tokio::time::timeout(Duration::from_millis(200), listing.next()).await;
             assert!(pending.is_err(), "still trickling");
             drop(listing);

@@ -66,17 +66,14 @@ fn listing<T: Harness>(tls: bool) {
     }
     let emu = faulty(tls);
     let c: T = client_with(&emu, &Opts::default());
-    let listed = c.list(ListParams::new().page_size(100)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(100)).unwrap();
     assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
     assert_eq!(listed.apps.len(), 250);
     // A fetch and a page, for their spans.
     c.fetch(&listed.apps[0].connect_app_sid().unwrap().parse().unwrap())
         .unwrap();
-    c.page(
-        &twilio_connect_apps::wire::PageQuery::new().page_size(5),
-        None,
-    )
-    .unwrap();
+    c.page(&twilio_connect_apps::wire::PageQuery::new().with_page_size(5))
+        .unwrap();
     let _ = default_config(&emu);
 }
 
@@ -95,7 +92,7 @@ fn oauth_listing<T: Harness>() -> usize {
         .start()
         .unwrap();
     let c = T::new(support::oauth_config(&emu), &emu, &Opts::default()).unwrap();
-    let listed = c.list(ListParams::new().page_size(8)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(8)).unwrap();
     assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
     assert_eq!(listed.apps.len(), 400);
     emu.issued_tokens().len()

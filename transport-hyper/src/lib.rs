@@ -27,7 +27,7 @@ pub use twilio_connect_apps_client::{Config, Credentials, Error, ListParams, Sec
 /// use twilio_connect_apps_hyper::{Client, ListParams};
 /// # async fn run() -> Result<(), twilio_connect_apps_hyper::Error> {
 /// let client = Client::from_env()?;
-/// let mut apps = client.list(ListParams::new().limit(10))?;
+/// let mut apps = client.list(ListParams::new().with_limit(10))?;
 /// while let Some(app) = apps.next().await {
 ///     println!("{:?}", app?.connect_app_friendly_name());
 /// }

@@ -26,7 +26,7 @@ pub use twilio_connect_apps_client::{Config, Credentials, Error, ListParams, Sec
 ///     "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse()?,
 ///     Secret::new("auth token"),
 /// )))?;
-/// for app in client.list(ListParams::new().limit(10))? {
+/// for app in client.list(ListParams::new().with_limit(10))? {
 ///     println!("{:?}", app?.connect_app_friendly_name());
 /// }
 /// # Ok(()) }

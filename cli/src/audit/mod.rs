@@ -243,9 +243,9 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Failure> {
 /// One account's apps, each with the request id of its page.
 fn read_one(setup: &Setup, args: &AuditArgs, progress: &Progress) -> Result<Reading, Failure> {
     let account = setup.account_in_effect().clone();
-    let mut params = ListParams::new().account(account.clone());
+    let mut params = ListParams::new().with_account(account.clone());
     if let Some(s) = args.page_size {
-        params = params.page_size(s);
+        params = params.with_page_size(s);
     }
     let mut listing = setup.client.list(params).map_err(usage)?;
     let (apps, error) = collect(&mut listing, progress);
@@ -358,9 +358,9 @@ fn read_all(
             Some(cursor) => setup.client.resume_in(&sid, cursor),
             None => {
                 account.apps.clear();
-                let mut apps = ListParams::new().account(sid.clone());
+                let mut apps = ListParams::new().with_account(sid.clone());
                 if let Some(s) = args.page_size {
-                    apps = apps.page_size(s);
+                    apps = apps.with_page_size(s);
                 }
                 setup.client.list(apps)
             }

@@ -14,15 +14,15 @@ use http::{HeaderMap, StatusCode, header};
 /// page, and every error that came from a response, carries one.
 ///
 /// ```
-/// use twilio_connect_apps::model::ResponseMeta;
 /// use twilio_connect_apps::http;
+/// use twilio_connect_apps::wire::response_meta;
 /// let response = http::Response::builder()
 ///     .status(404)
 ///     .header("Twilio-Request-Id", "RQ0123456789abcdef0123456789abcdef")
 ///     .header("Twilio-Request-Duration", "0.042")
 ///     .header("Twilio-Concurrent-Requests", "3")
 ///     .body(Vec::<u8>::new())?;
-/// let meta = ResponseMeta::of(&response);
+/// let meta = response_meta(&response);
 /// assert_eq!(meta.request_id.as_deref(), Some("RQ0123456789abcdef0123456789abcdef"));
 /// assert_eq!(meta.duration, Some(std::time::Duration::from_millis(42)));
 /// assert_eq!((meta.concurrent_requests, meta.status.as_u16()), (Some(3), 404));

@@ -135,7 +135,7 @@ mod tests {
             "next_page_uri": null}"#;
         let mut p = Paginator::accounts(
             &config,
-            crate::AccountListParams::new().status(AccountStatus::Active),
+            crate::AccountListParams::new().with_status(AccountStatus::Active),
         )
         .unwrap();
         let Step::Send(req) = p.step().unwrap() else {

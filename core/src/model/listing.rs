@@ -19,10 +19,10 @@ use crate::model::app::AuthorizedConnectApp;
 /// ```
 /// use twilio_connect_apps::ListParams;
 /// let params = ListParams::new()
-///     .limit(250)
-///     .account("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
+///     .with_limit(250)
+///     .with_account("ACbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".parse()?);
 /// assert_eq!(params.effective_page_size()?, 250);
-/// assert!(ListParams::new().page_size(1001).effective_page_size().is_err());
+/// assert!(ListParams::new().with_page_size(1001).effective_page_size().is_err());
 /// # Ok::<(), twilio_connect_apps::Error>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -39,35 +39,35 @@ impl ListParams {
     }
 
     /// Stop after this many records (at least 1).
-    pub fn limit(mut self, limit: u64) -> Self {
+    pub fn with_limit(mut self, limit: u64) -> Self {
         self.limit = Some(limit);
         self
     }
 
     /// Ask for this many records per page (1..=1000).
-    pub fn page_size(mut self, page_size: u32) -> Self {
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
         self.page_size = Some(page_size);
         self
     }
 
     /// List a subaccount's apps (with the parent's credentials).
-    pub fn account(mut self, account: AccountSid) -> Self {
+    pub fn with_account(mut self, account: AccountSid) -> Self {
         self.account = Some(account);
         self
     }
 
     /// The limit, if any.
-    pub fn limit_value(&self) -> Option<u64> {
+    pub fn limit(&self) -> Option<u64> {
         self.limit
     }
 
     /// The page size asked for, if any.
-    pub fn page_size_value(&self) -> Option<u32> {
+    pub fn page_size(&self) -> Option<u32> {
         self.page_size
     }
 
     /// The account listed, when it is not the configured one.
-    pub fn account_sid(&self) -> Option<&AccountSid> {
+    pub fn account(&self) -> Option<&AccountSid> {
         self.account.as_ref()
     }
 
@@ -95,7 +95,7 @@ impl ListParams {
 /// ```
 /// use twilio_connect_apps::AccountListParams;
 /// use twilio_connect_apps::model::AccountStatus;
-/// let params = AccountListParams::new().status(AccountStatus::Active).page_size(100);
+/// let params = AccountListParams::new().with_status(AccountStatus::Active).with_page_size(100);
 /// # let _ = params;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -112,27 +112,47 @@ impl AccountListParams {
     }
 
     /// Only accounts with this status (`Status`).
-    pub fn status(mut self, status: AccountStatus) -> Self {
+    pub fn with_status(mut self, status: AccountStatus) -> Self {
         self.status = Some(status);
         self
     }
 
     /// Only accounts with exactly this friendly name (`FriendlyName`).
-    pub fn friendly_name(mut self, name: impl Into<String>) -> Self {
+    pub fn with_friendly_name(mut self, name: impl Into<String>) -> Self {
         self.friendly_name = Some(name.into());
         self
     }
 
     /// Stop after this many accounts (at least 1).
-    pub fn limit(mut self, limit: u64) -> Self {
-        self.pages = self.pages.limit(limit);
+    pub fn with_limit(mut self, limit: u64) -> Self {
+        self.pages = self.pages.with_limit(limit);
         self
     }
 
     /// Ask for this many accounts per page (1..=1000).
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.pages = self.pages.page_size(page_size);
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
+        self.pages = self.pages.with_page_size(page_size);
         self
+    }
+
+    /// The status asked for, if any.
+    pub fn status(&self) -> Option<&AccountStatus> {
+        self.status.as_ref()
+    }
+
+    /// The friendly name asked for, if any.
+    pub fn friendly_name(&self) -> Option<&str> {
+        self.friendly_name.as_deref()
+    }
+
+    /// The limit, if any.
+    pub fn limit(&self) -> Option<u64> {
+        self.pages.limit
+    }
+
+    /// The page size asked for, if any.
+    pub fn page_size(&self) -> Option<u32> {
+        self.pages.page_size
     }
 }
 
@@ -177,8 +197,8 @@ impl Cursor {
 /// ```
 /// use twilio_connect_apps::model::AccountStatus;
 /// use twilio_connect_apps::SweepParams;
-/// let params = SweepParams::new().status(AccountStatus::Active).concurrency(8);
-/// assert_eq!(params.concurrency_value(), 8);
+/// let params = SweepParams::new().with_status(AccountStatus::Active).with_concurrency(8);
+/// assert_eq!(params.concurrency(), 8);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SweepParams {
@@ -216,26 +236,26 @@ impl SweepParams {
     }
 
     /// Which accounts (filters, page size of the accounts listing).
-    pub fn accounts(mut self, accounts: AccountListParams) -> Self {
+    pub fn with_accounts(mut self, accounts: AccountListParams) -> Self {
         self.accounts = accounts;
         self
     }
 
     /// Only accounts with this status (e.g. active).
-    pub fn status(mut self, status: AccountStatus) -> Self {
-        self.accounts = self.accounts.status(status);
+    pub fn with_status(mut self, status: AccountStatus) -> Self {
+        self.accounts = self.accounts.with_status(status);
         self
     }
 
     /// How each account's apps are listed (page size, a limit per account); the account is
     /// set by the sweep.
-    pub fn apps(mut self, apps: ListParams) -> Self {
+    pub fn with_apps(mut self, apps: ListParams) -> Self {
         self.apps = apps;
         self
     }
 
     /// At most this many accounts' listings in flight at once (at least 1).
-    pub fn concurrency(mut self, n: usize) -> Self {
+    pub fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
         self.adaptive = None;
         self
@@ -247,13 +267,13 @@ impl SweepParams {
     /// falls back to one below the fewest requests Twilio counted in flight on a 429
     /// (`Twilio-Concurrent-Requests`: the account's limit), or to half when Twilio did not
     /// say, and never grows past that limit again. Never more than `max`
-    /// ([`ADAPTIVE_MAX`] by default, see [`SweepParams::max_concurrency`]) nor the client's
+    /// ([`ADAPTIVE_MAX`] by default, see [`SweepParams::with_max_concurrency`]) nor the client's
     /// `max_connections`.
     ///
     /// ```
     /// use twilio_connect_apps::SweepParams;
     /// let params = SweepParams::adaptive();
-    /// assert!(params.is_adaptive() && params.concurrency_value() == 4);
+    /// assert!(params.is_adaptive() && params.concurrency() == 4);
     /// ```
     pub fn adaptive() -> Self {
         SweepParams {
@@ -264,7 +284,7 @@ impl SweepParams {
     }
 
     /// With [`SweepParams::adaptive`]: the most accounts at once (at least 1).
-    pub fn max_concurrency(mut self, max: usize) -> Self {
+    pub fn with_max_concurrency(mut self, max: usize) -> Self {
         if self.adaptive.is_some() {
             self.adaptive = Some(max.max(1));
             self.concurrency = self.concurrency.min(max.max(1));
@@ -273,7 +293,7 @@ impl SweepParams {
     }
 
     /// The concurrency (where an adaptive sweep starts).
-    pub fn concurrency_value(&self) -> usize {
+    pub fn concurrency(&self) -> usize {
         self.concurrency
     }
 
@@ -283,13 +303,18 @@ impl SweepParams {
     }
 
     /// The most accounts at once: the fixed concurrency, or an adaptive sweep's maximum.
-    pub fn max_concurrency_value(&self) -> usize {
+    pub fn max_concurrency(&self) -> usize {
         self.adaptive.unwrap_or(self.concurrency)
     }
 
     /// Which accounts are listed.
-    pub fn accounts_params(&self) -> &AccountListParams {
+    pub fn accounts(&self) -> &AccountListParams {
         &self.accounts
+    }
+
+    /// How each account's apps are listed.
+    pub fn apps(&self) -> &ListParams {
+        &self.apps
     }
 
     /// The apps listing of one account.
@@ -300,7 +325,7 @@ impl SweepParams {
                 "the accounts listing gave an account without a valid SID",
             )
         })?;
-        Ok(self.apps.clone().account(sid))
+        Ok(self.apps.clone().with_account(sid))
     }
 }
 

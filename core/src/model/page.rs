@@ -42,8 +42,7 @@ pub struct Envelope {
 /// and its [`Envelope`].
 ///
 /// ```
-/// use twilio_connect_apps::model::Page;
-/// let page = Page::from_json(br#"{"authorized_connect_apps": [], "next_page_uri": "",
+/// let page = twilio_connect_apps::wire::page_from_json(br#"{"authorized_connect_apps": [], "next_page_uri": "",
 ///     "page": 0, "page_size": 50, "total": 0}"#).unwrap();
 /// assert!(page.records.is_empty());
 /// assert_eq!(page.envelope.page_size, Some(50));
@@ -84,7 +83,7 @@ impl<R> Page<R> {
     }
 }
 
-/// A page read as borrowed views ([`PageView::parse`]): how many records it held (each went
+/// A page read as borrowed views ([`wire::view_page`](crate::wire::view_page)): how many records it held (each went
 /// to the callback as it was read) and its [`Envelope`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -120,7 +119,7 @@ impl fmt::Display for PageParseError {
 
 impl std::error::Error for PageParseError {}
 
-/// Why [`PageView::parse`] stopped.
+/// Why [`wire::view_page`](crate::wire::view_page) stopped.
 #[derive(Debug)]
 pub enum PageViewError<E> {
     /// The body is not a page; where and why.

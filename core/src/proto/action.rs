@@ -5,7 +5,7 @@ use std::time::Duration;
 use http::{Request, Response};
 
 use crate::error::TransportError;
-use crate::proto::session::Context;
+use crate::proto::context::Context;
 
 /// What a machine wants next: send a request, wait, or take its output.
 ///

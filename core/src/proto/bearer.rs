@@ -13,7 +13,7 @@ use http::{HeaderValue, Response, StatusCode};
 
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
-use crate::proto::session::Context;
+use crate::proto::context::Context;
 use crate::proto::token::TokenDecision;
 use crate::wire::request::token_request;
 use crate::wire::token::read_token;
@@ -86,20 +86,20 @@ impl<M: Machine<Output = Output>> Bearer<M> {
                 let result = match refresh.next(cx) {
                     Action::Done(result) => result,
                     Action::Send(request) => {
-                        cx.session().tokens().heartbeat(cx.now());
+                        cx.shared().tokens().heartbeat(cx.now());
                         return Authorized::Not(Action::Send(request));
                     }
                     wait => return Authorized::Not(wait),
                 };
                 self.refresh = None;
                 let origin = cx.config().oauth_origin().as_str();
-                let mut tokens = cx.session().tokens();
+                let mut tokens = cx.shared().tokens();
                 match read_token(result, origin, cx.now()) {
                     Ok(token) => tokens.store(token),
                     Err(e) => tokens.fail(e, cx.now()),
                 }
             }
-            let decision = cx.session().tokens().decide(cx.now());
+            let decision = cx.shared().tokens().decide(cx.now());
             match decision {
                 TokenDecision::Use(value, generation) => {
                     self.generation = Some(generation);
@@ -134,7 +134,7 @@ impl<M: Machine<Output = Output>> Bearer<M> {
             return false;
         }
         tracing::info!(attempt, "access token refused; refreshing it");
-        cx.session().tokens().invalidate(generation);
+        cx.shared().tokens().invalidate(generation);
         self.reauthorized = true;
         true
     }

@@ -7,15 +7,16 @@
 
 use http::Response;
 
-use crate::base::meta::ResponseMeta;
 use crate::base::sid::{AccountSid, ConnectAppSid};
+use crate::config::settings::Config;
 use crate::error::{Error, TransportError};
 use crate::model::app::{AuthorizedConnectApp, Fetched};
 use crate::model::page::Page;
 use crate::proto::action::{Action, Machine};
+use crate::proto::context::Context;
 use crate::proto::exchange::Exchange;
-use crate::proto::session::{Context, Session};
 use crate::wire::request::{PageQuery, fetch_request, list_request, page_at_request};
+use crate::wire::response::response_meta;
 use crate::wire::response::{page_size_asked, parse_app, parse_page_with_limit};
 
 /// A request and how its response is read: a [`Machine`] whose output is the value.
@@ -62,61 +63,47 @@ impl<O> Machine for Call<O> {
 fn read_app(response: &Response<Vec<u8>>, _: usize) -> Result<Fetched, Error> {
     Ok(Fetched {
         app: parse_app(response)?,
-        meta: ResponseMeta::of(response),
+        meta: response_meta(response),
     })
 }
 
-impl Session {
-    /// Fetches one app of the configured account.
-    pub fn fetch(&self, app: &ConnectAppSid) -> Result<FetchApp, Error> {
-        self.fetch_call(app, None)
-    }
+/// Fetches one app (of `account`, or the configured one).
+pub(crate) fn fetch(
+    config: &Config,
+    app: &ConnectAppSid,
+    account: Option<&AccountSid>,
+) -> Result<FetchApp, Error> {
+    let request = fetch_request(config, app, account)?;
+    let account = account.unwrap_or(config.account_sid());
+    Ok(Call {
+        exchange: Exchange::new(request),
+        read: read_app,
+        limit: 1,
+        span: tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app),
+    })
+}
 
-    /// Fetches one app of another account (a subaccount, with the parent's credentials).
-    pub fn fetch_in(&self, account: &AccountSid, app: &ConnectAppSid) -> Result<FetchApp, Error> {
-        self.fetch_call(app, Some(account))
-    }
+/// Fetches one page of apps (of `account`, or the configured one).
+pub(crate) fn page(
+    config: &Config,
+    query: &PageQuery,
+    account: Option<&AccountSid>,
+) -> Result<FetchPage, Error> {
+    let request = list_request(config, query, account)?;
+    let account = account.unwrap_or(config.account_sid());
+    Ok(page_call(
+        request,
+        tracing::debug_span!("page", operation = "page", account = %account),
+    ))
+}
 
-    fn fetch_call(
-        &self,
-        app: &ConnectAppSid,
-        account: Option<&AccountSid>,
-    ) -> Result<FetchApp, Error> {
-        let config = self.config();
-        let request = fetch_request(config, app, account)?;
-        let account = account.unwrap_or(config.account_sid());
-        Ok(Call {
-            exchange: Exchange::new(request),
-            read: read_app,
-            limit: 1,
-            span: tracing::debug_span!("fetch", operation = "fetch", account = %account, app = %app),
-        })
-    }
-
-    /// Fetches one page (`account` defaults to the configured one).
-    pub fn page(
-        &self,
-        query: &PageQuery,
-        account: Option<&AccountSid>,
-    ) -> Result<FetchPage, Error> {
-        let config = self.config();
-        let request = list_request(config, query, account)?;
-        let account = account.unwrap_or(config.account_sid());
-        Ok(page_call(
-            request,
-            tracing::debug_span!("page", operation = "page", account = %account),
-        ))
-    }
-
-    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
-    /// The URI must be on the configured origin.
-    pub fn page_at(&self, uri: &str) -> Result<FetchPage, Error> {
-        let request = page_at_request(self.config(), uri)?;
-        Ok(page_call(
-            request,
-            tracing::debug_span!("page", operation = "page_at"),
-        ))
-    }
+/// Fetches the page at a URI the API handed out; the URI must be on the configured origin.
+pub(crate) fn page_at(config: &Config, uri: &str) -> Result<FetchPage, Error> {
+    let request = page_at_request(config, uri)?;
+    Ok(page_call(
+        request,
+        tracing::debug_span!("page", operation = "page_at"),
+    ))
 }
 
 fn page_call(request: http::Request<Vec<u8>>, span: tracing::Span) -> FetchPage {

@@ -24,8 +24,8 @@ use crate::config::retry::{Outcome, RetryDecision, RetryState};
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
 use crate::proto::bearer::{Authorized, Bearer};
+use crate::proto::context::Context;
 use crate::proto::gate::Pass;
-use crate::proto::session::Context;
 
 /// One request sent until it succeeds or the retry policy gives up: a [`Machine`] whose output
 /// is the whole response (any status) or the last failure.
@@ -115,7 +115,7 @@ impl Exchange {
             self.state = State::Ready;
             return;
         }
-        let cap = cx.session().max_body_size();
+        let cap = cx.shared().max_body_size;
         let wire = result.as_ref().map_or(0, |r| r.body().len());
         let result = result
             .and_then(|r| check_body(r, cap))
@@ -127,8 +127,8 @@ impl Exchange {
         let now = cx.now();
         self.trace_attempt(&result, wire, now);
         let policy = cx.config().retry_policy();
-        let decision = policy.decide(&mut self.retry, &outcome, now, cx.session().jitter());
-        cx.session()
+        let decision = policy.decide(&mut self.retry, &outcome, now, cx.shared().jitter());
+        cx.shared()
             .gate()
             .record(&mut self.pass, &result, &decision, now);
         let retryable = outcome.is_retryable();
@@ -262,7 +262,7 @@ impl Machine for Exchange {
             State::Ready | State::Sent => {}
         }
         if !self.bearer.refreshing()
-            && let Some(wait) = cx.session().gate().wait(&mut self.pass, cx.now())
+            && let Some(wait) = cx.shared().gate().wait(&mut self.pass, cx.now())
         {
             return Action::Wait(wait);
         }
@@ -275,7 +275,7 @@ impl Machine for Exchange {
             Authorized::Not(action) => return action,
         };
         self.attempt += 1;
-        cx.session().gate().sending(&mut self.pass);
+        cx.shared().gate().sending(&mut self.pass);
         // Durations are measured only when someone listens.
         if tracing::enabled!(Level::DEBUG) {
             self.started = Some(cx.now());

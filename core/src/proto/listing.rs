@@ -16,20 +16,22 @@ use http::Response;
 
 use crate::base::meta::ResponseMeta;
 use crate::base::sid::AccountSid;
+use crate::config::settings::Config;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::listing::{AccountListParams, Cursor, ListParams};
 use crate::model::view::AppView;
 use crate::proto::action::{Action, Machine};
+use crate::proto::context::Context;
 use crate::proto::exchange::Exchange;
 use crate::proto::paging::{Paginator, Step, ViewStop};
-use crate::proto::session::{Context, Session};
 use crate::wire::resource::Resource;
+use crate::wire::response::response_meta;
 
 /// A listing in progress: a [`Machine`] that yields one record per `Done` (`Some(Ok(record))`),
 /// `Some(Err(..))` when the listing failed, and `None` at the end. After an error it is
-/// finished; [`ListingMachine::cursor`] says where it stopped, and [`Session::resume`] goes on
+/// finished; [`ListingMachine::cursor`] says where it stopped, and [`Session::resume`](crate::Session::resume) goes on
 /// from there with nothing lost and nothing twice.
 ///
 /// Pages of borrowed views, with no allocation per record: drive
@@ -60,7 +62,7 @@ impl<R> ListingMachine<R> {
 
     /// Takes a page's response as it arrives: what it says about itself is kept.
     fn arrived(&mut self, response: &Response<Vec<u8>>) {
-        self.last_meta = Some(ResponseMeta::of(response));
+        self.last_meta = Some(response_meta(response));
         self.pages_read += 1;
     }
 }
@@ -270,65 +272,59 @@ impl Machine for NextPage<'_> {
     }
 }
 
-impl Session {
-    /// Lists apps from the first page (the account in `params`, or the configured one).
-    pub fn list(&self, params: ListParams) -> Result<ListingMachine, Error> {
-        let account = params.account_sid().unwrap_or(self.config().account_sid());
-        let span = tracing::debug_span!(
-            "listing",
-            operation = "list",
-            account = %account,
-            limit = params.limit_value(),
-            page_size = params.page_size_value()
-        );
-        Ok(ListingMachine::new(
-            Paginator::new(self.config(), params)?,
-            span,
-        ))
-    }
+/// Lists apps from the first page (the account in `params`, or the configured one).
+pub(crate) fn list(config: &Config, params: ListParams) -> Result<ListingMachine, Error> {
+    let account = params.account().unwrap_or(config.account_sid());
+    let span = tracing::debug_span!(
+        "listing",
+        operation = "list",
+        account = %account,
+        limit = params.limit(),
+        page_size = params.page_size()
+    );
+    Ok(ListingMachine::new(Paginator::new(config, params)?, span))
+}
 
-    /// Goes on with a listing of apps from a saved [`Cursor`], in the configured account (a
-    /// cursor of another account's listing is refused; see [`Session::resume_in`]).
-    pub fn resume(&self, cursor: Cursor) -> Result<ListingMachine, Error> {
-        self.resuming(cursor)
-    }
+/// Goes on with a listing of `R` (apps or accounts) of the configured account from a saved
+/// [`Cursor`].
+pub(crate) fn resume<R: Resource>(
+    config: &Config,
+    cursor: Cursor,
+) -> Result<ListingMachine<R>, Error> {
+    let span = tracing::debug_span!(
+        "listing",
+        operation = "resume",
+        next = cursor.next.as_deref(),
+        skip = cursor.skip
+    );
+    Ok(ListingMachine::new(
+        Paginator::<R>::resuming(config, cursor)?,
+        span,
+    ))
+}
 
-    /// Goes on with an accounts listing from a saved [`Cursor`].
-    pub fn resume_accounts(&self, cursor: Cursor) -> Result<ListingMachine<Account>, Error> {
-        self.resuming(cursor)
-    }
+/// Goes on with a listing of `account`'s apps from a saved [`Cursor`]; a cursor of any other
+/// account's listing is refused before anything is sent.
+pub(crate) fn resume_in(
+    config: &Config,
+    account: &AccountSid,
+    cursor: Cursor,
+) -> Result<ListingMachine, Error> {
+    let span = tracing::debug_span!("listing", operation = "resume", account = %account);
+    Ok(ListingMachine::new(
+        Paginator::resuming_in(config, Some(account), cursor)?,
+        span,
+    ))
+}
 
-    /// Goes on with a listing of `account`'s apps (a subaccount) from a saved [`Cursor`]; a
-    /// cursor of any other account's listing is refused before anything is sent.
-    pub fn resume_in(&self, account: &AccountSid, cursor: Cursor) -> Result<ListingMachine, Error> {
-        let span = tracing::debug_span!("listing", operation = "resume", account = %account);
-        Ok(ListingMachine::new(
-            Paginator::resuming_in(self.config(), Some(account), cursor)?,
-            span,
-        ))
-    }
-
-    /// Lists the accounts the credentials see (the parent first, then its subaccounts). Each
-    /// account's `auth_token`, which the API sends along, is never kept.
-    pub fn accounts(&self, params: AccountListParams) -> Result<ListingMachine<Account>, Error> {
-        let span = tracing::debug_span!("listing", operation = "accounts");
-        Ok(ListingMachine::new(
-            Paginator::accounts(self.config(), params)?,
-            span,
-        ))
-    }
-
-    /// Goes on with a listing of `R` (apps or accounts) from a saved [`Cursor`].
-    fn resuming<R: Resource>(&self, cursor: Cursor) -> Result<ListingMachine<R>, Error> {
-        let span = tracing::debug_span!(
-            "listing",
-            operation = "resume",
-            next = cursor.next.as_deref(),
-            skip = cursor.skip
-        );
-        Ok(ListingMachine::new(
-            Paginator::<R>::resuming(self.config(), cursor)?,
-            span,
-        ))
-    }
+/// Lists the accounts the credentials see.
+pub(crate) fn accounts(
+    config: &Config,
+    params: AccountListParams,
+) -> Result<ListingMachine<Account>, Error> {
+    let span = tracing::debug_span!("listing", operation = "accounts");
+    Ok(ListingMachine::new(
+        Paginator::accounts(config, params)?,
+        span,
+    ))
 }

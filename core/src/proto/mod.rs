@@ -29,6 +29,7 @@
 pub(crate) mod action;
 pub(crate) mod bearer;
 pub(crate) mod call;
+pub(crate) mod context;
 pub(crate) mod exchange;
 pub(crate) mod gate;
 pub(crate) mod listing;

@@ -12,9 +12,10 @@ use crate::error::{Error, PagingError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::listing::{AccountListParams, Cursor, ListParams};
-use crate::model::page::{PageView, PageViewError};
+use crate::model::page::PageViewError;
 use crate::model::view::AppView;
 use crate::proto::window::Window;
+use crate::wire::envelope::view_page;
 use crate::wire::request::{PageQuery, get, list_target, page_target};
 use crate::wire::resource::{Resource, scope_of};
 use crate::wire::response::{page_size_in_query, parse_error, parse_page_with_limit};
@@ -97,7 +98,7 @@ impl Paginator {
         let size = params.effective_page_size()?;
         let target = list_target::<AuthorizedConnectApp>(
             config,
-            &PageQuery::new().page_size(size),
+            &PageQuery::new().with_page_size(size),
             params.account.as_ref(),
         )?;
         Ok(Self::at(config, State::Fetch(target), 0, params.limit))
@@ -147,7 +148,7 @@ impl Paginator {
         let max = page_size_of(&target);
         self.window.begin(max);
         let (window, skip, remaining) = (&mut self.window, self.pending_skip, &mut self.remaining);
-        let parsed = PageView::parse(response.body().as_ref(), max, |view| {
+        let parsed = view_page(response.body().as_ref(), max, |view| {
             let p = position;
             position += 1;
             if let Some(sid) = &view.connect_app_sid
@@ -201,7 +202,7 @@ impl Paginator<Account> {
         if let Some(name) = &params.friendly_name {
             query = query.filter(param::FRIENDLY_NAME, name.as_str());
         }
-        let target = list_target::<Account>(config, &query.page_size(size), None)?;
+        let target = list_target::<Account>(config, &query.with_page_size(size), None)?;
         Ok(Self::at(
             config,
             State::Fetch(target),

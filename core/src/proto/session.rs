@@ -1,17 +1,20 @@
-//! What every machine is handed on each call: the [`Session`] (the configuration and the state
-//! that requests share: the 429 gate, the body cap, the jitter's random stream) with the
-//! current time, as one [`Context`].
+//! The [`Session`]: the configuration and the state that requests share (the 429 gate, the
+//! body cap, the OAuth token, the jitter's random stream). Every machine is made here, and is
+//! handed the session's [`Context`] with the time on every call.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use crate::api::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
-use crate::config::retry::Jitter;
+use crate::base::sid::{AccountSid, ConnectAppSid};
 use crate::config::settings::Config;
-use crate::proto::gate::Gate;
-use crate::proto::token::Tokens;
+use crate::error::Error;
+use crate::model::account::Account;
+use crate::model::listing::{AccountListParams, Cursor, ListParams, SweepCursor, SweepParams};
+use crate::proto::call::{self, FetchApp, FetchPage};
+use crate::proto::context::{Context, Shared};
+use crate::proto::listing::{self, ListingMachine};
+use crate::proto::sweep::{self, SweepPlan};
+use crate::wire::request::PageQuery;
 
 /// The configuration and the state that every request of one client shares: the shared 429
 /// gate (after a 429, every request holds off until its `Retry-After` has passed) and the body
@@ -26,20 +29,14 @@ use crate::proto::token::Tokens;
 /// waits. Seed it from your runtime's randomness so that clients started together do not
 /// retry in step.
 pub struct Session {
-    config: Config,
-    max_body_size: u64,
-    max_connections: usize,
-    gate: Mutex<Gate>,
-    tokens: Mutex<Tokens>,
-    /// The jitter stream's position (SplitMix64: a counter, mixed on each draw).
-    seed: AtomicU64,
+    shared: Shared,
 }
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
-            .field("config", &self.config)
-            .field("max_body_size", &self.max_body_size)
+            .field("config", &self.shared.config)
+            .field("max_body_size", &self.shared.max_body_size)
             .finish_non_exhaustive()
     }
 }
@@ -49,20 +46,8 @@ impl Session {
     /// from a seed derived from the account SID; give it a random one with
     /// [`Session::with_seed`].
     pub fn new(config: Config) -> Self {
-        let seed = config
-            .account_sid()
-            .as_str()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
         Session {
-            config,
-            max_body_size: DEFAULT_MAX_BODY_SIZE,
-            max_connections: DEFAULT_MAX_CONNECTIONS,
-            gate: Mutex::default(),
-            tokens: Mutex::default(),
-            seed: AtomicU64::new(seed),
+            shared: Shared::new(config),
         }
     }
 
@@ -78,99 +63,129 @@ impl Session {
     /// # Ok::<(), twilio_connect_apps::Error>(())
     /// ```
     pub fn with_seed(self, seed: u64) -> Self {
-        self.seed.store(seed, Ordering::Relaxed);
+        self.shared.seed(seed);
         self
     }
 
     /// The largest response body accepted, after decompression; a larger one is
     /// [`TransportErrorKind::BodyTooLarge`](crate::error::TransportErrorKind::BodyTooLarge).
     pub fn with_max_body_size(mut self, bytes: u64) -> Self {
-        self.max_body_size = bytes;
+        self.shared.max_body_size = bytes;
         self
     }
 
     /// How many requests the client may have in flight at once (its transport's
     /// `max_connections`): an adaptive sweep never goes past it.
     pub fn with_max_connections(mut self, n: usize) -> Self {
-        self.max_connections = n.max(1);
+        self.shared.max_connections = n.max(1);
         self
     }
 
     /// The most requests in flight at once.
     pub fn max_connections(&self) -> usize {
-        self.max_connections
+        self.shared.max_connections
     }
 
     /// How many requests were answered 429 so far.
     pub fn throttled(&self) -> u64 {
-        self.gate().throttled
+        self.shared.gate().throttled
     }
 
     /// The configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.shared.config
     }
 
     /// The body cap.
     pub fn max_body_size(&self) -> u64 {
-        self.max_body_size
+        self.shared.max_body_size
+    }
+
+    /// The state the machines share.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// The context of one call: this session and the current time. A driver makes one for
     /// every call it makes.
     pub fn context(&self, now: SystemTime) -> Context<'_> {
-        Context { session: self, now }
-    }
-
-    /// The next draw of the jitter stream.
-    pub(crate) fn jitter(&self) -> Jitter {
-        const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
-        let state = self.seed.fetch_add(GOLDEN, Ordering::Relaxed);
-        Jitter::from_seed(state.wrapping_add(GOLDEN))
-    }
-
-    pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
-        self.gate.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub(crate) fn tokens(&self) -> MutexGuard<'_, Tokens> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+        Context::new(&self.shared, now)
     }
 
     /// How many OAuth access tokens this session asked for so far (0 for other credentials).
     pub fn token_requests(&self) -> u64 {
-        self.tokens().refreshes()
-    }
-}
-
-/// What a machine is handed on each call: the session and the time.
-#[derive(Clone, Copy)]
-pub struct Context<'a> {
-    session: &'a Session,
-    now: SystemTime,
-}
-
-impl fmt::Debug for Context<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context")
-            .field("now", &self.now)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<'a> Context<'a> {
-    /// The session.
-    pub fn session(&self) -> &'a Session {
-        self.session
+        self.shared.tokens().refreshes()
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &'a Config {
-        &self.session.config
+    /// Fetches one app of the configured account.
+    pub fn fetch(&self, app: &ConnectAppSid) -> Result<FetchApp, Error> {
+        call::fetch(self.config(), app, None)
     }
 
-    /// The time of the call.
-    pub fn now(&self) -> SystemTime {
-        self.now
+    /// Fetches one app of another account (a subaccount, with the parent's credentials).
+    pub fn fetch_in(&self, account: &AccountSid, app: &ConnectAppSid) -> Result<FetchApp, Error> {
+        call::fetch(self.config(), app, Some(account))
+    }
+
+    /// Fetches one page of the configured account's apps.
+    pub fn page(&self, query: &PageQuery) -> Result<FetchPage, Error> {
+        call::page(self.config(), query, None)
+    }
+
+    /// Fetches one page of another account's apps (a subaccount, with the parent's
+    /// credentials).
+    pub fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<FetchPage, Error> {
+        call::page(self.config(), query, Some(account))
+    }
+
+    /// Fetches the page at a URI the API handed out (`next_page_uri`, a cursor's `next`, ...).
+    /// The URI must be on the configured origin.
+    pub fn page_at(&self, uri: &str) -> Result<FetchPage, Error> {
+        call::page_at(self.config(), uri)
+    }
+
+    /// Lists apps from the first page (the account in `params`, or the configured one).
+    pub fn list(&self, params: ListParams) -> Result<ListingMachine, Error> {
+        listing::list(self.config(), params)
+    }
+
+    /// Goes on with a listing of apps from a saved [`Cursor`], in the configured account (a
+    /// cursor of another account's listing is refused; see [`Session::resume_in`]).
+    pub fn resume(&self, cursor: Cursor) -> Result<ListingMachine, Error> {
+        listing::resume(self.config(), cursor)
+    }
+
+    /// Goes on with a listing of `account`'s apps (a subaccount) from a saved [`Cursor`]; a
+    /// cursor of any other account's listing is refused before anything is sent.
+    pub fn resume_in(&self, account: &AccountSid, cursor: Cursor) -> Result<ListingMachine, Error> {
+        listing::resume_in(self.config(), account, cursor)
+    }
+
+    /// Lists the accounts the credentials see (the parent first, then its subaccounts). Each
+    /// account's `auth_token`, which the API sends along, is never kept.
+    pub fn accounts(&self, params: AccountListParams) -> Result<ListingMachine<Account>, Error> {
+        listing::accounts(self.config(), params)
+    }
+
+    /// Goes on with an accounts listing from a saved [`Cursor`].
+    pub fn resume_accounts(&self, cursor: Cursor) -> Result<ListingMachine<Account>, Error> {
+        listing::resume(self.config(), cursor)
+    }
+
+    /// The plan of a sweep: the accounts (per `params`), each one's apps listed as `params`
+    /// says. Inputs are checked before anything is sent.
+    pub fn sweep(&self, params: SweepParams) -> Result<SweepPlan, Error> {
+        sweep::plan(self.shared(), params)
+    }
+
+    /// A sweep that goes on from a saved [`SweepCursor`]: the partly listed account first
+    /// (from its apps cursor), then the accounts listing from its cursor. The cursors are
+    /// checked like any: the accounts listing's and each app cursor's account.
+    pub fn resume_sweep(
+        &self,
+        params: SweepParams,
+        cursor: SweepCursor,
+    ) -> Result<SweepPlan, Error> {
+        sweep::resume_plan(self.shared(), params, cursor)
     }
 }

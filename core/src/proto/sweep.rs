@@ -19,13 +19,15 @@
 
 use http::Response;
 
+use crate::base::sid::AccountSid;
 use crate::error::{Error, TransportError};
 use crate::model::account::Account;
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::listing::{AccountApps, PageRead, PartialAccount, SweepCursor, SweepParams};
 use crate::proto::action::{Action, Machine};
+use crate::proto::context::{Context, Shared};
+use crate::proto::listing;
 use crate::proto::listing::ListingMachine;
-use crate::proto::session::{Context, Session};
 
 /// The plan of a sweep: a [`Machine`] whose outputs are the accounts to audit, each as an
 /// [`AccountJob`], in the accounts listing's order; `Done(None)` when every account was handed
@@ -57,6 +59,24 @@ struct Pace {
 }
 
 impl Pace {
+    /// The pace `params` asks for, within the session's connections.
+    fn new(shared: &Shared, params: &SweepParams) -> Self {
+        let max = if params.is_adaptive() {
+            params.max_concurrency().min(shared.max_connections)
+        } else {
+            params.concurrency()
+        };
+        Pace {
+            adaptive: params.is_adaptive(),
+            limit: params.concurrency().min(max),
+            max,
+            credit: 0,
+            ceiling: None,
+            in_flight: 0,
+            throttled_seen: shared.gate().throttled,
+        }
+    }
+
     fn limit(&self) -> usize {
         self.limit.clamp(1, self.max)
     }
@@ -67,7 +87,7 @@ impl Pace {
             return false;
         }
         let (throttled, counted) = {
-            let mut gate = cx.session().gate();
+            let mut gate = cx.shared().gate();
             if gate.throttled == self.throttled_seen {
                 return false;
             }
@@ -107,6 +127,23 @@ impl Pace {
 }
 
 impl SweepPlan {
+    fn new(
+        shared: &Shared,
+        accounts: ListingMachine<Account>,
+        params: SweepParams,
+        next_index: u64,
+        partial: Option<PartialAccount>,
+    ) -> Self {
+        SweepPlan {
+            accounts,
+            span: tracing::debug_span!("sweep", concurrency = params.concurrency()),
+            pace: Pace::new(shared, &params),
+            params,
+            next_index,
+            partial,
+        }
+    }
+
     /// How many jobs may run at once now (an adaptive plan moves it).
     pub fn concurrency(&self) -> usize {
         self.pace.limit()
@@ -168,12 +205,12 @@ impl Machine for SweepPlan {
             None => self
                 .params
                 .apps_of(&result.account)
-                .and_then(|params| cx.session().list(params)),
+                .and_then(|params| listing::list(cx.config(), params)),
             Some(cursor) => result
                 .account
                 .account_sid()
                 .ok_or_else(|| Error::input("cursor", "the partial account has no valid SID"))
-                .and_then(|sid| cx.session().resume_in(&sid, cursor)),
+                .and_then(|sid| listing::resume_in(cx.config(), &sid, cursor)),
         };
         let listing = match listing {
             Ok(listing) => Some(listing),
@@ -255,73 +292,38 @@ impl Machine for AccountJob {
     }
 }
 
-impl Session {
-    /// The plan of a sweep: the accounts (per `params`), each one's apps listed as `params`
-    /// says. Inputs are checked before anything is sent.
-    pub fn sweep(&self, params: SweepParams) -> Result<SweepPlan, Error> {
-        params.apps.effective_page_size()?;
-        let accounts = self.accounts(params.accounts.clone())?;
-        let span = tracing::debug_span!("sweep", concurrency = params.concurrency_value());
-        let pace = self.pace(&params);
-        Ok(SweepPlan {
-            accounts,
-            params,
-            next_index: 0,
-            span,
-            partial: None,
-            pace,
-        })
-    }
+/// The plan of a sweep: the accounts (per `params`), each one's apps listed as `params` says.
+/// Inputs are checked before anything is sent.
+pub(crate) fn plan(shared: &Shared, params: SweepParams) -> Result<SweepPlan, Error> {
+    params.apps.effective_page_size()?;
+    let accounts = listing::accounts(&shared.config, params.accounts.clone())?;
+    Ok(SweepPlan::new(shared, accounts, params, 0, None))
+}
 
-    /// A sweep that goes on from a saved [`SweepCursor`]: the partly listed account first
-    /// (from its apps cursor), then the accounts listing from its cursor. The cursors are
-    /// checked like any: the accounts listing's and each app cursor's account.
-    pub fn resume_sweep(
-        &self,
-        params: SweepParams,
-        cursor: SweepCursor,
-    ) -> Result<SweepPlan, Error> {
-        params.apps.effective_page_size()?;
-        let accounts = self.resume_accounts(cursor.accounts)?;
-        if let Some(p) = &cursor.partial {
-            let sid = p
-                .sid
-                .parse::<crate::base::sid::AccountSid>()
-                .map_err(|e| Error::input("cursor", e.to_string()))?;
-            crate::proto::paging::Paginator::<AuthorizedConnectApp>::resuming_in(
-                self.config(),
-                Some(&sid),
-                p.cursor.clone(),
-            )?;
-        }
-        let span = tracing::debug_span!("sweep", concurrency = params.concurrency_value());
-        let pace = self.pace(&params);
-        Ok(SweepPlan {
-            accounts,
-            params,
-            next_index: cursor.index,
-            span,
-            partial: cursor.partial,
-            pace,
-        })
+/// A sweep that goes on from a saved [`SweepCursor`]: the partly listed account first (from
+/// its apps cursor), then the accounts listing from its cursor. The cursors are checked like
+/// any: the accounts listing's and each app cursor's account.
+pub(crate) fn resume_plan(
+    shared: &Shared,
+    params: SweepParams,
+    cursor: SweepCursor,
+) -> Result<SweepPlan, Error> {
+    params.apps.effective_page_size()?;
+    let accounts = listing::resume::<Account>(&shared.config, cursor.accounts)?;
+    if let Some(p) = &cursor.partial {
+        let sid = p
+            .sid
+            .parse::<AccountSid>()
+            .map_err(|e| Error::input("cursor", e.to_string()))?;
+        listing::resume_in(&shared.config, &sid, p.cursor.clone())?;
     }
-
-    fn pace(&self, params: &SweepParams) -> Pace {
-        let max = if params.is_adaptive() {
-            params.max_concurrency_value().min(self.max_connections())
-        } else {
-            params.concurrency_value()
-        };
-        Pace {
-            adaptive: params.is_adaptive(),
-            limit: params.concurrency_value().min(max),
-            max,
-            credit: 0,
-            ceiling: None,
-            in_flight: 0,
-            throttled_seen: self.throttled(),
-        }
-    }
+    Ok(SweepPlan::new(
+        shared,
+        accounts,
+        params,
+        cursor.index,
+        cursor.partial,
+    ))
 }
 
 #[cfg(test)]
@@ -330,6 +332,7 @@ mod tests {
     use crate::config::credentials::Credentials;
     use crate::config::settings::Config;
     use crate::model::listing::ADAPTIVE_START;
+    use crate::proto::session::Session;
     use std::time::UNIX_EPOCH;
 
     fn session() -> Session {
@@ -343,7 +346,7 @@ mod tests {
     /// One account answered: unthrottled, or after a 429 that counted `counted` in flight.
     fn answered(pace: &mut Pace, session: &Session, counted: Option<Option<u32>>) {
         if let Some(c) = counted {
-            let mut gate = session.gate();
+            let mut gate = session.shared().gate();
             gate.throttled += 1;
             gate.concurrency_at_429 = c;
         }
@@ -354,7 +357,7 @@ mod tests {
     #[test]
     fn a_fixed_pace_never_moves() {
         let session = session();
-        let mut pace = session.pace(&SweepParams::new().concurrency(6));
+        let mut pace = Pace::new(session.shared(), &SweepParams::new().with_concurrency(6));
         for _ in 0..10 {
             answered(&mut pace, &session, None);
         }
@@ -365,7 +368,7 @@ mod tests {
     #[test]
     fn an_adaptive_pace_grows_to_the_connection_limit_then_settles_below_twilios_count() {
         let session = session();
-        let mut pace = session.pace(&SweepParams::adaptive());
+        let mut pace = Pace::new(session.shared(), &SweepParams::adaptive());
         assert_eq!((pace.limit(), pace.max), (ADAPTIVE_START, 32));
         // About one more per round of answers: 4 answers to reach 5, 5 more to reach 6.
         for (answers, want) in [(3, 4), (1, 5), (4, 5), (1, 6)] {
@@ -397,8 +400,8 @@ mod tests {
     #[test]
     fn throttling_before_the_sweep_started_does_not_count_against_it() {
         let session = session();
-        session.gate().throttled = 5;
-        let mut pace = session.pace(&SweepParams::adaptive());
+        session.shared().gate().throttled = 5;
+        let mut pace = Pace::new(session.shared(), &SweepParams::adaptive());
         for _ in 0..ADAPTIVE_START {
             answered(&mut pace, &session, None);
         }
@@ -413,7 +416,7 @@ mod tests {
         plan.pace.in_flight = 3;
         assert!(plan.has_room(&cx));
         {
-            let mut gate = session.gate();
+            let mut gate = session.shared().gate();
             gate.throttled += 1;
             gate.concurrency_at_429 = Some(3);
         }

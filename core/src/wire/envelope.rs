@@ -18,121 +18,112 @@ use crate::wire::record::{LossyText, OptionSeed, RecordsSeed, Wire};
 use crate::wire::resource::Resource;
 use crate::wire::scan;
 
-impl Page {
-    /// Parses a page of apps. Errors name the JSON path where the body went wrong.
-    ///
-    /// ```
-    /// use twilio_connect_apps::model::Page;
-    /// let page = Page::from_json(br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1"}],
-    ///     "next_page_uri": null, "page": 0}"#).unwrap();
-    /// assert_eq!(page.records.len(), 1);
-    /// assert_eq!(page.envelope.page, Some(0));
-    /// ```
-    pub fn from_json(body: &[u8]) -> Result<Page, PageParseError> {
-        Self::from_json_with_limit(body, MAX_PAGE_SIZE as usize)
-    }
-
-    /// Like [`Page::from_json`], with at most `max_records` records: one more is an error,
-    /// found while parsing, before that record is allocated. Give it the page size the
-    /// request asked for, so a hostile page cannot make the parser allocate without bound.
-    ///
-    /// ```
-    /// use twilio_connect_apps::model::Page;
-    /// let body = br#"{"authorized_connect_apps": [{}, {}, {}]}"#;
-    /// let e = Page::from_json_with_limit(body, 2).unwrap_err();
-    /// assert_eq!(e.path, "$.authorized_connect_apps[2]");
-    /// ```
-    pub fn from_json_with_limit(body: &[u8], max_records: usize) -> Result<Page, PageParseError> {
-        Page::parse(body, max_records)
-    }
+/// Parses a page of apps from its JSON body, with at most 1000 records (the API's largest
+/// page). Errors name the JSON path where the body went wrong.
+///
+/// ```
+/// use twilio_connect_apps::wire::page_from_json;
+/// let page = page_from_json(br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1"}],
+///     "next_page_uri": null, "page": 0}"#).unwrap();
+/// assert_eq!(page.records.len(), 1);
+/// assert_eq!(page.envelope.page, Some(0));
+/// ```
+pub fn page_from_json(body: &[u8]) -> Result<Page, PageParseError> {
+    page_from_json_with_limit(body, MAX_PAGE_SIZE as usize)
 }
 
-impl<R: Resource> Page<R> {
-    /// Parses a page of `R` with at most `max_records` records (see
-    /// [`Page::from_json_with_limit`]).
-    ///
-    /// ```
-    /// use twilio_connect_apps::Account;
-    /// use twilio_connect_apps::model::Page;
-    /// let page = Page::<Account>::parse(br#"{"accounts": [{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-    ///     "auth_token": "never kept"}], "next_page_uri": null}"#, 1000).unwrap();
-    /// assert_eq!(page.records[0].sid.as_deref(), Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
-    /// ```
-    pub fn parse(body: &[u8], max_records: usize) -> Result<Page<R>, PageParseError> {
-        // UTF-8 is checked once for the whole body (fast), not string by string (slow).
-        let body = utf8(body)?;
-        // Records are rarely under 64 bytes: room for all of them at once, never more than the
-        // page may hold.
-        let expected = max_records.min(body.len() / 64 + 1);
-        if let Some((records, envelope)) = R::fast_page(body, max_records, expected) {
-            return Ok(Page::new(records, envelope));
-        }
-        let mut records = Vec::with_capacity(expected);
-        let (envelope, _) = read_page::<R>(body, R::RECORDS_KEY, max_records, |r| {
-            records.push(r);
-            true
-        })?;
-        Ok(Page::new(records, envelope))
+/// Parses a page of `R` (apps, or [`Account`](crate::Account)s) with at most `max_records`
+/// records: one more is an error, found while parsing, before that record is allocated. Give
+/// it the page size the request asked for, so a hostile page cannot make the parser allocate
+/// without bound.
+///
+/// ```
+/// use twilio_connect_apps::{Account, AuthorizedConnectApp};
+/// use twilio_connect_apps::model::Page;
+/// use twilio_connect_apps::wire::page_from_json_with_limit;
+/// let body = br#"{"authorized_connect_apps": [{}, {}, {}]}"#;
+/// let e = page_from_json_with_limit::<AuthorizedConnectApp>(body, 2).unwrap_err();
+/// assert_eq!(e.path, "$.authorized_connect_apps[2]");
+///
+/// let page: Page<Account> = page_from_json_with_limit(br#"{"accounts": [{"sid": "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+///     "auth_token": "never kept"}], "next_page_uri": null}"#, 1000).unwrap();
+/// assert_eq!(page.records[0].sid.as_deref(), Some("ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+/// ```
+pub fn page_from_json_with_limit<R: Resource>(
+    body: &[u8],
+    max_records: usize,
+) -> Result<Page<R>, PageParseError> {
+    // UTF-8 is checked once for the whole body (fast), not string by string (slow).
+    let body = utf8(body)?;
+    // Records are rarely under 64 bytes: room for all of them at once, never more than the
+    // page may hold.
+    let expected = max_records.min(body.len() / 64 + 1);
+    if let Some((records, envelope)) = R::fast_page(body, max_records, expected) {
+        return Ok(Page::new(records, envelope));
     }
+    let mut records = Vec::with_capacity(expected);
+    let (envelope, _) = read_page::<R>(body, R::RECORDS_KEY, max_records, |r| {
+        records.push(r);
+        true
+    })?;
+    Ok(Page::new(records, envelope))
 }
 
-impl PageView {
-    /// Reads a page of apps, handing each record to `f` as a borrowed [`AppView`] as soon as it
-    /// is read: the body's UTF-8 is checked once, and nothing is allocated per record. The same
-    /// rules as [`Page::from_json_with_limit`]: both envelopes, at most `max_records` records,
-    /// errors that name the JSON path.
-    ///
-    /// ```
-    /// use twilio_connect_apps::model::PageView;
-    /// let body = br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1", "connect_app_friendly_name": "Caf\u00e9",
-    ///     "permissions": ["get-all", "post-all"], "uri": null}], "next_page_uri": null}"#;
-    /// let mut names = Vec::new();
-    /// let page = PageView::parse(body, 1000, |app| {
-    ///     names.push(app.connect_app_friendly_name.map(|n| n.to_str().into_owned()));
-    ///     assert!(app.can_write());
-    ///     Ok::<(), std::convert::Infallible>(())
-    /// })?;
-    /// assert_eq!(names, [Some("Café".to_owned())]);
-    /// assert_eq!((page.records, page.next_page_uri()), (1, None));
-    /// # Ok::<(), twilio_connect_apps::model::PageViewError<std::convert::Infallible>>(())
-    /// ```
-    pub fn parse<E>(
-        body: &[u8],
-        max_records: usize,
-        mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
-    ) -> Result<PageView, PageViewError<E>> {
-        let body = utf8(body).map_err(PageViewError::Parse)?;
-        // The fast path first; if it gives up, the serde path reads the body and skips the
-        // records the fast path already handed out.
-        let mut handed = 0usize;
-        let mut stopped = None;
-        let fast = scan::apps_page::<AppView<'_>>(body, max_records, |view| {
-            handed += 1;
-            f(view).map_err(|e| {
-                stopped = Some(e);
-                scan::Bail
-            })
-        });
-        if let Some(e) = stopped {
-            return Err(PageViewError::Stopped(e));
-        }
-        if let Ok((envelope, records)) = fast {
-            return Ok(PageView { records, envelope });
-        }
-        let mut seen = 0usize;
-        let parsed = read_page::<AppView<'_>>(body, RECORDS_KEY, max_records, |view| {
-            seen += 1;
-            if seen <= handed {
-                return true;
-            }
-            f(view).map_err(|e| stopped = Some(e)).is_ok()
-        });
-        if let Some(e) = stopped {
-            return Err(PageViewError::Stopped(e));
-        }
-        let (envelope, records) = parsed.map_err(PageViewError::Parse)?;
-        Ok(PageView { records, envelope })
+/// Reads a page of apps, handing each record to `f` as a borrowed [`AppView`] as soon as it
+/// is read: the body's UTF-8 is checked once, and nothing is allocated per record. The same
+/// rules as [`page_from_json_with_limit`]: both envelopes, at most `max_records` records,
+/// errors that name the JSON path.
+///
+/// ```
+/// use twilio_connect_apps::wire::view_page;
+/// let body = br#"{"authorized_connect_apps": [{"connect_app_sid": "CN1", "connect_app_friendly_name": "Caf\u00e9",
+///     "permissions": ["get-all", "post-all"], "uri": null}], "next_page_uri": null}"#;
+/// let mut names = Vec::new();
+/// let page = view_page(body, 1000, |app| {
+///     names.push(app.connect_app_friendly_name.map(|n| n.to_str().into_owned()));
+///     assert!(app.can_write());
+///     Ok::<(), std::convert::Infallible>(())
+/// })?;
+/// assert_eq!(names, [Some("Café".to_owned())]);
+/// assert_eq!((page.records, page.next_page_uri()), (1, None));
+/// # Ok::<(), twilio_connect_apps::model::PageViewError<std::convert::Infallible>>(())
+/// ```
+pub fn view_page<E>(
+    body: &[u8],
+    max_records: usize,
+    mut f: impl FnMut(AppView<'_>) -> Result<(), E>,
+) -> Result<PageView, PageViewError<E>> {
+    let body = utf8(body).map_err(PageViewError::Parse)?;
+    // The fast path first; if it gives up, the serde path reads the body and skips the
+    // records the fast path already handed out.
+    let mut handed = 0usize;
+    let mut stopped = None;
+    let fast = scan::apps_page::<AppView<'_>>(body, max_records, |view| {
+        handed += 1;
+        f(view).map_err(|e| {
+            stopped = Some(e);
+            scan::Bail
+        })
+    });
+    if let Some(e) = stopped {
+        return Err(PageViewError::Stopped(e));
     }
+    if let Ok((envelope, records)) = fast {
+        return Ok(PageView { records, envelope });
+    }
+    let mut seen = 0usize;
+    let parsed = read_page::<AppView<'_>>(body, RECORDS_KEY, max_records, |view| {
+        seen += 1;
+        if seen <= handed {
+            return true;
+        }
+        f(view).map_err(|e| stopped = Some(e)).is_ok()
+    });
+    if let Some(e) = stopped {
+        return Err(PageViewError::Stopped(e));
+    }
+    let (envelope, records) = parsed.map_err(PageViewError::Parse)?;
+    Ok(PageView { records, envelope })
 }
 
 /// The body as text, or where it stops being UTF-8.
@@ -467,7 +458,7 @@ mod tests {
 
     #[test]
     fn spec_read_full_example() {
-        let p = Page::from_json(SPEC_FULL.as_bytes()).unwrap();
+        let p = page_from_json(SPEC_FULL.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 1);
         assert_eq!(
             p.records[0].permissions().map(<[_]>::to_vec),
@@ -501,7 +492,7 @@ mod tests {
         let body = r#"{"total": 9999, "num_pages": "bogus", "last_page_uri": null,
             "authorized_connect_apps": [], "next_page_uri": "", "previous_page_uri": null,
             "uri": "\/2010-04-01\/Accounts\/AC1\/AuthorizedConnectApps.json"}"#;
-        let p = Page::from_json(body.as_bytes()).unwrap();
+        let p = page_from_json(body.as_bytes()).unwrap();
         assert_eq!(p.envelope.next_page_uri, None);
         assert_eq!(
             p.envelope.uri.as_deref(),
@@ -516,14 +507,14 @@ mod tests {
             "next_page_url": "https://api.twilio.com/2010-04-01/Accounts/AC1/AuthorizedConnectApps.json?PageToken=PT1",
             "previous_page_url": null, "url": "https://api.twilio.com/x", "first_page_url": "https://api.twilio.com/f"}"#;
         for body in [format!("{{{apps}, {meta}}}"), format!("{{{meta}, {apps}}}")] {
-            let p = Page::from_json(body.as_bytes()).unwrap();
+            let p = page_from_json(body.as_bytes()).unwrap();
             assert_eq!(p.records.len(), 1);
             assert_eq!(p.envelope.page, Some(3));
             assert_eq!(p.envelope.key.as_deref(), Some("authorized_connect_apps"));
             assert!(p.envelope.next_page_uri.unwrap().ends_with("PageToken=PT1"));
         }
         let other_key = r#"{"apps": [{}, {}], "meta": {"key": "apps", "next_page_url": null}}"#;
-        let p = Page::from_json(other_key.as_bytes()).unwrap();
+        let p = page_from_json(other_key.as_bytes()).unwrap();
         assert_eq!(p.records.len(), 2);
         assert_eq!(p.envelope.next_page_uri, None);
     }
@@ -565,7 +556,7 @@ mod tests {
             ),
         ];
         for (body, path) in cases {
-            let e = Page::from_json(body.as_bytes()).unwrap_err();
+            let e = page_from_json(body.as_bytes()).unwrap_err();
             assert_eq!(e.path, path, "{body}: {e}");
             assert!(!e.message.is_empty());
         }

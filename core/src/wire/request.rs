@@ -15,9 +15,9 @@ use crate::wire::resource::{Record, scope_of};
 ///
 /// ```
 /// use twilio_connect_apps::wire::PageQuery;
-/// let q = PageQuery::new().page_size(20).page(2).page_token("PT123");
+/// let q = PageQuery::new().with_page_size(20).with_page(2).with_page_token("PT123");
 /// assert_eq!(q.to_query_string().unwrap(), "PageSize=20&Page=2&PageToken=PT123");
-/// assert!(PageQuery::new().page_size(0).to_query_string().is_err());
+/// assert!(PageQuery::new().with_page_size(0).to_query_string().is_err());
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageQuery {
@@ -34,19 +34,19 @@ impl PageQuery {
     }
 
     /// Records per page, 1..=1000 (checked when the request is built).
-    pub fn page_size(mut self, page_size: u32) -> Self {
+    pub fn with_page_size(mut self, page_size: u32) -> Self {
         self.page_size = Some(page_size);
         self
     }
 
     /// The page index (client state only; Twilio needs the token for pages past 0).
-    pub fn page(mut self, page: u64) -> Self {
+    pub fn with_page(mut self, page: u64) -> Self {
         self.page = Some(page);
         self
     }
 
     /// The opaque page token the API handed out.
-    pub fn page_token(mut self, token: impl Into<String>) -> Self {
+    pub fn with_page_token(mut self, token: impl Into<String>) -> Self {
         self.page_token = Some(token.into());
         self
     }
@@ -305,9 +305,9 @@ mod tests {
         let r = list_request(
             &c,
             &PageQuery::new()
-                .page_size(1000)
-                .page(3)
-                .page_token("a b&c=d/é"),
+                .with_page_size(1000)
+                .with_page(3)
+                .with_page_token("a b&c=d/é"),
             None,
         )
         .unwrap();
@@ -318,10 +318,10 @@ mod tests {
         let r = list_request(&c, &PageQuery::new(), None).unwrap();
         assert_eq!(r.uri().query(), None);
         for bad in [0, 1001, u32::MAX] {
-            let e = list_request(&c, &PageQuery::new().page_size(bad), None).unwrap_err();
+            let e = list_request(&c, &PageQuery::new().with_page_size(bad), None).unwrap_err();
             assert!(e.to_string().contains("page_size"), "{e}");
         }
-        assert!(list_request(&c, &PageQuery::new().page_size(1), None).is_ok());
+        assert!(list_request(&c, &PageQuery::new().with_page_size(1), None).is_ok());
     }
 
     #[test]

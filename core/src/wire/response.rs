@@ -11,33 +11,31 @@ use crate::base::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
 use crate::error::{ApiError, Error, HttpError, ParseError};
 use crate::model::app::AuthorizedConnectApp;
 use crate::model::page::Page;
-use crate::wire::envelope::utf8;
+use crate::wire::envelope::{page_from_json_with_limit, utf8};
 use crate::wire::record::Wire;
 use crate::wire::resource::Resource;
 
-impl ResponseMeta {
-    /// Reads what a response says about itself. A request id is kept only when it is short and
-    /// alphanumeric (it is shown in error lines).
-    pub fn of<B>(response: &Response<B>) -> Self {
-        let headers = response.headers();
-        let text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        ResponseMeta {
-            status: response.status(),
-            request_id: text(twilio::REQUEST_ID)
-                .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
-                .map(str::to_owned),
-            duration: text(twilio::REQUEST_DURATION)
-                .and_then(|d| d.parse::<f64>().ok())
-                .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
-            concurrent_requests: text(twilio::CONCURRENT_REQUESTS).and_then(|n| n.parse().ok()),
-            attempts: response.extensions().get::<Attempts>().map_or(1, |a| a.0),
-            headers: headers.clone(),
-        }
+/// Reads what a response says about itself (see [`ResponseMeta`]). A request id is kept only
+/// when it is short and alphanumeric (it is shown in error lines).
+pub fn response_meta<B>(response: &Response<B>) -> ResponseMeta {
+    let headers = response.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    ResponseMeta {
+        status: response.status(),
+        request_id: text(twilio::REQUEST_ID)
+            .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .map(str::to_owned),
+        duration: text(twilio::REQUEST_DURATION)
+            .and_then(|d| d.parse::<f64>().ok())
+            .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
+        concurrent_requests: text(twilio::CONCURRENT_REQUESTS).and_then(|n| n.parse().ok()),
+        attempts: response.extensions().get::<Attempts>().map_or(1, |a| a.0),
+        headers: headers.clone(),
     }
 }
 
@@ -78,7 +76,7 @@ pub(crate) fn parse_error<B>(response: &Response<B>, path: String, message: Stri
         status: response.status(),
         path,
         message,
-        meta: Box::new(ResponseMeta::of(response)),
+        meta: Box::new(response_meta(response)),
     })
 }
 
@@ -95,9 +93,9 @@ pub fn parse_page_with_limit<R: Resource, B: AsRef<[u8]>>(
     max_records: usize,
 ) -> Result<Page<R>, Error> {
     let body = success_body(response)?;
-    let mut page = Page::<R>::parse(body, max_records)
+    let mut page = page_from_json_with_limit::<R>(body, max_records)
         .map_err(|e| parse_error(response, e.path, e.message))?;
-    page.meta = Some(ResponseMeta::of(response));
+    page.meta = Some(response_meta(response));
     Ok(page)
 }
 
@@ -147,7 +145,7 @@ pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
         status,
         location,
         body_excerpt: excerpt_bytes(body, EXCERPT_LIMIT),
-        meta: Box::new(ResponseMeta::of(response)),
+        meta: Box::new(response_meta(response)),
     })
 }
 
@@ -223,7 +221,7 @@ fn api_error<B>(http_status: StatusCode, body: &[u8], response: &Response<B>) ->
             .filter(|d| d.get().len() <= MAX_ERROR_DETAILS)
             .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
             .filter(|d| !d.is_null()),
-        meta: Box::new(ResponseMeta::of(response)),
+        meta: Box::new(response_meta(response)),
     })
 }
 

@@ -7,10 +7,10 @@ use base64::Engine as _;
 use http::{HeaderValue, Response};
 use serde::Deserialize;
 
-use crate::base::meta::ResponseMeta;
 use crate::base::text::{EXCERPT_LIMIT, excerpt, excerpt_bytes};
 use crate::error::{AuthError, Error, TransportError};
 use crate::wire::response::error_from_response;
+use crate::wire::response::response_meta;
 
 /// An access token, as the `Authorization` value requests carry (marked sensitive, so `http`
 /// never prints it), and its lifetime.
@@ -70,7 +70,7 @@ pub(crate) fn read_token(
         Err(e) => return Err(refused(e.status(), e.api_code(), e.to_string(), None, None)),
     };
     if !response.status().is_success() {
-        let meta = Some(Box::new(ResponseMeta::of(&response)));
+        let meta = Some(Box::new(response_meta(&response)));
         return Err(match error_from_response(&response) {
             Error::Api(api) => refused(
                 Some(api.http_status),
@@ -88,7 +88,7 @@ pub(crate) fn read_token(
             None,
             why.to_owned(),
             None,
-            Some(Box::new(ResponseMeta::of(&response))),
+            Some(Box::new(response_meta(&response))),
         )
     };
     let body: TokenBody = serde_json::from_slice(response.body()).map_err(|e| {

@@ -107,10 +107,10 @@ pub fn api_key_and_subaccount<T: Harness>(tls: bool) {
         .unwrap();
     assert_eq!(app.connect_app_friendly_name(), Some("Sub app"));
     let listed = parent
-        .list(ListParams::new().account(sub_sid.clone()))
+        .list(ListParams::new().with_account(sub_sid.clone()))
         .unwrap();
     assert_eq!(listed.sids(), ["CN00000000000000000000000000000009"]);
-    let page = parent.page(&PageQuery::new(), Some(&sub_sid)).unwrap();
+    let page = parent.page_in(&sub_sid, &PageQuery::new()).unwrap();
     assert_eq!(page.records.len(), 1);
     // the sample account's apps are not visible in the subaccount
     let e = parent
@@ -128,7 +128,7 @@ pub fn connection_reuse<T: Harness>(tls: bool) {
     }
     let emu = emulator_with_apps(2345, tls);
     let c: T = client(&emu);
-    let listed = c.list(ListParams::new().page_size(100)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(100)).unwrap();
     assert!(listed.error.is_none());
     assert_eq!(listed.sids(), generated_sids(2345));
     assert_eq!(emu.request_count(), 24);
@@ -148,7 +148,7 @@ pub fn pages<T: Harness>(tls: bool) {
     }
     let emu = emulator_with_apps(25, tls);
     let c: T = client(&emu);
-    let first = c.page(&PageQuery::new().page_size(10), None).unwrap();
+    let first = c.page(&PageQuery::new().with_page_size(10)).unwrap();
     assert_eq!(first.records.len(), 10);
     assert_eq!(
         (
@@ -168,7 +168,7 @@ pub fn pages<T: Harness>(tls: bool) {
     );
     let back = c.page_at(second.previous_page_uri().unwrap()).unwrap();
     assert_eq!(back.records, first.records);
-    let e = c.page(&PageQuery::new().page_size(1001), None).unwrap_err();
+    let e = c.page(&PageQuery::new().with_page_size(1001)).unwrap_err();
     assert!(matches!(e, Error::InvalidInput(_)), "{e}");
     let before = emu.request_count();
     let e = c.page_at("https://example.com/2010-04-01/Accounts/AC00000000000000000000000000000001/AuthorizedConnectApps.json").unwrap_err();

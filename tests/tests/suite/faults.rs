@@ -44,7 +44,7 @@ pub fn listing_under_random_faults<T: Harness>() {
         .start()
         .unwrap();
     let c: T = client(&emu);
-    let (sids, errors) = list_resuming(&c, ListParams::new().page_size(50));
+    let (sids, errors) = list_resuming(&c, ListParams::new().with_page_size(50));
     assert_eq!(
         sids,
         generated_sids(5000),
@@ -153,7 +153,7 @@ pub fn faults<T: Harness>() {
                 FaultRule::new(Trigger::PathContains("Page=1&".into()), fault.clone()).times(1),
             ),
         );
-        let listed = c.list(ListParams::new().page_size(50)).unwrap();
+        let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
         assert!(
             listed.error.is_none(),
             "{}: {fault:?}: {:?}",
@@ -195,7 +195,7 @@ pub fn faults<T: Harness>() {
         Trigger::PathContains("Page=1&".into()),
         Fault::RepeatNextPage,
     ));
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert_eq!(listed.apps.len(), 100);
     assert!(
         matches!(

@@ -31,10 +31,10 @@ pub fn listing_counts<T: Harness>() {
         let c: T = client(&emu);
         let mut params = ListParams::new();
         if let Some(s) = size {
-            params = params.page_size(s);
+            params = params.with_page_size(s);
         }
         if let Some(l) = limit {
-            params = params.limit(l);
+            params = params.with_limit(l);
         }
         let listed = c.list(params).unwrap();
         assert!(listed.error.is_none(), "{:?}", listed.error);
@@ -57,7 +57,7 @@ pub fn listing_counts<T: Harness>() {
 pub fn resume_mid_page<T: Harness>() {
     let emu = emulator_with_apps(30, false);
     let c: T = client(&emu);
-    let (first, cursor) = c.take(ListParams::new().page_size(10), 13).unwrap();
+    let (first, cursor) = c.take(ListParams::new().with_page_size(10), 13).unwrap();
     assert_eq!(first.len(), 13);
     assert_eq!(cursor.skip, 3);
     let json = serde_json::to_string(&cursor).unwrap();
@@ -98,7 +98,7 @@ pub fn views<T: Harness>() {
         .start()
         .unwrap();
     let c: T = client(&emu);
-    let owned = c.list(ListParams::new().page_size(300)).unwrap();
+    let owned = c.list(ListParams::new().with_page_size(300)).unwrap();
     assert!(owned.error.is_none(), "{:?}", owned.error);
     let want: Vec<String> = owned
         .apps
@@ -109,7 +109,10 @@ pub fn views<T: Harness>() {
 
     // Refused at record 1,234 (mid-page), then resumed from the cursor twice over.
     let first = c
-        .views(Start::New(ListParams::new().page_size(300)), Some(1_234))
+        .views(
+            Start::New(ListParams::new().with_page_size(300)),
+            Some(1_234),
+        )
         .unwrap();
     let e = first
         .error
@@ -127,7 +130,7 @@ pub fn views<T: Harness>() {
 
     let limited = c
         .views(
-            Start::New(ListParams::new().page_size(300).limit(777)),
+            Start::New(ListParams::new().with_page_size(300).with_limit(777)),
             None,
         )
         .unwrap();
@@ -148,14 +151,14 @@ pub fn meta_envelope<T: Harness>() {
             .start()
             .unwrap();
         let c: T = client(&emu);
-        let listed = c.list(ListParams::new().page_size(500)).unwrap();
+        let listed = c.list(ListParams::new().with_page_size(500)).unwrap();
         assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
         assert_eq!(listed.sids(), generated_sids(2345));
         assert_eq!(emu.request_count(), 5);
         if let Some(most) = T::LISTING_CONNECTIONS {
             assert!(emu.connection_count() <= most, "{}", emu.connection_count());
         }
-        let page = c.page(&PageQuery::new().page_size(10), None).unwrap();
+        let page = c.page(&PageQuery::new().with_page_size(10)).unwrap();
         assert_eq!(
             page.envelope.key.as_deref(),
             Some("authorized_connect_apps")
@@ -176,7 +179,7 @@ pub fn meta_envelope<T: Harness>() {
         Fault::ForeignNextPage(foreign.base_url().to_owned()),
     ));
     let c: T = client(&emu);
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert_eq!(listed.apps.len(), 50);
     assert!(
         matches!(

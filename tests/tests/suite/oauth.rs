@@ -33,7 +33,7 @@ pub fn metadata<T: Harness>() {
     assert_eq!(meta.concurrent_requests, Some(1));
     assert!(meta.duration.is_some());
     assert_eq!((meta.status.as_u16(), meta.attempts), (200, 1));
-    let page = c.page(&PageQuery::new().page_size(10), None).unwrap();
+    let page = c.page(&PageQuery::new().with_page_size(10)).unwrap();
     let page_id = page.meta.as_ref().and_then(|m| m.request_id.clone());
     assert!(is_request_id(page_id.as_deref()));
     assert_ne!(page_id, meta.request_id, "a new id for every response");
@@ -88,7 +88,7 @@ pub fn oauth_listing_spans_expiries<T: Harness>() {
     let ttl = Duration::from_secs(2);
     let emu = oauth_emulator(ttl, 5_000);
     let c: T = T::new(oauth_config(&emu), &emu, &Opts::default()).unwrap();
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert!(listed.error.is_none(), "{:?}", listed.error);
     assert_eq!(listed.sids(), generated_sids(5_000));
     let issued = emu.issued_tokens();

@@ -42,7 +42,7 @@ pub fn foreign_next<T: Harness>() {
         Fault::ForeignNextPage(foreign.base_url().to_owned()),
     ));
     let c: T = client(&emu);
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert_eq!(
         listed.apps.len(),
         50,
@@ -66,7 +66,7 @@ pub fn foreign_next<T: Harness>() {
         Fault::ForeignNextPage(emu.base_url().replace("http://", "https://")),
     ));
     let e = c
-        .list(ListParams::new().page_size(50))
+        .list(ListParams::new().with_page_size(50))
         .unwrap()
         .error
         .unwrap();
@@ -139,7 +139,7 @@ pub fn through_proxy<T: Harness>() {
         .with_base_url(&format!("https://{host}"))
         .unwrap();
     let c = T::new(config, &emu, &opts).unwrap();
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert!(listed.error.is_none(), "{}: {:?}", T::NAME, listed.error);
     assert_eq!(listed.sids(), generated_sids(120));
     let seen = proxy.log();
@@ -186,7 +186,7 @@ pub fn hostile_pages<T: Harness>() {
 
     // Empty pages forever, each naming a new next page: `--limit 1` must not run on.
     emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::EmptyPageWithNext));
-    let listed = c.list(ListParams::new().limit(1)).unwrap();
+    let listed = c.list(ListParams::new().with_limit(1)).unwrap();
     assert!(listed.apps.is_empty());
     assert!(
         matches!(
@@ -205,7 +205,7 @@ pub fn hostile_pages<T: Harness>() {
         Trigger::PathContains("Page=1&".into()),
         Fault::ReorderedNextPage,
     ));
-    let listed = c.list(ListParams::new().page_size(50)).unwrap();
+    let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
     assert_eq!(listed.sids(), generated_sids(100));
     assert!(
         matches!(
@@ -227,7 +227,7 @@ pub fn hostile_pages<T: Harness>() {
     ] {
         let before = emu.request_count();
         emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::NextPage(next.clone())));
-        let listed = c.list(ListParams::new().page_size(50)).unwrap();
+        let listed = c.list(ListParams::new().with_page_size(50)).unwrap();
         assert_eq!(listed.apps.len(), 50);
         assert!(
             matches!(

@@ -24,8 +24,8 @@ pub fn sweep<T: Harness>() {
     let results = c
         .sweep(
             SweepParams::new()
-                .concurrency(3)
-                .accounts(twilio_connect_apps::AccountListParams::new().page_size(10)),
+                .with_concurrency(3)
+                .with_accounts(twilio_connect_apps::AccountListParams::new().with_page_size(10)),
         )
         .unwrap();
     let mut accounts: Vec<_> = results.into_iter().map(|r| r.unwrap()).collect();
@@ -75,7 +75,7 @@ pub fn sweep<T: Harness>() {
     }
     // Only active accounts.
     let active = c
-        .sweep(SweepParams::new().status(AccountStatus::Active))
+        .sweep(SweepParams::new().with_status(AccountStatus::Active))
         .unwrap();
     assert!(
         active
@@ -122,9 +122,9 @@ pub fn adaptive_sweep<T: Harness>() {
             ..Opts::default()
         },
     );
-    let accounts = AccountListParams::new().page_size(100);
+    let accounts = AccountListParams::new().with_page_size(100);
     let results = c
-        .sweep(SweepParams::adaptive().accounts(accounts.clone()))
+        .sweep(SweepParams::adaptive().with_accounts(accounts.clone()))
         .unwrap();
     assert_eq!(results.len(), 81, "{}", T::NAME);
     for r in &results {
@@ -141,7 +141,11 @@ pub fn adaptive_sweep<T: Harness>() {
     emu.clear_log();
     let fixed_before = emu.over_limit_count();
     let _ = c
-        .sweep(SweepParams::new().concurrency(16).accounts(accounts))
+        .sweep(
+            SweepParams::new()
+                .with_concurrency(16)
+                .with_accounts(accounts),
+        )
         .unwrap();
     let fixed_429s = emu.over_limit_count() - fixed_before;
     assert!(

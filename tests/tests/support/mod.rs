@@ -169,7 +169,8 @@ pub trait Harness: Sized {
         params: ListParams,
         n: usize,
     ) -> Result<(Vec<AuthorizedConnectApp>, Cursor), Error>;
-    fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error>;
+    fn page(&self, query: &PageQuery) -> Result<Page, Error>;
+    fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<Page, Error>;
     fn page_at(&self, uri: &str) -> Result<Page, Error>;
     /// Sweeps every account; the results in completion order.
     fn sweep(&self, params: SweepParams) -> Result<Vec<Result<AccountApps, Error>>, Error>;
@@ -334,8 +335,11 @@ impl<T: Transport + BuildTransport + Named + Send + std::marker::Sync + 'static>
         let apps = listing.by_ref().take(n).collect::<Result<Vec<_>, _>>()?;
         Ok((apps, listing.cursor()))
     }
-    fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
-        self.client.page(query, account)
+    fn page(&self, query: &PageQuery) -> Result<Page, Error> {
+        self.client.page(query)
+    }
+    fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<Page, Error> {
+        self.client.page_in(account, query)
     }
     fn page_at(&self, uri: &str) -> Result<Page, Error> {
         self.client.page_at(uri)
@@ -468,8 +472,11 @@ impl<T: AsyncTransport + BuildTransport + Named> Harness for Async<T> {
             Ok((apps, listing.cursor()))
         })
     }
-    fn page(&self, query: &PageQuery, account: Option<&AccountSid>) -> Result<Page, Error> {
-        self.rt.block_on(self.client.page(query, account))
+    fn page(&self, query: &PageQuery) -> Result<Page, Error> {
+        self.rt.block_on(self.client.page(query))
+    }
+    fn page_in(&self, account: &AccountSid, query: &PageQuery) -> Result<Page, Error> {
+        self.rt.block_on(self.client.page_in(account, query))
     }
     fn page_at(&self, uri: &str) -> Result<Page, Error> {
         self.rt.block_on(self.client.page_at(uri))

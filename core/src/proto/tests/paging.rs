@@ -37,10 +37,10 @@ fn page_size_and_limit_table() {
     for (limit, size, want) in cases {
         let mut p = ListParams::new();
         if let Some(l) = limit {
-            p = p.limit(*l);
+            p = p.with_limit(*l);
         }
         if let Some(s) = size {
-            p = p.page_size(*s);
+            p = p.with_page_size(*s);
         }
         match (Paginator::new(&config(), p), want) {
             (Ok(mut pg), Ok(n)) => {
@@ -130,7 +130,7 @@ fn a_next_uri_into_another_account_is_refused() {
         format!("https://api.twilio.com{}", list_path(OTHER, "PageToken=X")),
     ];
     for next in others {
-        let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+        let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
         let (a, b) = (sid(1), sid(2));
         let (out, sent, err) = run(&mut p, |_, _| page(&[&a, &b], Some(&next)));
         assert_eq!(out, [a.clone(), b.clone()], "{next}");
@@ -144,7 +144,7 @@ fn a_next_uri_into_another_account_is_refused() {
 
 #[test]
 fn the_same_page_with_its_query_reordered_is_a_loop() {
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
     let first = list_path(AC, "PageSize=2&Page=1&PageToken=T1");
     let again = list_path(AC, "PageToken=T1&Page=7&PageSize=2");
     let (out, sent, err) = run(&mut p, |target, n| match n {
@@ -164,7 +164,7 @@ fn the_same_page_with_its_query_reordered_is_a_loop() {
 
 #[test]
 fn empty_pages_that_go_on_end_the_listing() {
-    let mut p = Paginator::new(&config(), ListParams::new().limit(1)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_limit(1)).unwrap();
     let (out, sent, err) = run(&mut p, |_, n| {
         page(
             &[],
@@ -181,7 +181,7 @@ fn empty_pages_that_go_on_end_the_listing() {
         "{err:?}"
     );
     // A non-empty page in between resets the count: 2 empty, 1 full, then 3 empty.
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(1)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(1)).unwrap();
     let (out, sent, err) = run(&mut p, |_, n| {
         let next = list_path(AC, &format!("PageSize=1&PageToken=P{n}"));
         match n {
@@ -199,7 +199,7 @@ fn empty_pages_that_go_on_end_the_listing() {
 
 #[test]
 fn records_a_server_repeats_are_handed_out_once() {
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(3)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(3)).unwrap();
     let (out, _, err) = run(&mut p, |_, n| {
         let next = list_path(AC, &format!("PageSize=3&PageToken=R{n}"));
         match n {
@@ -213,7 +213,7 @@ fn records_a_server_repeats_are_handed_out_once() {
     assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
     // The same page served again and again under new tokens: nothing new, then the
     // empty-page rule stops it.
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
     let (out, sent, err) = run(&mut p, |_, n| {
         page(
             &[&sid(1), &sid(2)],
@@ -230,7 +230,7 @@ fn records_a_server_repeats_are_handed_out_once() {
 
 #[test]
 fn a_page_with_more_records_than_asked_for_is_an_error() {
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
     let Step::Send(_) = p.step().unwrap() else {
         panic!()
     };
@@ -247,7 +247,7 @@ fn a_page_with_more_records_than_asked_for_is_an_error() {
 #[test]
 fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
     let foreign = format!("https://evil.example{}", list_path(AC, "PageToken=Z"));
-    let mut p = Paginator::new(&config(), ListParams::new().page_size(2)).unwrap();
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
     let (out, _, err) = run(&mut p, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
     assert_eq!(out, [sid(1), sid(2)]);
     assert!(err.is_some());

@@ -127,8 +127,8 @@ proptest! {
         refuse_at in proptest::option::of(0usize..2500),
     ) {
         let mut params = ListParams::new();
-        if let Some(s) = page_size { params = params.page_size(s); }
-        if let Some(l) = limit { params = params.limit(l); }
+        if let Some(s) = page_size { params = params.with_page_size(s); }
+        if let Some(l) = limit { params = params.with_limit(l); }
         let want_n = limit.unwrap_or(u64::MAX).min(total);
         let want: Vec<String> = (0..want_n).map(|i| format!("CN{i:032x}")).collect();
         let mut server = SimServer { total, requests: 0, fail_at };
@@ -156,8 +156,8 @@ proptest! {
         stop_after in proptest::option::of(0usize..40),
     ) {
         let mut params = ListParams::new();
-        if let Some(s) = page_size { params = params.page_size(s); }
-        if let Some(l) = limit { params = params.limit(l); }
+        if let Some(s) = page_size { params = params.with_page_size(s); }
+        if let Some(l) = limit { params = params.with_limit(l); }
         let size = u64::from(params.effective_page_size().unwrap());
         let want_n = limit.unwrap_or(u64::MAX).min(total);
         let want: Vec<String> = (0..want_n).map(|i| format!("CN{i:032x}")).collect();
@@ -238,7 +238,11 @@ fn limit_reached_exactly_at_page_end_sends_nothing_more() {
         requests: 0,
         fail_at: None,
     };
-    let mut p = Paginator::new(&config(), ListParams::new().limit(20).page_size(10)).unwrap();
+    let mut p = Paginator::new(
+        &config(),
+        ListParams::new().with_limit(20).with_page_size(10),
+    )
+    .unwrap();
     let mut got = Vec::new();
     drive(&mut p, &mut server, &mut got).unwrap();
     assert_eq!(got.len(), 20);
