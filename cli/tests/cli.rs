@@ -440,6 +440,31 @@ fn faults_recover_or_exit_1() {
     assert_clean(&o);
 }
 
+/// The README's example error line is what a 503 from the emulator (Twilio's code and
+/// message for it) gives, word for word but the origin and the request id.
+#[test]
+fn the_readmes_503_error_line_is_what_the_emulator_gives() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).unwrap();
+    let example = readme
+        .lines()
+        .find(|l| l.starts_with("error: listing the Connect Apps") && l.contains("HTTP 503"))
+        .expect("the README shows a 503 error line");
+    let emu = Emulator::builder().generated_apps(3).start().unwrap();
+    emu.add_fault(FaultRule::new(
+        Trigger::Always,
+        Fault::Status(503, ErrorBody::Twilio),
+    ));
+    let o = run(against(&emu), &["list", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    let line = err.lines().next().unwrap();
+    let want = example
+        .replace("https://api.twilio.com", emu.base_url())
+        .replace(" (request RQ…)", "");
+    let got = line.split(" (request RQ").next().unwrap();
+    assert_eq!(got, want, "{err}");
+}
+
 #[test]
 fn a_failed_listing_resumes_with_nothing_lost_and_nothing_twice() {
     let emu = Emulator::builder().generated_apps(250).start().unwrap();

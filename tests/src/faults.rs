@@ -103,8 +103,10 @@ pub enum Fault {
     GzipBomb(usize),
 }
 
-/// Which requests a fault applies to. Request numbers start at 1 and count every request the
-/// emulator reads, faulted or not.
+/// Which requests a fault applies to. A rule counts the API requests (not the `/_emulator/`
+/// admin requests) from when it was armed: from the start for rules given at start, and from
+/// the moment it was added for rules added later (`nth=1` is then the next request). Counts
+/// start at 1 and include every API request, faulted or not.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Trigger {
     /// Every request.
@@ -163,6 +165,10 @@ pub struct FaultRule {
     pub(crate) fault: Fault,
     pub(crate) remaining: Option<u64>,
     pub(crate) rng: SplitMix,
+    /// How many times it fired.
+    pub(crate) fired: u64,
+    /// The API requests the emulator had read when the rule was armed.
+    pub(crate) armed_after: u64,
 }
 
 impl FaultRule {
@@ -177,7 +183,19 @@ impl FaultRule {
             fault,
             remaining: None,
             rng: SplitMix(seed),
+            fired: 0,
+            armed_after: 0,
         }
+    }
+
+    /// How many times the rule fired so far.
+    pub fn fired(&self) -> u64 {
+        self.fired
+    }
+
+    /// How many more times it may fire (`None`: without limit).
+    pub fn remaining(&self) -> Option<u64> {
+        self.remaining
     }
 
     /// Fire at most `n` times.
@@ -186,11 +204,13 @@ impl FaultRule {
         self
     }
 
-    /// Whether this rule fires for request number `n` at `target`; consumes one firing if so.
+    /// Whether this rule fires for API request number `n` (counted since the emulator
+    /// started) at `target`; consumes one firing if so.
     pub(crate) fn fires(&mut self, n: u64, target: &str, consume: bool) -> bool {
         if self.remaining == Some(0) {
             return false;
         }
+        let n = n.saturating_sub(self.armed_after);
         let hit = match &self.trigger {
             Trigger::Always => true,
             Trigger::Nth(k) => n == *k,
@@ -201,11 +221,11 @@ impl FaultRule {
             }
             Trigger::PathContains(s) => target.contains(s.as_str()),
         };
-        if hit
-            && consume
-            && let Some(r) = self.remaining.as_mut()
-        {
-            *r -= 1;
+        if hit && consume {
+            self.fired += 1;
+            if let Some(r) = self.remaining.as_mut() {
+                *r = r.saturating_sub(1);
+            }
         }
         hit && consume
     }
@@ -341,6 +361,79 @@ impl std::str::FromStr for FaultRule {
     }
 }
 
+impl std::fmt::Display for Trigger {
+    /// The rule grammar's form (what `--fault` reads back).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Trigger::Always => write!(f, "always"),
+            Trigger::Nth(n) => write!(f, "nth={n}"),
+            Trigger::EveryNth(n) => write!(f, "every={n}"),
+            Trigger::Random { fraction, seed } => write!(f, "random={fraction}/{seed}"),
+            Trigger::PathContains(text) => write!(f, "path={text}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    /// The rule grammar's form. `RetryAfter::At` (an exact date, for in-process tests) has none
+    /// and shows as `429=at+UNIX_SECONDS`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fault::TooManyRequests(after) => match after {
+                RetryAfter::Seconds(s) => write!(f, "429={s}"),
+                RetryAfter::Date(d) => write!(f, "429=date+{}", d.as_secs()),
+                RetryAfter::At(t) => write!(
+                    f,
+                    "429=at+{}",
+                    t.duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs()
+                ),
+                RetryAfter::None => write!(f, "429=none"),
+            },
+            Fault::Status(code, body) => {
+                let body = match body {
+                    ErrorBody::Html => "html",
+                    ErrorBody::Empty => "empty",
+                    ErrorBody::Twilio => "twilio",
+                };
+                write!(f, "status={code}/{body}")
+            }
+            Fault::CloseBeforeResponse => write!(f, "close"),
+            Fault::ResetMidBody => write!(f, "reset"),
+            Fault::TruncatedBody => write!(f, "truncate"),
+            Fault::Delay(d) => write!(f, "delay={}", d.as_millis()),
+            Fault::Trickle { chunk, interval } => {
+                write!(f, "trickle={chunk}/{}", interval.as_millis())
+            }
+            Fault::Oversized(n) => write!(f, "oversized={n}"),
+            Fault::MalformedJson => write!(f, "malformed"),
+            Fault::Redirect(code, url) => write!(f, "redirect={code}/{url}"),
+            Fault::ForeignNextPage(origin) => write!(f, "foreign-next={origin}"),
+            Fault::RepeatNextPage => write!(f, "repeat-next"),
+            Fault::ReorderedNextPage => write!(f, "reordered-next"),
+            Fault::NextPage(uri) => write!(f, "next={uri}"),
+            Fault::EmptyPageWithNext => write!(f, "empty-next"),
+            Fault::EmptyRecords(n) => write!(f, "empty-records={n}"),
+            Fault::HugeErrorDetails(n) => write!(f, "huge-details={n}"),
+            Fault::ManyPermissions(n) => write!(f, "permissions={n}"),
+            Fault::CorruptGzip => write!(f, "corrupt-gzip"),
+            Fault::GzipBomb(n) => write!(f, "gzip-bomb={n}"),
+        }
+    }
+}
+
+impl std::fmt::Display for FaultRule {
+    /// `TRIGGER:FAULT[:times=N]`, with the limit the rule was given (not what is left of it).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.trigger, self.fault)?;
+        match self.remaining {
+            Some(left) => write!(f, ":times={}", left.saturating_add(self.fired)),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A list of rules; the first that fires decides the request's fault.
 #[derive(Debug, Clone, Default)]
 pub struct FaultScript {
@@ -364,22 +457,69 @@ impl FaultScript {
         self.rule(FaultRule::new(trigger, fault))
     }
 
-    pub(crate) fn pick(&mut self, n: u64, target: &str) -> Option<Fault> {
+    /// The fault for API request `n` at `target`, with the rule that fired (its index and
+    /// its text, for the request log).
+    pub(crate) fn pick(&mut self, n: u64, target: &str) -> Option<(Fault, String)> {
         // Every random rule draws on every request, so each rule's sequence stays the same
         // whatever the other rules do.
         let mut chosen = None;
-        for rule in &mut self.rules {
+        for (i, rule) in self.rules.iter_mut().enumerate() {
             if rule.fires(n, target, chosen.is_none()) {
-                chosen = Some(rule.fault.clone());
+                chosen = Some((rule.fault.clone(), format!("#{} {rule}", i + 1)));
             }
         }
         chosen
+    }
+
+    /// The rules, in order, with how often each fired.
+    pub fn rules(&self) -> &[FaultRule] {
+        &self.rules
+    }
+
+    /// Arms every rule after `requests` API requests (their counts start from there).
+    pub(crate) fn armed_after(mut self, requests: u64) -> Self {
+        for rule in &mut self.rules {
+            rule.armed_after = requests;
+        }
+        self
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rules_show_as_the_text_they_are_read_from() {
+        for text in [
+            "always:429=3:times=2",
+            "nth=2:reset",
+            "every=5:status=503/twilio",
+            "random=0.25/7:delay=1500",
+            "path=Page=1&:trickle=64/50",
+            "always:redirect=302/http://127.0.0.1:1/x",
+            "always:gzip-bomb=1000000:times=1",
+        ] {
+            let rule: FaultRule = text.parse().unwrap();
+            assert_eq!(rule.to_string(), text);
+            assert_eq!(rule.to_string().parse::<FaultRule>().unwrap(), rule);
+        }
+    }
+
+    #[test]
+    fn a_rule_counts_from_when_it_was_armed_and_its_firings() {
+        let mut script = FaultScript::new()
+            .rule("nth=2:status=503/twilio:times=1".parse().unwrap())
+            .armed_after(10);
+        let fired: Vec<bool> = (11..=14).map(|n| script.pick(n, "/").is_some()).collect();
+        assert_eq!(fired, [false, true, false, false]);
+        assert_eq!(script.rules()[0].fired(), 1);
+        assert_eq!(script.rules()[0].remaining(), Some(0));
+        assert_eq!(
+            script.rules()[0].to_string(),
+            "nth=2:status=503/twilio:times=1"
+        );
+    }
 
     #[test]
     fn rules_read_from_text() {

@@ -13,6 +13,48 @@ use base64::Engine as _;
 
 const BIN: &str = env!("CARGO_BIN_EXE_twilio-emulator");
 
+/// Starts the binary with `args`; its printed variables, and the child.
+fn start(
+    args: &[&str],
+) -> (
+    std::collections::HashMap<String, String>,
+    std::process::Child,
+) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut vars = std::collections::HashMap::new();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while vars.len() < 3 {
+        let line = lines.next().unwrap().unwrap();
+        let (k, v) = line.split_once('=').unwrap();
+        vars.insert(k.to_owned(), v.to_owned());
+    }
+    (vars, child)
+}
+
+/// The `Authorization` header of the account the binary printed.
+fn basic(vars: &std::collections::HashMap<String, String>) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            vars["TWILIO_ACCOUNT_SID"], vars["TWILIO_AUTH_TOKEN"]
+        ))
+    )
+}
+
+/// An agent that hands back every status.
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
 #[test]
 fn help_documents_every_flag_and_the_seed_file() {
     let o = Command::new(BIN).arg("--help").output().unwrap();
@@ -35,6 +77,8 @@ fn help_documents_every_flag_and_the_seed_file() {
         "\"api_keys\"",
         "--scenario audit",
         "PUT    /_emulator/Accounts/",
+        "PATCH  /_emulator/Accounts/",
+        "POST   /_emulator/faults",
         "Exit codes",
     ] {
         assert!(help.contains(needle), "--help lacks `{needle}`");
@@ -49,43 +93,22 @@ fn help_documents_every_flag_and_the_seed_file() {
 
 #[test]
 fn faults_from_the_command_line() {
-    let mut child = Command::new(BIN)
-        .args([
-            "--port",
-            "0",
-            "--apps",
-            "3",
-            "--fault",
-            "nth=1:status=503/twilio",
-            "--fault",
-            "nth=2:429=7",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut vars = std::collections::HashMap::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while vars.len() < 3 {
-        let line = lines.next().unwrap().unwrap();
-        let (k, v) = line.split_once('=').unwrap();
-        vars.insert(k.to_owned(), v.to_owned());
-    }
+    let (vars, mut child) = start(&[
+        "--port",
+        "0",
+        "--apps",
+        "3",
+        "--fault",
+        "nth=1:status=503/twilio",
+        "--fault",
+        "nth=2:429=7",
+    ]);
     let url = format!(
         "{}/2010-04-01/Accounts/{}/AuthorizedConnectApps.json",
         vars["TWILIO_BASE_URL"], vars["TWILIO_ACCOUNT_SID"]
     );
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!(
-            "{}:{}",
-            vars["TWILIO_ACCOUNT_SID"], vars["TWILIO_AUTH_TOKEN"]
-        ))
-    );
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let auth = basic(&vars);
+    let agent = agent();
     let get = || {
         agent
             .get(&url)
@@ -110,29 +133,10 @@ fn faults_from_the_command_line() {
 /// routes that change an app between two runs.
 #[test]
 fn audit_scenario_and_changing_an_app_over_http() {
-    let mut child = Command::new(BIN)
-        .args(["--port", "0", "--scenario", "audit"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut vars = std::collections::HashMap::new();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while vars.len() < 3 {
-        let line = lines.next().unwrap().unwrap();
-        let (k, v) = line.split_once('=').unwrap();
-        vars.insert(k.to_owned(), v.to_owned());
-    }
-    let (base, parent) = (&vars["TWILIO_BASE_URL"], &vars["TWILIO_ACCOUNT_SID"]);
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD
-            .encode(format!("{parent}:{}", vars["TWILIO_AUTH_TOKEN"]))
-    );
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let (vars, mut child) = start(&["--port", "0", "--scenario", "audit"]);
+    let base = &vars["TWILIO_BASE_URL"];
+    let auth = basic(&vars);
+    let agent = agent();
     let list = |account: &str| {
         let mut r = agent
             .get(format!(
@@ -206,6 +210,175 @@ fn audit_scenario_and_changing_an_app_over_http() {
         .status()
         .as_u16();
     assert_eq!(anonymous, 401);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Faults armed, listed and cleared on a running emulator, with no restart: `POST`, `GET`
+/// and `DELETE /_emulator/faults`.
+#[test]
+fn faults_armed_at_run_time_fire_as_often_as_asked_and_are_listed_and_cleared() {
+    let (vars, mut child) = start(&["--port", "0", "--apps", "3"]);
+    let base = &vars["TWILIO_BASE_URL"];
+    let sid = &vars["TWILIO_ACCOUNT_SID"];
+    let auth = basic(&vars);
+    let agent = agent();
+    let faults = format!("{base}/_emulator/faults");
+    let list_status = || {
+        agent
+            .get(format!(
+                "{base}/2010-04-01/Accounts/{sid}/AuthorizedConnectApps.json"
+            ))
+            .header("Authorization", &auth)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let arm = |body: &str| {
+        let mut r = agent
+            .post(&faults)
+            .header("Authorization", &auth)
+            .content_type("application/json")
+            .send(body.as_bytes())
+            .unwrap();
+        (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+    };
+    let listed = || -> serde_json::Value {
+        let mut r = agent
+            .get(&faults)
+            .header("Authorization", &auth)
+            .call()
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+    };
+
+    assert_eq!(list_status(), 200);
+    let (status, body) = arm(r#"{"rule": "always:status=503/twilio:times=2"}"#);
+    assert_eq!(status, 201, "{body}");
+    let armed: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(armed["rule"], "always:status=503/twilio:times=2");
+    assert_eq!(
+        (armed["index"].as_u64(), armed["fired"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // A rule counts from when it was armed: nth=4 is the fourth request from now.
+    assert_eq!(arm(r#"{"rule": "nth=4:429=3"}"#).0, 201);
+    let seen: Vec<u16> = (0..5).map(|_| list_status()).collect();
+    assert_eq!(seen, [503, 503, 200, 429, 200]);
+    let rules = listed();
+    let rules = rules["faults"].as_array().unwrap();
+    assert_eq!(rules.len(), 2);
+    assert_eq!(
+        (rules[0]["fired"].as_u64(), rules[0]["remaining"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(
+        (rules[1]["fired"].as_u64(), rules[1]["remaining"].as_u64()),
+        (Some(1), None)
+    );
+    assert_eq!(rules[1]["rule"], "nth=4:429=3");
+
+    // A rule that does not parse says why; no credentials, no change.
+    let (status, body) = arm(r#"{"rule": "sometimes:reset"}"#);
+    assert_eq!(status, 400);
+    assert!(body.contains("unknown trigger"), "{body}");
+    assert_eq!(arm("not json").0, 400);
+    let anonymous = agent
+        .post(&faults)
+        .send(&br#"{"rule": "always:reset"}"#[..])
+        .unwrap()
+        .status();
+    assert_eq!(anonymous, 401);
+
+    // An `always` fault never blocks the admin routes, so a test can always clear it.
+    assert_eq!(arm(r#"{"rule": "always:status=500/empty"}"#).0, 201);
+    assert_eq!(list_status(), 500);
+    let cleared = agent
+        .delete(&faults)
+        .header("Authorization", &auth)
+        .call()
+        .unwrap()
+        .status();
+    assert_eq!(cleared, 204);
+    assert_eq!(listed()["faults"].as_array().map(Vec::len), Some(0));
+    assert_eq!(list_status(), 200);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// `PATCH` changes only the fields given; `PUT` replaces the whole app.
+#[test]
+fn patch_changes_the_fields_given_and_put_replaces_the_app() {
+    let (vars, mut child) = start(&["--port", "0", "--scenario", "audit"]);
+    let base = &vars["TWILIO_BASE_URL"];
+    let sid = &vars["TWILIO_ACCOUNT_SID"];
+    let auth = basic(&vars);
+    let agent = agent();
+    let app = "CN0000000000000000000000000000b001";
+    let admin_url = format!("{base}/_emulator/Accounts/{sid}/AuthorizedConnectApps/{app}.json");
+    let fetch = || -> serde_json::Value {
+        let mut r = agent
+            .get(format!(
+                "{base}/2010-04-01/Accounts/{sid}/AuthorizedConnectApps/{app}.json"
+            ))
+            .header("Authorization", &auth)
+            .call()
+            .unwrap();
+        serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let before = fetch();
+    assert!(before["connect_app_friendly_name"].is_string(), "{before}");
+
+    let mut r = agent
+        .patch(&admin_url)
+        .header("Authorization", &auth)
+        .send(&br#"{"permissions": ["get-all", "post-all"]}"#[..])
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "{}",
+        r.body_mut().read_to_string().unwrap()
+    );
+    let after = fetch();
+    assert_eq!(
+        after["permissions"],
+        serde_json::json!(["get-all", "post-all"])
+    );
+    for field in [
+        "connect_app_friendly_name",
+        "connect_app_company_name",
+        "connect_app_description",
+        "connect_app_homepage_url",
+    ] {
+        assert_eq!(after[field], before[field], "PATCH kept {field}");
+    }
+
+    let put = agent
+        .put(&admin_url)
+        .header("Authorization", &auth)
+        .send(&br#"{"permissions": ["get-all"]}"#[..])
+        .unwrap()
+        .status();
+    assert_eq!(put, 200);
+    let replaced = fetch();
+    assert_eq!(replaced["permissions"], serde_json::json!(["get-all"]));
+    assert!(
+        replaced["connect_app_friendly_name"].is_null(),
+        "PUT replaces: {replaced}"
+    );
+
+    let missing = agent
+        .patch(format!(
+            "{base}/_emulator/Accounts/{sid}/AuthorizedConnectApps/CN0000000000000000000000000000ffff.json"
+        ))
+        .header("Authorization", &auth)
+        .send(&b"{}"[..])
+        .unwrap()
+        .status();
+    assert_eq!(missing, 404);
     child.kill().unwrap();
     child.wait().unwrap();
 }

@@ -610,7 +610,7 @@ fn triggers_select_the_right_requests() {
     emu.set_faults(
         FaultScript::new().on(Trigger::EveryNth(3), Fault::Status(500, ErrorBody::Empty)),
     );
-    // request numbers continue: 4..=9
+    // a rule counts from when it was armed: the 3rd and 6th requests from here
     assert_eq!(statuses(6), [200, 200, 500, 200, 200, 500]);
 
     emu.set_faults(FaultScript::new().on(
@@ -650,6 +650,29 @@ fn triggers_select_the_right_requests() {
             .rule(FaultRule::new(Trigger::Always, Fault::Status(503, ErrorBody::Empty)).times(2)),
     );
     assert_eq!(statuses(3), [503, 503, 200]);
+}
+
+#[test]
+fn faults_added_in_process_count_from_then_and_the_log_names_the_rule() {
+    let emu = Emulator::start();
+    let a = agent(None);
+    let url = list_url(&emu, DEFAULT_ACCOUNT_SID, "");
+    for _ in 0..3 {
+        assert_eq!(get(&a, &url, default_auth()).unwrap().status, 200);
+    }
+    emu.add_fault("nth=2:status=503/twilio:times=1".parse().unwrap());
+    let seen: Vec<u16> = (0..3)
+        .map(|_| get(&a, &url, default_auth()).unwrap().status)
+        .collect();
+    assert_eq!(seen, [200, 503, 200]);
+    let rules = emu.faults();
+    assert_eq!((rules[0].fired(), rules[0].remaining()), (1, Some(0)));
+    let log = emu.requests();
+    let faulted: Vec<_> = log.iter().filter_map(|r| r.fault.as_deref()).collect();
+    assert_eq!(faulted, ["#1 nth=2:status=503/twilio:times=1"]);
+    assert_eq!(log.iter().position(|r| r.fault.is_some()), Some(4));
+    emu.clear_faults();
+    assert!(emu.faults().is_empty());
 }
 
 #[test]

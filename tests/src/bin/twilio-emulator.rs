@@ -62,12 +62,21 @@ Options:
 
 Changing the data while it runs (for "what changed since the last run" tests), with the
 credentials that may read the account (its own or its parent's):
-  PUT    /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json   body: the app's JSON
-         (the fields of an app, e.g. {"connect_app_friendly_name": "X",
-         "permissions": ["get-all", "post-all"]}): added at the end, or changed in place
+  PUT    /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json   body: the whole app
+         (e.g. {"connect_app_friendly_name": "X", "permissions": ["get-all"]}; a field
+         left out becomes null): added at the end, or replaced in place
+  PATCH  /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json   body: fields to change
+         (the others stay as they are; 404 when there is no such app)
   DELETE /_emulator/Accounts/{AC}/AuthorizedConnectApps/{CN}.json
-  e.g. curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" -X PUT -d '{"permissions":["post-all"]}' \
+  e.g. curl -u "$TWILIO_ACCOUNT_SID:$TWILIO_AUTH_TOKEN" -X PATCH -d '{"permissions":["get-all","post-all"]}' \
          "$TWILIO_BASE_URL/_emulator/Accounts/$TWILIO_ACCOUNT_SID/AuthorizedConnectApps/CN0000000000000000000000000000b001.json"
+
+Arming faults while it runs (any credentials the emulator knows; never faulted themselves):
+  POST   /_emulator/faults   body: {"rule": "TRIGGER:FAULT[:times=N]"}  (201: the rule as armed)
+  GET    /_emulator/faults   the rules, each with "fired" and "remaining"
+  DELETE /_emulator/faults   removes them all
+  A rule armed at run time counts requests from then on (nth=1 is the next request); the
+  request log on stderr names the rule that fired.
 
 Seed file (JSON): accounts with their apps, subaccounts (`parent`), API keys. An account's
 "generate": N adds N generated apps after the listed ones. The first account's credentials

@@ -58,6 +58,22 @@ impl Answer {
     }
 }
 
+/// The code and message Twilio sends with an HTTP status, from Twilio's error dictionary
+/// (<https://www.twilio.com/docs/api/errors>): 20003 for 401 and 403, 20404, 20429, 20503
+/// for 503 (Service Unavailable), and 20500 (Internal Server Error) for the other 5xx.
+pub(crate) fn twilio_error(status: u16) -> (u32, &'static str) {
+    match status {
+        400 => (20001, "Bad Request"),
+        401 => (20003, "Authenticate"),
+        403 => (20003, "Permission Denied"),
+        404 => (20404, "The requested resource was not found"),
+        405 => (20004, "Method not allowed"),
+        429 => (20429, "Too Many Requests"),
+        503 => (20503, "Service Unavailable"),
+        _ => (20500, "Internal Server Error"),
+    }
+}
+
 /// What a page's `next_page_uri` should be, when a fault says otherwise.
 pub(super) enum NextOverride {
     Foreign(String),
@@ -84,10 +100,20 @@ pub(super) async fn handle(
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
     };
+    let admin = path.starts_with(admin::PREFIX);
     let (number, fault) = {
         let mut st = shared.lock();
         st.requests += 1;
         let n = st.requests;
+        // Admin requests are never faulted (a test must be able to clear what it armed) and
+        // do not count for the rules' triggers.
+        let fault = if admin {
+            None
+        } else {
+            st.api_requests += 1;
+            let api = st.api_requests;
+            st.faults.pick(api, &target)
+        };
         st.log.push(RecordedRequest {
             number: n,
             method: req.method().to_string(),
@@ -102,15 +128,24 @@ pub(super) async fn handle(
             tls,
             version: format!("{:?}", req.version()),
             at: Instant::now(),
+            fault: fault.as_ref().map(|(_, rule)| rule.clone()),
         });
-        let fault = st.faults.pick(n, &target);
         (n, fault)
+    };
+    let say = |what: &str| log(shared, number, conn, req.method(), &target, what);
+    let fault = match fault {
+        Some((fault, rule)) => {
+            say(&format!("fault rule {rule} fired"));
+            Some(fault)
+        }
+        None => None,
     };
     let flight = InFlight::enter(shared, principal(&req));
     let concurrent = flight.count;
-    // The token endpoint reads the form body; everything else is a GET without one.
+    // The token endpoint reads the form body, and the admin routes their JSON; everything else
+    // is a GET without one.
     let wants_body = (path == TOKEN_PATH && req.method() == Method::POST)
-        || (path.starts_with(admin::PREFIX) && req.method() == Method::PUT);
+        || (admin && matches!(*req.method(), Method::PUT | Method::PATCH | Method::POST));
     let token_body = if wants_body {
         match Limited::new(body, 64 * 1024).collect().await {
             Ok(collected) => Some(collected.to_bytes()),
@@ -129,14 +164,7 @@ pub(super) async fn handle(
     let early = match fault {
         None => None,
         Some(Fault::CloseBeforeResponse) => {
-            log(
-                shared,
-                number,
-                conn,
-                req.method(),
-                &target,
-                "fault: close before response",
-            );
+            say("fault: close before response");
             return Err(io::Error::new(
                 io::ErrorKind::ConnectionAborted,
                 "fault injection: close",
@@ -160,12 +188,10 @@ pub(super) async fn handle(
             Some(a)
         }
         Some(Fault::Status(code, body)) => Some(match body {
-            ErrorBody::Twilio => match code {
-                401 => Answer::error(code, 20003, "Authenticate"),
-                403 => Answer::error(code, 20003, "Permission Denied"),
-                404 => Answer::error(code, 20404, "The requested resource was not found"),
-                _ => Answer::error(code, 20500, "An internal server error has occurred"),
-            },
+            ErrorBody::Twilio => {
+                let (twilio_code, message) = twilio_error(code);
+                Answer::error(code, twilio_code, message)
+            }
             ErrorBody::Empty => Answer {
                 status: StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 headers: Vec::new(),
@@ -195,14 +221,7 @@ pub(super) async fn handle(
             let suffix = Bytes::from_static(b"\"}");
             let fixed = (prefix.len() + suffix.len()) as u64;
             let total = (size as u64).max(fixed);
-            log(
-                shared,
-                number,
-                conn,
-                req.method(),
-                &target,
-                "fault: oversized body",
-            );
+            say("fault: oversized body");
             let mut resp = Response::new(EmuBody::Padding {
                 prefix: Some(prefix),
                 pad: total - fixed,
@@ -283,26 +302,19 @@ pub(super) async fn handle(
         .concurrency_limit
         .is_some_and(|limit| concurrent > limit);
     let answer = match (early, token_body) {
+        (_, body) if admin => {
+            admin::answer(shared, &req, &path, body.as_deref().unwrap_or_default())
+        }
         (Some(a), _) => a,
         _ if over_limit => {
             shared.lock().over_limit += 1;
             Answer::error(429, 20429, "Too Many Requests")
         }
-        (None, body) if path.starts_with(admin::PREFIX) => {
-            admin::answer(shared, &req, &path, body.as_deref().unwrap_or_default())
-        }
         (None, Some(body)) => token_answer(shared, &mut shared.lock(), &body),
         (None, None) if path == TOKEN_PATH => Answer::error(405, 20004, "Method not allowed"),
         (None, None) => route(shared, &req, &path, query.as_deref(), next_override),
     };
-    log(
-        shared,
-        number,
-        conn,
-        req.method(),
-        &target,
-        answer.status.as_str(),
-    );
+    say(answer.status.as_str());
 
     let wants_gzip = shared.gzip
         && req

@@ -207,6 +207,7 @@ impl EmulatorBuilder {
                 faults: self.faults,
                 log: Vec::new(),
                 requests: 0,
+                api_requests: 0,
                 oauth_clients: self
                     .oauth_clients
                     .into_iter()
@@ -374,9 +375,11 @@ impl Emulator {
         self.shared.lock().log.clear();
     }
 
-    /// Replaces the fault script.
+    /// Replaces the fault script; its rules count requests from now on (`nth=1` is the next
+    /// API request).
     pub fn set_faults(&self, faults: FaultScript) {
-        self.shared.lock().faults = faults;
+        let mut st = self.shared.lock();
+        st.faults = faults.armed_after(st.api_requests);
     }
 
     /// Revokes an OAuth client: its tokens are refused from now on, and so is the client at
@@ -419,9 +422,30 @@ impl Emulator {
         self.shared.lock().remove_app(account_sid, connect_app_sid)
     }
 
-    /// Adds a fault rule after the existing ones.
+    /// Adds a fault rule after the existing ones, armed from now on (`nth=1` is the next API
+    /// request). The standalone binary offers the same over HTTP (`POST /_emulator/faults`).
+    ///
+    /// ```
+    /// use twilio_connect_apps_testbed::Emulator;
+    /// let emu = Emulator::start();
+    /// emu.add_fault("always:status=503/twilio:times=2".parse()?);
+    /// assert_eq!(emu.faults()[0].fired(), 0);
+    /// emu.clear_faults();
+    /// assert!(emu.faults().is_empty());
+    /// # Ok::<(), String>(())
+    /// ```
     pub fn add_fault(&self, rule: FaultRule) {
-        self.shared.lock().faults.rules.push(rule);
+        self.shared.lock().add_fault(rule);
+    }
+
+    /// The fault rules in order, each with how often it fired and how many firings are left.
+    pub fn faults(&self) -> Vec<FaultRule> {
+        self.shared.lock().faults.rules().to_vec()
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults = FaultScript::new();
     }
 }
 

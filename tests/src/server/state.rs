@@ -36,6 +36,8 @@ pub struct RecordedRequest {
     pub version: String,
     /// When it arrived.
     pub at: Instant,
+    /// The fault rule that fired for it, as `#INDEX RULE` (1-based index in the script).
+    pub fault: Option<String>,
 }
 
 impl RecordedRequest {
@@ -77,6 +79,8 @@ pub(super) struct State {
     pub(super) faults: FaultScript,
     pub(super) log: Vec<RecordedRequest>,
     pub(super) requests: u64,
+    /// API requests (not `/_emulator/` ones) read so far: what fault rules count.
+    pub(super) api_requests: u64,
     /// OAuth clients by id.
     pub(super) oauth_clients: HashMap<String, OAuthClientEntry>,
     /// Access tokens handed out, by value.
