@@ -108,11 +108,18 @@ pub(crate) fn error_text(e: &Error, cx: &Context) -> String {
 /// What to do about an error, when the CLI can tell.
 fn hint(e: &Error, cx: &Context) -> Option<String> {
     let text = e.to_string();
-    if let Error::Auth(_) = e {
-        return Some(format!(
-            "the OAuth token service refused the client credentials ({})",
-            cx.credentials.unwrap_or(&[]).join(", ")
-        ));
+    if let Error::Auth(auth) = e {
+        return Some(match auth.status.map(|s| s.as_u16()) {
+            Some(400 | 401 | 403) => format!(
+                "the OAuth token service refused the client credentials ({})",
+                cx.credentials.unwrap_or(&[]).join(", ")
+            ),
+            None => "the OAuth token service could not be reached; try again later".to_owned(),
+            Some(s) if (200..300).contains(&s) => {
+                "the OAuth token service answered with no usable token".to_owned()
+            }
+            Some(_) => "the OAuth token service failed; try again later".to_owned(),
+        });
     }
     if e.is_auth() {
         return Some(match cx.credentials {

@@ -18,7 +18,6 @@ use std::time::{Duration, SystemTime};
 use http::{Request, Response, StatusCode, header};
 use tracing::Level;
 
-use crate::api::header as twilio;
 use crate::base::meta::Attempts;
 use crate::config::retry::{Outcome, RetryDecision, RetryState};
 use crate::error::{Error, TransportError};
@@ -26,6 +25,7 @@ use crate::proto::action::{Action, Machine};
 use crate::proto::bearer::{Authorized, Bearer};
 use crate::proto::context::Context;
 use crate::proto::gate::Pass;
+use crate::wire::response::request_id;
 
 /// One request sent until it succeeds or the retry policy gives up: a [`Machine`] whose output
 /// is the whole response (any status) or the last failure.
@@ -188,11 +188,7 @@ impl Exchange {
                 method,
                 target,
                 status = r.status().as_u16(),
-                request_id = r
-                    .headers()
-                    .get(twilio::REQUEST_ID)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or(""),
+                request_id = request_id(r.headers()).unwrap_or(""),
                 bytes = wire,
                 decoded = r.body().len(),
                 ms,

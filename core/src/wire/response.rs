@@ -15,6 +15,16 @@ use crate::wire::envelope::{page_from_json_with_limit, utf8};
 use crate::wire::record::Wire;
 use crate::wire::resource::Resource;
 
+/// The `Twilio-Request-Id` of a response, when it is one: at most 64 ASCII letters and digits
+/// (Twilio's are `RQ` + 32 hex digits). Anything else is not shown, in errors, reports or logs.
+pub(crate) fn request_id(headers: &http::HeaderMap) -> Option<&str> {
+    headers
+        .get(twilio::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Reads what a response says about itself (see [`ResponseMeta`]). A request id is kept only
 /// when it is short and alphanumeric (it is shown in error lines).
 pub fn response_meta<B>(response: &Response<B>) -> ResponseMeta {
@@ -27,9 +37,7 @@ pub fn response_meta<B>(response: &Response<B>) -> ResponseMeta {
     };
     ResponseMeta {
         status: response.status(),
-        request_id: text(twilio::REQUEST_ID)
-            .filter(|id| id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .map(str::to_owned),
+        request_id: request_id(headers).map(str::to_owned),
         duration: text(twilio::REQUEST_DURATION)
             .and_then(|d| d.parse::<f64>().ok())
             .and_then(|secs| std::time::Duration::try_from_secs_f64(secs).ok()),
@@ -227,6 +235,21 @@ fn api_error<B>(http_status: StatusCode, body: &[u8], response: &Response<B>) ->
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_request_id_is_shown_only_when_short_and_alphanumeric() {
+        let with = |id: &str| {
+            let mut h = http::HeaderMap::new();
+            h.insert("twilio-request-id", id.parse().unwrap());
+            h
+        };
+        let twilio_id = "RQ0123456789abcdef0123456789abcdef";
+        assert_eq!(request_id(&with(twilio_id)), Some(twilio_id));
+        // What logs, error lines and reports would otherwise print: 40 KB, or a forged line.
+        assert_eq!(request_id(&with(&"R".repeat(40_000))), None);
+        assert_eq!(request_id(&with("RQ1 status=200")), None);
+        assert_eq!(request_id(&http::HeaderMap::new()), None);
+    }
+
     use super::*;
 
     fn resp(status: u16, body: &str) -> Response<Vec<u8>> {

@@ -50,6 +50,27 @@ struct TokenBody {
 /// `exp`): Twilio's tokens live an hour.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
+/// The longest a token is trusted, whatever the answer says (a day): a huge `expires_in` or
+/// `exp` must not overflow the clock, nor keep a token past its real life.
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The shortest lifetime accepted. A token that lives less (`expires_in: 0`, an `exp` already
+/// past) would be expired as it arrives, and every request would ask for another (a token
+/// storm): it is refused with an error that says so. At a second or more the refresh margin
+/// (a tenth of the lifetime) leaves the token in use for 90% of its life, so a token service
+/// that hands out short tokens costs at most about one token request per second.
+pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(1);
+
+/// Whether `token` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
+/// "+" / "/" ) *"="`. Anything else (empty, spaces, non-ASCII) is not sent as a bearer token.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
+}
+
 /// Reads what the token endpoint at `origin` answered (`now`: when the answer arrived).
 pub(crate) fn read_token(
     result: Result<Response<Vec<u8>>, Error>,
@@ -105,18 +126,39 @@ pub(crate) fn read_token(
     {
         return Err(bad("the token is not a bearer token"));
     }
+    if !is_b64token(&body.access_token) {
+        return Err(bad(if body.access_token.is_empty() {
+            "the access token is empty"
+        } else {
+            "the access token is not an RFC 6750 bearer token (letters, digits and -._~+/ then =)"
+        }));
+    }
     let lifetime = match body.expires_in {
         Some(secs) => Duration::from_secs(secs),
-        None => jwt_expiry(&body.access_token)
-            .and_then(|exp| exp.duration_since(now).ok())
-            .unwrap_or(DEFAULT_LIFETIME),
-    };
+        None => match jwt_expiry(&body.access_token) {
+            // An `exp` past what the clock can hold lives as long as the cap allows.
+            Some(Some(exp)) => exp.duration_since(now).unwrap_or_default(),
+            Some(None) => MAX_LIFETIME,
+            None => DEFAULT_LIFETIME,
+        },
+    }
+    .min(MAX_LIFETIME);
+    if lifetime < MIN_LIFETIME {
+        return Err(bad(&format!(
+            "the access token lives {} s, under the {} s this client accepts (every request \
+             would need a new one); check the token service's clock and expires_in",
+            lifetime.as_secs(),
+            MIN_LIFETIME.as_secs()
+        )));
+    }
     let mut header = HeaderValue::try_from(format!("Bearer {}", body.access_token))
         .map_err(|_| bad("the token holds characters a header cannot carry"))?;
     header.set_sensitive(true);
     Ok(AccessToken {
         header,
-        expires_at: now + lifetime,
+        // `now` plus at most a day: past the clock's end only on a broken clock; then the
+        // token counts as expired and is refreshed, which is safe.
+        expires_at: now.checked_add(lifetime).unwrap_or(now),
         lifetime,
     })
 }
@@ -126,8 +168,9 @@ fn transport(e: &TransportError) -> String {
     excerpt(&e.to_string(), EXCERPT_LIMIT)
 }
 
-/// The `exp` claim of a JWT (seconds since the epoch), when the token is one.
-fn jwt_expiry(token: &str) -> Option<SystemTime> {
+/// The `exp` claim of a JWT (seconds since the epoch), when the token is one: `Some(None)`
+/// when the claim is past what a `SystemTime` can hold.
+fn jwt_expiry(token: &str) -> Option<Option<SystemTime>> {
     #[derive(Deserialize)]
     struct Claims {
         exp: u64,
@@ -137,7 +180,7 @@ fn jwt_expiry(token: &str) -> Option<SystemTime> {
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let claims: Claims = serde_json::from_slice(&json).ok()?;
-    Some(SystemTime::UNIX_EPOCH + Duration::from_secs(claims.exp))
+    Some(SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(claims.exp)))
 }
 
 #[cfg(test)]
@@ -214,5 +257,46 @@ mod tests {
             let e = read_token(answer(200, body), ORIGIN, now).unwrap_err();
             assert_eq!(e.status.map(|s| s.as_u16()), Some(200), "{body}");
         }
+    }
+
+    #[test]
+    fn a_huge_lifetime_is_capped_and_never_overflows_the_clock() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let body = format!(r#"{{"access_token": "abc", "expires_in": {}}}"#, u64::MAX);
+        let t = read_token(answer(200, &body), ORIGIN, now).unwrap();
+        assert_eq!(t.lifetime, MAX_LIFETIME);
+        assert_eq!(t.expires_at, now + MAX_LIFETIME);
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"exp": {}}}"#, u64::MAX));
+        let jwt = format!("e30.{claims}.sig");
+        let body = format!(r#"{{"access_token": "{jwt}"}}"#);
+        let t = read_token(answer(200, &body), ORIGIN, now).unwrap();
+        assert_eq!(t.lifetime, MAX_LIFETIME);
+    }
+
+    #[test]
+    fn a_token_too_short_lived_empty_or_not_a_b64token_is_an_error() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        for (body, why) in [
+            (r#"{"access_token": "abc", "expires_in": 0}"#, "lives 0 s"),
+            (r#"{"access_token": ""}"#, "empty"),
+            (r#"{"access_token": "caf\u00e9"}"#, "RFC 6750"),
+            (r#"{"access_token": "a b"}"#, "RFC 6750"),
+            (r#"{"access_token": "==="}"#, "RFC 6750"),
+        ] {
+            let e = read_token(answer(200, body), ORIGIN, now).unwrap_err();
+            assert!(e.message.contains(why), "{body}: {e}");
+            assert_eq!(
+                e.status.map(|s| s.as_u16()),
+                Some(200),
+                "not a refusal: {body}"
+            );
+        }
+        // The JWT's exp already passed: a lifetime of 0, refused the same way.
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(r#"{"exp": 5}"#);
+        let body = format!(r#"{{"access_token": "e30.{claims}.sig"}}"#);
+        assert!(read_token(answer(200, &body), ORIGIN, now).is_err());
+        let ok = r#"{"access_token": "aZ0-._~+/==", "expires_in": 10}"#;
+        assert!(read_token(answer(200, ok), ORIGIN, now).is_ok());
     }
 }

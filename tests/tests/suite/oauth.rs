@@ -184,3 +184,34 @@ pub fn oauth_token_endpoint_down<T: Harness>() {
     assert_eq!(token_requests(&emu), 4, "the policy's 4 attempts");
     assert_eq!(emu.request_count(), 4, "no API request without a token");
 }
+
+/// A token service that hands out tokens with `expires_in: 0`: each would be expired as it
+/// arrives. The client refuses them with an error that says why, and asks again only after a
+/// pause: a handful of token requests, no API request, and the calls end.
+pub fn oauth_zero_lifetime_token<T: Harness>() {
+    let emu = oauth_emulator(Duration::ZERO, 3);
+    let c: T = T::new(oauth_config(&emu), &emu, &Opts::default()).unwrap();
+    for _ in 0..20 {
+        let e = c.fetch(&APP.parse().unwrap()).unwrap_err();
+        let Error::Auth(auth) = &e else {
+            panic!("{e:?}")
+        };
+        assert!(auth.message.contains("lives 0 s"), "{e}");
+    }
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(
+        matches!(listed.error, Some(Error::Auth(_))),
+        "{:?}",
+        listed.error
+    );
+    assert!(
+        token_requests(&emu) <= 2,
+        "{} token requests for 21 calls within a second",
+        token_requests(&emu)
+    );
+    assert_eq!(
+        emu.request_count() as usize,
+        token_requests(&emu),
+        "no API request"
+    );
+}

@@ -738,6 +738,10 @@ macro_rules! e2e_suite {
             $crate::suite::oauth_token_endpoint_down::<$harness>();
         }
         #[test]
+        fn oauth_a_token_that_lives_0_s_is_an_error_not_a_token_storm() {
+            $crate::suite::oauth_zero_lifetime_token::<$harness>();
+        }
+        #[test]
         fn malformed_answers_are_retried_alike_by_every_transport() {
             $crate::suite::malformed_answers::<$harness>();
         }
