@@ -15,6 +15,13 @@ mod suite;
 
 mod ureq_transport {
     e2e_suite!(crate::support::Sync<twilio_connect_apps_ureq::UreqTransport>);
+
+    #[test]
+    fn a_sequential_listing_of_100_pages_uses_one_connection() {
+        crate::suite::pooled_connections_for_100_pages::<
+            crate::support::Sync<twilio_connect_apps_ureq::UreqTransport>,
+        >(1);
+    }
 }
 
 mod tcp_transport {
@@ -32,6 +39,11 @@ mod hyper_transport {
     use crate::support::{client, generated_sids, runtime};
 
     type Hyper = crate::support::Async<HyperTransport>;
+
+    #[test]
+    fn a_sequential_listing_of_100_pages_reuses_pooled_connections() {
+        crate::suite::pooled_connections_for_100_pages::<Hyper>(20);
+    }
 
     /// Fetches `sid` `n` times at once, each in its own task.
     fn fetch_concurrently(
