@@ -13,6 +13,7 @@
 //! Everything is checked before any request: an unknown key, a malformed SID or a permission
 //! the API does not define is a usage error naming the file, the line and the key.
 
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -84,7 +85,13 @@ pub(crate) struct Policy {
     pub(crate) allow: Vec<Allow>,
     /// Any app no entry names is a finding.
     pub(crate) deny_unlisted: bool,
+    /// The entries of each app SID, by index in `allow` (file order): a lookup is one hash,
+    /// whatever the policy's size.
+    by_app: HashMap<String, Vec<usize>>,
 }
+
+/// The largest policy file read: far above any real policy (40,000 entries are about 4 MB).
+const MAX_POLICY_BYTES: u64 = 32 << 20;
 
 impl Policy {
     /// The entries that name `app` in `account`.
@@ -93,17 +100,36 @@ impl Policy {
         account: &'a str,
         app: &'a str,
     ) -> impl Iterator<Item = &'a Allow> + 'a {
-        self.allow.iter().filter(move |a| a.names(account, app))
+        self.by_app
+            .get(app)
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.allow.get(*i))
+            .filter(move |a| a.names(account, app))
     }
 
     /// The first entry that names `app` in `account`.
     pub(crate) fn entry(&self, account: &str, app: &str) -> Option<&Allow> {
-        self.allow.iter().find(|a| a.names(account, app))
+        self.by_app
+            .get(app)?
+            .iter()
+            .filter_map(|i| self.allow.get(*i))
+            .find(|a| a.names(account, app))
     }
 
     /// Reads and checks `path`.
     pub(crate) fn load(path: &Path) -> Result<Policy, String> {
         let shown = path.display().to_string();
+        let size = std::fs::metadata(path)
+            .map_err(|e| format!("--policy {shown}: {e}"))?
+            .len();
+        if size > MAX_POLICY_BYTES {
+            return Err(format!(
+                "--policy {shown}: {size} bytes, over the {} MiB a policy may be; split it or \
+                 list accounts per entry",
+                MAX_POLICY_BYTES >> 20
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| format!("--policy {shown}: {e}"))?;
         let mut policy = Policy::parse(&text).map_err(|e| format!("--policy {shown}: {e}"))?;
         policy.path = Some(shown);
@@ -112,15 +138,16 @@ impl Policy {
 
     /// Checks a policy's text; errors say the line and the key.
     pub(crate) fn parse(text: &str) -> Result<Policy, String> {
+        let lines = Lines::of(text);
         let file: File = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
-                .map(|s| format!("line {}: ", line_of(text, s.start)))
+                .map(|s| format!("line {}: ", lines.line(s.start)))
                 .unwrap_or_default();
             format!("{at}{}", display_text(e.message().trim(), 300))
         })?;
         let bad = |span: Range<usize>, key: &str, message: String| {
-            format!("line {}: {key}: {message}", line_of(text, span.start))
+            format!("line {}: {key}: {message}", lines.line(span.start))
         };
         let mut allow = Vec::with_capacity(file.allow.len());
         for entry in file.allow {
@@ -173,22 +200,42 @@ impl Policy {
                 permissions,
                 accounts,
                 note: entry.note,
-                line: line_of(text, span.start),
+                line: lines.line(span.start),
             });
+        }
+        let mut by_app: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, entry) in allow.iter().enumerate() {
+            by_app.entry(entry.app.clone()).or_default().push(i);
         }
         Ok(Policy {
             path: None,
             allow,
             deny_unlisted: file.settings.deny_unlisted,
+            by_app,
         })
     }
 }
 
-/// The 1-based line of byte `at` in `text`.
-fn line_of(text: &str, at: usize) -> usize {
-    text.get(..at)
-        .map_or(0, |before| before.bytes().filter(|b| *b == b'\n').count())
-        + 1
+/// Where a text's lines start, to turn byte offsets into line numbers in `O(log n)` each.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn of(text: &str) -> Self {
+        Lines(newlines(text))
+    }
+
+    /// The 1-based line of byte `at`.
+    fn line(&self, at: usize) -> usize {
+        self.0.partition_point(|nl| *nl < at) + 1
+    }
+}
+
+/// The offsets of every `\n` in `text`.
+fn newlines(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        .collect()
 }
 
 #[cfg(test)]
@@ -249,5 +296,36 @@ mod tests {
         );
         let missing = Policy::parse("[[allow]]\nnote = \"x\"\n").unwrap_err();
         assert!(missing.contains("connect_app_sid"), "{missing}");
+    }
+
+    #[test]
+    fn forty_thousand_entries_load_with_right_lines_and_indexed_lookups() {
+        let mut text = String::new();
+        for i in 0..40_000u32 {
+            text.push_str(&format!(
+                "[[allow]]\nconnect_app_sid = \"CN{i:032x}\"\npermissions = [\"get-all\"]\n\n"
+            ));
+        }
+        let p = Policy::parse(&text).unwrap();
+        assert_eq!(p.allow.len(), 40_000);
+        assert_eq!(p.allow[39_999].line, 39_999 * 4 + 2);
+        let last = format!("CN{:032x}", 39_999);
+        assert_eq!(
+            p.entry(ACCOUNT, &last).map(|a| a.line),
+            Some(39_999 * 4 + 2)
+        );
+        assert!(p.entry(ACCOUNT, APP).is_none());
+    }
+
+    #[test]
+    fn a_policy_over_the_cap_is_refused_before_it_is_read() {
+        let dir = std::env::temp_dir().join(format!("policy-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.toml");
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(MAX_POLICY_BYTES + 1).unwrap(); // sparse: nothing is written
+        let e = Policy::load(&path).unwrap_err();
+        assert!(e.contains("over the 32 MiB"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
