@@ -61,6 +61,17 @@ pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// that hands out short tokens costs at most about one token request per second.
 pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(1);
 
+/// Why `token` cannot be sent as a bearer token, if it cannot.
+fn check_token(token: &str) -> Result<(), &'static str> {
+    match token {
+        "" => Err("the access token is empty"),
+        t if !is_b64token(t) => Err(
+            "the access token is not an RFC 6750 bearer token (letters, digits and -._~+/ then =)",
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Whether `token` is an RFC 6750 `b64token`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" /
 /// "+" / "/" ) *"="`. Anything else (empty, spaces, non-ASCII) is not sent as a bearer token.
 fn is_b64token(token: &str) -> bool {
@@ -126,23 +137,8 @@ pub(crate) fn read_token(
     {
         return Err(bad("the token is not a bearer token"));
     }
-    if !is_b64token(&body.access_token) {
-        return Err(bad(if body.access_token.is_empty() {
-            "the access token is empty"
-        } else {
-            "the access token is not an RFC 6750 bearer token (letters, digits and -._~+/ then =)"
-        }));
-    }
-    let lifetime = match body.expires_in {
-        Some(secs) => Duration::from_secs(secs),
-        None => match jwt_expiry(&body.access_token) {
-            // An `exp` past what the clock can hold lives as long as the cap allows.
-            Some(Some(exp)) => exp.duration_since(now).unwrap_or_default(),
-            Some(None) => MAX_LIFETIME,
-            None => DEFAULT_LIFETIME,
-        },
-    }
-    .min(MAX_LIFETIME);
+    check_token(&body.access_token).map_err(bad)?;
+    let lifetime = lifetime_of(&body, now);
     if lifetime < MIN_LIFETIME {
         return Err(bad(&format!(
             "the access token lives {} s, under the {} s this client accepts (every request \
@@ -161,6 +157,21 @@ pub(crate) fn read_token(
         expires_at: now.checked_add(lifetime).unwrap_or(now),
         lifetime,
     })
+}
+
+/// How long a token lives: its `expires_in`, else its JWT `exp`, else an hour; never more
+/// than [`MAX_LIFETIME`].
+fn lifetime_of(body: &TokenBody, now: SystemTime) -> Duration {
+    match body.expires_in {
+        Some(secs) => Duration::from_secs(secs),
+        None => match jwt_expiry(&body.access_token) {
+            // An `exp` past what the clock can hold lives as long as the cap allows.
+            Some(Some(exp)) => exp.duration_since(now).unwrap_or_default(),
+            Some(None) => MAX_LIFETIME,
+            None => DEFAULT_LIFETIME,
+        },
+    }
+    .min(MAX_LIFETIME)
 }
 
 /// A transport failure, in words (its message is the transport's, never the request body).
