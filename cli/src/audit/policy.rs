@@ -221,21 +221,18 @@ struct Lines(Vec<usize>);
 
 impl Lines {
     fn of(text: &str) -> Self {
-        Lines(newlines(text))
+        Lines(
+            text.bytes()
+                .enumerate()
+                .filter_map(|(i, b)| (b == b'\n').then_some(i))
+                .collect(),
+        )
     }
 
     /// The 1-based line of byte `at`.
     fn line(&self, at: usize) -> usize {
         self.0.partition_point(|nl| *nl < at) + 1
     }
-}
-
-/// The offsets of every `\n` in `text`.
-fn newlines(text: &str) -> Vec<usize> {
-    text.bytes()
-        .enumerate()
-        .filter_map(|(i, b)| (b == b'\n').then_some(i))
-        .collect()
 }
 
 #[cfg(test)]

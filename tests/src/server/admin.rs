@@ -173,9 +173,7 @@ pub(super) fn answer(shared: &Shared, req: &Request<()>, path: &str, body: &[u8]
         }
         Method::DELETE => {
             return if st.remove_app(account, app) {
-                let mut a = Answer::json(StatusCode::NO_CONTENT, Vec::new());
-                a.headers.clear();
-                a
+                Answer::no_content()
             } else {
                 Answer::not_found(path)
             };
@@ -259,9 +257,7 @@ fn faults_answer(shared: &Shared, req: &Request<()>, body: &[u8]) -> Answer {
         }
         Method::DELETE => {
             st.faults = crate::faults::FaultScript::new();
-            let mut a = Answer::json(StatusCode::NO_CONTENT, Vec::new());
-            a.headers.clear();
-            a
+            Answer::no_content()
         }
         _ => Answer::error(405, 20004, "Method not allowed"),
     }

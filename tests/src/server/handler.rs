@@ -36,6 +36,13 @@ impl Answer {
     }
 
     /// Twilio's error envelope.
+    /// 204, with no body and no headers.
+    pub(super) fn no_content() -> Self {
+        let mut a = Answer::json(StatusCode::NO_CONTENT, Vec::new());
+        a.headers.clear();
+        a
+    }
+
     pub(super) fn error(status: u16, code: u32, message: &str) -> Self {
         let body = serde_json::json!({
             "code": code,
@@ -133,13 +140,10 @@ pub(super) async fn handle(
         (n, fault)
     };
     let say = |what: &str| log(shared, number, conn, req.method(), &target, what);
-    let fault = match fault {
-        Some((fault, rule)) => {
-            say(&format!("fault rule {rule} fired"));
-            Some(fault)
-        }
-        None => None,
-    };
+    if let Some((_, rule)) = &fault {
+        say(&format!("fault rule {rule} fired"));
+    }
+    let fault = fault.map(|(fault, _)| fault);
     let flight = InFlight::enter(shared, principal(&req));
     let concurrent = flight.count;
     // The token endpoint reads the form body, and the admin routes their JSON; everything else
