@@ -14,8 +14,8 @@ use std::path::Path;
 
 use serde_json::Value;
 use twilio_connect_apps_testbed::{
-    AUDIT_FAILING_SUBACCOUNT, App, DEFAULT_ACCOUNT_SID, Emulator, ErrorBody, Fault, FaultScript,
-    SAMPLE_SUBACCOUNTS, Trigger,
+    AUDIT_FAILING_SUBACCOUNT, App, DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator, ErrorBody,
+    Fault, FaultScript, SAMPLE_SUBACCOUNTS, Trigger,
 };
 
 mod common;
@@ -849,4 +849,51 @@ fn the_readmes_policy_example_is_a_valid_policy() {
         .into_iter()
         .collect()
     );
+}
+
+/// A subaccount whose server quotes back the credentials it received (header, decoded Basic
+/// pair, the token as a request id): no report format, snapshot, stderr or `-v` line holds
+/// the auth token or its Basic form.
+#[test]
+fn reflected_secrets_reach_no_report_snapshot_or_log() {
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("{DEFAULT_ACCOUNT_SID}:{DEFAULT_AUTH_TOKEN}"));
+    for transport in TRANSPORTS {
+        let emu = Emulator::builder().audit_scenario().start().unwrap();
+        emu.add_fault(twilio_connect_apps_testbed::FaultRule::new(
+            Trigger::PathContains(MARKETING.into()),
+            Fault::Reflect(401),
+        ));
+        let dir = temp_dir(&format!("reflect-{transport}"));
+        for format in ["table", "json", "sarif", "markdown", "junit"] {
+            let out = dir.join(format!("report.{format}"));
+            let snap = dir.join(format!("snap-{format}.json"));
+            let o = run(
+                against(&emu),
+                &[
+                    "-v",
+                    "--transport",
+                    transport,
+                    "audit",
+                    "--all-accounts",
+                    "--format",
+                    format,
+                    "--output",
+                    out.to_str().unwrap(),
+                    "--snapshot",
+                    snap.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+            let mut all = format!("{}{}", text(&o.stdout), text(&o.stderr));
+            all.push_str(&std::fs::read_to_string(&out).unwrap());
+            all.push_str(&std::fs::read_to_string(&snap).unwrap());
+            assert!(all.contains(MARKETING), "{all}");
+            assert!(all.contains("[redacted]"), "{format}: {all}");
+            for secret in [DEFAULT_AUTH_TOKEN, basic.trim_end_matches('=')] {
+                assert!(!all.contains(secret), "{transport} {format}: {all}");
+            }
+        }
+    }
 }

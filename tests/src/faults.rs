@@ -26,6 +26,10 @@ pub enum ErrorBody {
     Empty,
     /// Twilio's JSON error envelope.
     Twilio,
+    /// An RFC 9457 problem details body (`application/problem+json`: `type`, `title`,
+    /// `status`, `code`, `detail`, `instance`, `errors`), the shape Twilio's APIs may answer
+    /// errors in since January 2026.
+    Problem,
 }
 
 /// One thing that can go wrong with a response.
@@ -90,6 +94,12 @@ pub enum Fault {
     /// A page with no records whose `next_page_uri` names a new page every time: a listing
     /// that never ends.
     EmptyPageWithNext,
+    /// A hostile server that reflects what it received: this status, in Twilio's envelope,
+    /// whose message quotes the request's `Authorization` header, the decoded Basic
+    /// `user:secret` and the token request's form (client secret included), with the Basic
+    /// password or bearer token as the `Twilio-Request-Id`. What a client shows of it must
+    /// hold no secret.
+    Reflect(u16),
     /// A 200 page of this many empty `{}` records, whatever page size was asked for.
     EmptyRecords(usize),
     /// A 400 in Twilio's envelope whose `details` holds a string of this many bytes.
@@ -141,7 +151,7 @@ pub enum Trigger {
 ///
 /// | fault | answer |
 /// |---|---|
-/// | `status=CODE[/html\|/empty\|/twilio]` | that status (5xx...) with that body (default html) |
+/// | `status=CODE[/html\|/empty\|/twilio\|/problem]` | that status (5xx...) with that body (default html; `problem`: RFC 9457) |
 /// | `429[=SECS\|=date+SECS\|=none]` | 429 with `Retry-After` in seconds (default 1), a date, or none |
 /// | `close`, `reset`, `truncate` | close before answering; reset mid-body; a short body under a full `Content-Length` |
 /// | `delay=MS`, `trickle=BYTES/MS` | wait before the headers; send the body BYTES at a time |
@@ -151,6 +161,7 @@ pub enum Trigger {
 /// | `empty-records=N`, `huge-details=BYTES` | a page of N `{}` records; a 400 with a huge `details` |
 /// | `permissions=BYTES` | a page of one app with a `permissions` array of that many bytes |
 /// | `corrupt-gzip`, `gzip-bomb=BYTES` | a broken gzip body; a small gzip body inflating to BYTES |
+/// | `reflect=CODE` | CODE in Twilio's envelope, quoting the credentials received |
 ///
 /// ```
 /// use twilio_connect_apps_testbed::{ErrorBody, Fault, FaultRule, Trigger};
@@ -287,9 +298,10 @@ impl std::str::FromStr for Fault {
                     "html" => ErrorBody::Html,
                     "empty" => ErrorBody::Empty,
                     "twilio" => ErrorBody::Twilio,
+                    "problem" => ErrorBody::Problem,
                     other => {
                         return Err(format!(
-                            "status: body `{other}` is not html, empty or twilio"
+                            "status: body `{other}` is not html, empty, twilio or problem"
                         ));
                     }
                 };
@@ -327,6 +339,7 @@ impl std::str::FromStr for Fault {
             "reordered-next" => Fault::ReorderedNextPage,
             "next" if !value.is_empty() => Fault::NextPage(value.to_owned()),
             "empty-next" => Fault::EmptyPageWithNext,
+            "reflect" => Fault::Reflect(number(name, value)?),
             "empty-records" => Fault::EmptyRecords(number(name, value)?),
             "huge-details" => Fault::HugeErrorDetails(number(name, value)?),
             "permissions" => Fault::ManyPermissions(number(name, value)?),
@@ -396,6 +409,7 @@ impl std::fmt::Display for Fault {
                     ErrorBody::Html => "html",
                     ErrorBody::Empty => "empty",
                     ErrorBody::Twilio => "twilio",
+                    ErrorBody::Problem => "problem",
                 };
                 write!(f, "status={code}/{body}")
             }
@@ -414,6 +428,7 @@ impl std::fmt::Display for Fault {
             Fault::ReorderedNextPage => write!(f, "reordered-next"),
             Fault::NextPage(uri) => write!(f, "next={uri}"),
             Fault::EmptyPageWithNext => write!(f, "empty-next"),
+            Fault::Reflect(code) => write!(f, "reflect={code}"),
             Fault::EmptyRecords(n) => write!(f, "empty-records={n}"),
             Fault::HugeErrorDetails(n) => write!(f, "huge-details={n}"),
             Fault::ManyPermissions(n) => write!(f, "permissions={n}"),
@@ -580,6 +595,17 @@ mod tests {
                     Trigger::Nth(1),
                     Fault::ForeignNextPage("http://127.0.0.1:9".into()),
                 ),
+            ),
+            (
+                "path=/v2/token:reflect=401",
+                FaultRule::new(
+                    Trigger::PathContains("/v2/token".into()),
+                    Fault::Reflect(401),
+                ),
+            ),
+            (
+                "nth=2:status=503/problem",
+                FaultRule::new(Trigger::Nth(2), Fault::Status(503, ErrorBody::Problem)),
             ),
             (
                 "always:gzip-bomb=1000000",

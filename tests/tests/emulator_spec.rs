@@ -519,6 +519,7 @@ fn every_fault_kind_shows_up_on_the_wire() {
         (502, ErrorBody::Html),
         (503, ErrorBody::Html),
         (504, ErrorBody::Twilio),
+        (503, ErrorBody::Problem),
     ] {
         once(Fault::Status(code, body));
         let g = get(&a, &url, default_auth()).unwrap();
@@ -527,6 +528,18 @@ fn every_fault_kind_shows_up_on_the_wire() {
             ErrorBody::Empty => assert!(g.body.is_empty()),
             ErrorBody::Html => assert!(String::from_utf8_lossy(&g.body).contains("<html>")),
             ErrorBody::Twilio => assert_eq!(g.json()["status"], code),
+            ErrorBody::Problem => {
+                assert_eq!(g.headers["content-type"], "application/problem+json");
+                let doc = g.json();
+                assert_eq!(
+                    (doc["status"].clone(), doc["code"].clone()),
+                    (Value::from(code), Value::from(20503))
+                );
+                for key in ["type", "title", "detail", "instance"] {
+                    assert!(doc[key].is_string(), "{key}: {doc}");
+                }
+                assert!(doc["errors"].is_array());
+            }
         }
     }
 

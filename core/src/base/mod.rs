@@ -3,6 +3,7 @@
 
 pub(crate) mod json_path;
 pub(crate) mod meta;
+pub(crate) mod redact;
 pub(crate) mod secret;
 pub(crate) mod sid;
 pub(crate) mod text;

@@ -224,6 +224,28 @@ impl Credentials {
         }
     }
 
+    /// Every form in which the secret could come back in a server's text: as is, as the token
+    /// request's form encodes it, JSON-escaped, in base64 alone and as the Basic
+    /// `user:secret` pair (unpadded, so that a padded copy matches too).
+    pub(crate) fn secret_forms(&self) -> Vec<String> {
+        use base64::engine::general_purpose::STANDARD_NO_PAD;
+        let user = match self {
+            Credentials::AuthToken { account_sid, .. } => account_sid.as_str(),
+            Credentials::ApiKey { key_sid, .. } => key_sid.as_str(),
+            Credentials::OAuthClient { client_id, .. } => client_id.as_str(),
+        };
+        let secret = self.secret().expose();
+        let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        vec![
+            secret.to_owned(),
+            form,
+            json.trim_matches('"').to_owned(),
+            STANDARD_NO_PAD.encode(secret),
+            STANDARD_NO_PAD.encode(format!("{user}:{secret}")),
+        ]
+    }
+
     /// The Basic `Authorization` header value, marked sensitive (`None` for OAuth clients:
     /// their requests carry a bearer token). Base64 is always a valid header value, so this
     /// cannot fail.

@@ -208,6 +208,55 @@ impl Error {
     }
 
     /// The same input error, about another field (one parser serves two settings).
+    /// This error with the secrets in use replaced in every text a server gave it (a body
+    /// excerpt, a parse message quoting the body, a next-page URI).
+    pub(crate) fn scrubbed(mut self, redactor: &crate::base::redact::Redactor) -> Self {
+        if redactor.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| redactor.scrub_string(text);
+        match &mut self {
+            Error::Api(api) => {
+                scrub(&mut api.message);
+                api.more_info.iter_mut().for_each(scrub);
+                if api
+                    .details
+                    .as_ref()
+                    .is_some_and(|d| redactor.finds(d.to_string().as_bytes()))
+                {
+                    api.details = None;
+                }
+            }
+            Error::Http(http) => {
+                scrub(&mut http.body_excerpt);
+                http.location.iter_mut().for_each(scrub);
+            }
+            Error::Parse(parse) => {
+                scrub(&mut parse.message);
+                scrub(&mut parse.path);
+            }
+            Error::Paging(paging) => match paging {
+                PagingError::ForeignOrigin { uri, .. }
+                | PagingError::RepeatedUri { uri }
+                | PagingError::AccountChanged { uri, .. } => scrub(uri),
+                PagingError::InvalidUri { uri, reason } => {
+                    scrub(uri);
+                    scrub(reason);
+                }
+                PagingError::EmptyPages { .. } => {}
+            },
+            Error::Auth(auth) => {
+                scrub(&mut auth.message);
+                auth.more_info.iter_mut().for_each(scrub);
+            }
+            Error::Transport(_) | Error::InvalidInput(_) | Error::Sid(_) => {}
+        }
+        match self {
+            Error::Transport(t) => Error::Transport(t.scrubbed(redactor)),
+            other => other,
+        }
+    }
+
     pub(crate) fn renamed(self, field: &'static str) -> Self {
         match self {
             Error::InvalidInput(e) => Error::InvalidInput(InputError { field, ..e }),

@@ -72,6 +72,25 @@ pub struct TransportError {
 }
 
 impl TransportError {
+    /// This error with the secrets in its text replaced (its source too: it goes when its
+    /// text held one).
+    pub(crate) fn scrubbed(mut self, redactor: &crate::base::redact::Redactor) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = self
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static));
+        let mut leaks = false;
+        while let Some(c) = cause {
+            leaks |= redactor.finds(c.to_string().as_bytes());
+            cause = c.source();
+        }
+        if leaks {
+            self.source = None;
+        }
+        redactor.scrub_string(&mut self.message);
+        self
+    }
+
     /// Builds a transport error.
     pub fn new(
         kind: TransportErrorKind,

@@ -55,6 +55,11 @@ impl<M: Machine<Output = Output>> Bearer<M> {
         }
     }
 
+    /// Whether attempts carry the session's token (an API request, not the token request).
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     /// Whether the token request is out: responses are its own.
     pub(crate) fn refreshing(&self) -> bool {
         self.refresh.is_some()

@@ -49,9 +49,11 @@ impl<O> Machine for Call<O> {
     fn next(&mut self, cx: &Context<'_>) -> Action<Self::Output> {
         let _span = self.span.enter();
         let (read, limit) = (self.read, self.limit);
-        self.exchange
-            .next(cx)
-            .map(|result| result.and_then(|response| read(&response, limit)))
+        self.exchange.next(cx).map(|result| {
+            result
+                .and_then(|response| read(&response, limit))
+                .map_err(|e| e.scrubbed(&cx.shared().redactor(true)))
+        })
     }
 
     fn handle(&mut self, cx: &Context<'_>, response: Result<Response<Vec<u8>>, TransportError>) {
@@ -113,5 +115,63 @@ fn page_call(request: http::Request<Vec<u8>>, span: tracing::Span) -> FetchPage 
         read: parse_page_with_limit::<AuthorizedConnectApp, Vec<u8>>,
         limit,
         span,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use super::*;
+    use crate::config::credentials::Credentials;
+    use crate::proto::session::Session;
+
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
+    /// Whatever a server quotes back (in an error body, a request id, or a success body that
+    /// does not parse), the error shows none of the token's forms.
+    #[test]
+    fn errors_never_show_a_secret_the_server_reflects() {
+        use base64::Engine as _;
+        let sid = "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{sid}:{TOKEN}"));
+        let session = Session::new(Config::new(Credentials::auth_token(
+            sid.parse().unwrap(),
+            crate::Secret::new(TOKEN),
+        )));
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
+        let bodies = [
+            (
+                401,
+                format!(
+                    r#"{{"code":20003,"message":"you sent Basic {basic} = {TOKEN}","status":401}}"#
+                ),
+            ),
+            (404, format!("<html>{TOKEN}</html>")),
+            (200, format!(r#"{{"connect_app_sid": 5, "x": "{TOKEN}"}}"#)),
+            (200, format!(r#"{{"permissions": "{TOKEN}"}}"#)),
+        ];
+        for (status, body) in bodies {
+            let mut call = session
+                .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+                .unwrap();
+            assert!(matches!(call.next(&cx), Action::Send(_)));
+            let response = Response::builder()
+                .status(status)
+                .header("Twilio-Request-Id", TOKEN)
+                .body(body.into_bytes())
+                .unwrap();
+            call.handle(&cx, Ok(response));
+            let Action::Done(Err(e)) = call.next(&cx) else {
+                panic!("{status}: not an error")
+            };
+            let shown = format!("{e} {e:?}");
+            assert!(
+                !shown.contains(TOKEN) && !shown.contains(&basic[..40]),
+                "{shown}"
+            );
+            assert!(shown.contains("[redacted]"), "{status}: {shown}");
+            assert_eq!(e.request_id(), None);
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use crate::api::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS};
+use crate::base::redact::Redactor;
 use crate::config::retry::Jitter;
 use crate::config::settings::Config;
 use crate::proto::gate::Gate;
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     tokens: Mutex<Tokens>,
     /// The jitter stream's position (SplitMix64: a counter, mixed on each draw).
     seed: AtomicU64,
+    /// The forms of the configured secret, replaced in every server text.
+    redactor: Redactor,
 }
 
 impl Shared {
@@ -37,6 +40,7 @@ impl Shared {
                 (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
             });
         Shared {
+            redactor: Redactor::new(config.credentials().secret_forms()),
             config,
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -60,6 +64,19 @@ impl Shared {
 
     pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
         self.gate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What is replaced in a server's text: the configured secret's forms and, with
+    /// `tokens`, the access tokens requests carried.
+    pub(crate) fn redactor(&self, tokens: bool) -> std::borrow::Cow<'_, Redactor> {
+        if !tokens || !self.config.credentials().is_oauth() {
+            return std::borrow::Cow::Borrowed(&self.redactor);
+        }
+        let mut redactor = self.redactor.clone();
+        for token in self.tokens().recent() {
+            redactor.add(token);
+        }
+        std::borrow::Cow::Owned(redactor)
     }
 
     pub(crate) fn tokens(&self) -> MutexGuard<'_, Tokens> {

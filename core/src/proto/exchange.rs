@@ -15,10 +15,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use http::{Request, Response, StatusCode, header};
+use http::{HeaderValue, Request, Response, StatusCode, header};
 use tracing::Level;
 
 use crate::base::meta::Attempts;
+use crate::base::redact::REDACTED;
 use crate::config::retry::{Outcome, RetryDecision, RetryState};
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
@@ -120,6 +121,7 @@ impl Exchange {
         let result = result
             .and_then(|r| check_body(r, cap))
             .and_then(|r| crate::wire::decode::decode(r, cap));
+        let result = self.scrub(cx, result);
         let outcome = match &result {
             Ok(response) => Outcome::of_response(response),
             Err(e) => Outcome::Failure(e.kind),
@@ -133,6 +135,39 @@ impl Exchange {
             .record(&mut self.pass, &result, &decision, now);
         let retryable = outcome.is_retryable();
         self.state = self.conclude(result, retryable, decision);
+    }
+
+    /// The response (headers, and the body of an error or a token answer) or failure with
+    /// every secret in use replaced: nothing a server reflects reaches an error, a log line or
+    /// a report. The token request's answer keeps access tokens (it may hand out the same one
+    /// again).
+    fn scrub(
+        &self,
+        cx: &Context<'_>,
+        result: Result<Response<Vec<u8>>, TransportError>,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
+        let redactor = cx.shared().redactor(self.bearer.enabled());
+        if redactor.is_empty() {
+            return result;
+        }
+        let response = match result {
+            Ok(response) => response,
+            Err(e) => return Err(e.scrubbed(&redactor)),
+        };
+        let (mut parts, mut body) = response.into_parts();
+        for value in parts.headers.values_mut() {
+            if redactor.finds(value.as_bytes()) {
+                let clean = redactor.scrub_vec(value.as_bytes().to_vec());
+                *value = HeaderValue::from_bytes(&clean)
+                    .unwrap_or_else(|_| HeaderValue::from_static(REDACTED));
+            }
+        }
+        // A success body is data, read field by field (scanning every page would cost a tenth
+        // of a listing); the errors made from it are scrubbed where they are made.
+        if !parts.status.is_success() || !self.bearer.enabled() {
+            body = redactor.scrub_vec(body);
+        }
+        Ok(Response::from_parts(parts, body))
     }
 
     /// The state a decision leads to: a backoff, or the output (with its attempt count).

@@ -15,6 +15,7 @@
 use http::Response;
 
 use crate::base::meta::ResponseMeta;
+use crate::base::redact::Redactor;
 use crate::base::sid::AccountSid;
 use crate::config::settings::Config;
 use crate::error::{Error, TransportError};
@@ -108,9 +109,9 @@ impl<R: Resource> ListingMachine<R> {
         }
     }
 
-    fn fail(&mut self, e: Error) -> Action<Option<Result<R, Error>>> {
+    fn fail(&mut self, cx: &Context<'_>, e: Error) -> Action<Option<Result<R, Error>>> {
         self.finished = true;
-        Action::Done(Some(Err(e)))
+        Action::Done(Some(Err(e.scrubbed(&cx.shared().redactor(true)))))
     }
 }
 
@@ -133,7 +134,7 @@ impl<R: Resource> Machine for ListingMachine<R> {
                     self.arrived(r);
                 }
                 if let Err(e) = response.and_then(|r| self.paginator.handle_response(&r)) {
-                    return self.fail(e);
+                    return self.fail(cx, e);
                 }
             }
             match self.paginator.step() {
@@ -143,7 +144,7 @@ impl<R: Resource> Machine for ListingMachine<R> {
                     return Action::Done(None);
                 }
                 Ok(Step::Send(request)) => self.exchange = Some(Exchange::new(request)),
-                Err(e) => return self.fail(e),
+                Err(e) => return self.fail(cx, e),
             }
         }
     }
@@ -181,11 +182,13 @@ impl ListingMachine {
                 .map(|()| !self.paginator.is_done()),
             Ready::End => Ok(false),
             Ready::Failed(e) => Err(E::from(e)),
-            Ready::Page(response) => match self.paginator.handle_response_with(&response, f) {
-                Ok(()) => Ok(!self.paginator.is_done()),
-                Err(ViewStop::Failed(e)) => Err(E::from(e)),
-                Err(ViewStop::Stopped(e)) => Err(e),
-            },
+            Ready::Page(response, redactor) => {
+                match self.paginator.handle_response_with(&response, f) {
+                    Ok(()) => Ok(!self.paginator.is_done()),
+                    Err(ViewStop::Failed(e)) => Err(E::from(e.scrubbed(&redactor))),
+                    Err(ViewStop::Stopped(e)) => Err(e),
+                }
+            }
         };
         if !matches!(result, Ok(true)) {
             self.finished = true;
@@ -213,7 +216,8 @@ pub struct PageReady(Ready);
 
 #[derive(Debug)]
 enum Ready {
-    Page(Response<Vec<u8>>),
+    /// A page, with what is replaced in the error it may turn out to be.
+    Page(Response<Vec<u8>>, Redactor),
     Buffered,
     End,
     Failed(Error),
@@ -245,7 +249,7 @@ impl Machine for NextPage<'_> {
                             listing.arrived(r);
                         }
                         Action::Done(PageReady(match response {
-                            Ok(r) => Ready::Page(r),
+                            Ok(r) => Ready::Page(r, cx.shared().redactor(true).into_owned()),
                             Err(e) => Ready::Failed(e),
                         }))
                     }

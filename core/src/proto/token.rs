@@ -35,6 +35,9 @@ pub(crate) struct Tokens {
     generation: u64,
     /// Token requests sent (claims), for tests and traces.
     refreshes: u64,
+    /// The last two tokens stored (newest first), kept after a refusal or an expiry: a server
+    /// may still reflect them, and they must not be shown.
+    recent: [Option<HeaderValue>; 2],
 }
 
 #[derive(Debug, Default)]
@@ -69,7 +72,11 @@ impl Tokens {
     pub(crate) fn decide(&mut self, now: SystemTime) -> TokenDecision {
         let usable = |t: &AccessToken| now < t.expires_at;
         match &self.state {
-            State::Valid(t) if now + refresh_margin(t.lifetime) < t.expires_at => {
+            State::Valid(t)
+                if now
+                    .checked_add(refresh_margin(t.lifetime))
+                    .is_some_and(|at| at < t.expires_at) =>
+            {
                 TokenDecision::Use(t.header.clone(), self.generation)
             }
             State::Valid(t) => {
@@ -113,6 +120,7 @@ impl Tokens {
     /// The new token, for everyone.
     pub(crate) fn store(&mut self, token: AccessToken) {
         self.generation += 1;
+        self.recent = [Some(token.header.clone()), self.recent[0].take()];
         tracing::debug!(
             generation = self.generation,
             lifetime_ms = token.lifetime.as_millis() as u64,
@@ -125,7 +133,7 @@ impl Tokens {
     /// the client is made again, anything else for a second.
     pub(crate) fn fail(&mut self, error: AuthError, now: SystemTime) {
         let permanent = error.status.is_some_and(|s| s.is_client_error());
-        let until = (!permanent).then(|| now + FAILED_COOL_DOWN);
+        let until = (!permanent).then(|| now.checked_add(FAILED_COOL_DOWN).unwrap_or(now));
         tracing::warn!(error = %error, "no OAuth access token");
         self.state = State::Failed { error, until };
     }
@@ -139,6 +147,14 @@ impl Tokens {
     }
 
     /// How many token requests were claimed so far.
+    /// The tokens a server may reflect: the last two stored (the values, without `Bearer `).
+    pub(crate) fn recent(&self) -> impl Iterator<Item = &[u8]> {
+        self.recent.iter().flatten().map(|h| {
+            let value = h.as_bytes();
+            value.strip_prefix(b"Bearer ".as_slice()).unwrap_or(value)
+        })
+    }
+
     pub(crate) fn refreshes(&self) -> u64 {
         self.refreshes
     }

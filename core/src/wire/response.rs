@@ -133,8 +133,10 @@ fn success_body<B: AsRef<[u8]>>(response: &Response<B>) -> Result<&[u8], Error> 
     }
 }
 
-/// The error a non-success response stands for: Twilio's envelope when the body is one,
-/// otherwise the status with a short excerpt of the body. Redirects are reported, never followed.
+/// The error a non-success response stands for: Twilio's envelope when the body is one (the
+/// legacy `{code, message, more_info, status}` or RFC 9457 problem details: `detail` is the
+/// message, `type` the link, `title`, `instance` and `errors` the details), otherwise the
+/// status with a short excerpt of the body. Redirects are reported, never followed.
 pub fn error_from_response<B: AsRef<[u8]>>(response: &Response<B>) -> Error {
     let status = response.status();
     let body = response.body().as_ref();
@@ -171,6 +173,43 @@ struct Envelope<'a> {
     status: Option<&'a RawValue>,
     #[serde(borrow, default)]
     details: Option<&'a RawValue>,
+    // RFC 9457 problem details, which Twilio's APIs may answer with since January 2026.
+    #[serde(borrow, default, rename = "type")]
+    kind: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    title: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    detail: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    instance: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    errors: Option<&'a RawValue>,
+}
+
+impl Envelope<'_> {
+    /// The problem-details members that have no field of their own in [`ApiError`], as its
+    /// `details` (small ones only).
+    fn problem_details(&self) -> Option<serde_json::Value> {
+        let members = [
+            ("type", self.kind),
+            ("title", self.title),
+            ("instance", self.instance),
+            ("errors", self.errors),
+        ];
+        let size: usize = members
+            .iter()
+            .filter_map(|(_, v)| *v)
+            .map(|v| v.get().len())
+            .sum();
+        if size > MAX_ERROR_DETAILS || self.detail.is_none() && self.title.is_none() {
+            return None;
+        }
+        let object: serde_json::Map<String, serde_json::Value> = members
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), serde_json::from_str(v?.get()).ok()?)))
+            .collect();
+        (!object.is_empty()).then_some(serde_json::Value::Object(object))
+    }
 }
 
 /// The largest `details` object kept (as JSON text); a larger one is dropped, so an error body
@@ -212,7 +251,10 @@ fn api_error<B>(http_status: StatusCode, body: &[u8], response: &Response<B>) ->
         raw.and_then(|r| decode_prefix(r.get(), limit))
             .map(|s| excerpt(&s, limit))
     };
-    let message = text(env.message, MESSAGE_LIMIT)?;
+    // The legacy envelope's `message`, or a problem's `detail` (else its `title`).
+    let message = text(env.message, MESSAGE_LIMIT)
+        .or_else(|| text(env.detail, MESSAGE_LIMIT))
+        .or_else(|| text(env.title, MESSAGE_LIMIT))?;
     let code = read(env.code).and_then(|c| u32::try_from(c).ok());
     let status = read(env.status).and_then(|c| u16::try_from(c).ok());
     if code.is_none() && status.is_none() {
@@ -223,12 +265,15 @@ fn api_error<B>(http_status: StatusCode, body: &[u8], response: &Response<B>) ->
         status,
         code,
         message,
-        more_info: text(env.more_info, EXCERPT_LIMIT),
+        // A problem's `type` is a link to its documentation, unless it is `about:blank`.
+        more_info: text(env.more_info, EXCERPT_LIMIT)
+            .or_else(|| text(env.kind, EXCERPT_LIMIT).filter(|t| t.starts_with("http"))),
         details: env
             .details
             .filter(|d| d.get().len() <= MAX_ERROR_DETAILS)
             .and_then(|d| serde_json::from_str::<serde_json::Value>(d.get()).ok())
-            .filter(|d| !d.is_null()),
+            .filter(|d| !d.is_null())
+            .or_else(|| env.problem_details()),
         meta: Box::new(response_meta(response)),
     })
 }
@@ -291,6 +336,43 @@ mod tests {
         assert_eq!(e.http_status.as_u16(), 502);
         assert_eq!(e.status, Some(500));
         assert_eq!(e.details, Some(serde_json::json!({"a": 1})));
+    }
+
+    #[test]
+    fn rfc_9457_problem_details() {
+        let r = resp(
+            404,
+            r#"{"type": "https://www.twilio.com/docs/errors/20404", "title": "Not Found", "status": 404, "code": 20404, "detail": "The requested resource /x was not found", "instance": "/2010-04-01/x", "errors": [{"detail": "no such app", "pointer": "/sid"}]}"#,
+        );
+        let Error::Api(e) = parse_app(&r).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!((e.code, e.status), (Some(20404), Some(404)));
+        assert_eq!(e.message, "The requested resource /x was not found");
+        assert_eq!(
+            e.more_info.as_deref(),
+            Some("https://www.twilio.com/docs/errors/20404")
+        );
+        let details = e.details.clone().unwrap();
+        assert_eq!(details["title"], "Not Found");
+        assert_eq!(details["instance"], "/2010-04-01/x");
+        assert_eq!(details["errors"][0]["pointer"], "/sid");
+        assert!(Error::Api(e).is_not_found());
+
+        // The smallest problem: a title and a status; `about:blank` is no link.
+        let r = resp(
+            503,
+            r#"{"type": "about:blank", "title": "Service Unavailable", "status": 503}"#,
+        );
+        let Error::Api(e) = parse_page(&r).unwrap_err() else {
+            panic!()
+        };
+        assert_eq!(
+            (e.message.as_str(), e.status, e.code),
+            ("Service Unavailable", Some(503), None)
+        );
+        assert_eq!(e.more_info, None);
+        assert!(Error::Api(e).is_retryable());
     }
 
     #[test]

@@ -51,12 +51,12 @@ Options:
   --fault RULE        inject a fault (repeatable; the first rule that fires wins):
                       TRIGGER:FAULT[:times=N]
       TRIGGER  always | nth=N | every=N | random=F[/SEED] | path=TEXT
-      FAULT    status=CODE[/html|/empty|/twilio]   429[=SECS|=date+SECS|=none]
+      FAULT    status=CODE[/html|/empty|/twilio|/problem]   429[=SECS|=date+SECS|=none]
                close | reset | truncate | delay=MS | trickle=BYTES/MS | oversized=BYTES
                malformed | redirect=CODE/URL | foreign-next=ORIGIN | repeat-next
                reordered-next | next=URI | empty-next | empty-records=N
                huge-details=BYTES | permissions=BYTES | corrupt-gzip
-               gzip-bomb=BYTES
+               gzip-bomb=BYTES | reflect=CODE (quotes the credentials it received back)
       e.g. --fault every=5:status=503 --fault nth=2:reset --fault always:429=2:times=3
   -h, --help          this text
 

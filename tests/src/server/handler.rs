@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 
@@ -35,7 +35,29 @@ impl Answer {
         }
     }
 
-    /// Twilio's error envelope.
+    /// An RFC 9457 problem details body for `status`, about the request for `instance`.
+    pub(super) fn problem(status: u16, instance: &str) -> Self {
+        let (code, title) = twilio_error(status);
+        let body = serde_json::json!({
+            "type": format!("https://www.twilio.com/docs/errors/{code}"),
+            "title": title,
+            "status": status,
+            "code": code,
+            "detail": format!("{title}: the emulator was told to answer {status} (fault status={status}/problem)"),
+            "instance": instance,
+            "errors": [{"detail": "injected by the emulator's fault script", "pointer": "#/"}],
+        });
+        let mut a = Answer::json(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            serde_json::to_vec(&body).unwrap_or_default(),
+        );
+        a.headers = vec![(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        )];
+        a
+    }
+
     /// 204, with no body and no headers.
     pub(super) fn no_content() -> Self {
         let mut a = Answer::json(StatusCode::NO_CONTENT, Vec::new());
@@ -43,6 +65,7 @@ impl Answer {
         a
     }
 
+    /// Twilio's error envelope.
     pub(super) fn error(status: u16, code: u32, message: &str) -> Self {
         let body = serde_json::json!({
             "code": code,
@@ -201,6 +224,7 @@ pub(super) async fn handle(
                 headers: Vec::new(),
                 body: Bytes::new(),
             },
+            ErrorBody::Problem => Answer::problem(code, &target),
             ErrorBody::Html => Answer {
                 status: StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                 headers: vec![(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
@@ -209,6 +233,7 @@ pub(super) async fn handle(
                 )),
             },
         }),
+        Some(Fault::Reflect(code)) => Some(reflect(code, &req, token_body.as_deref())),
         Some(Fault::Redirect(code, location)) => Some(Answer {
             status: StatusCode::from_u16(code).unwrap_or(StatusCode::FOUND),
             headers: HeaderValue::from_str(&location)
@@ -421,8 +446,9 @@ fn stamp(
         ("twilio-request-duration", took),
         ("twilio-concurrent-requests", concurrent.to_string()),
     ] {
+        // An answer that set its own (the `reflect` fault's request id) keeps it.
         if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(name, v);
+            headers.entry(name).or_insert(v);
         }
     }
 }
@@ -435,6 +461,44 @@ fn recorded_value(name: &header::HeaderName, value: &HeaderValue) -> String {
         return "Bearer [redacted]".to_owned();
     }
     text
+}
+
+/// The `reflect` fault's answer: everything secret the request carried, quoted back.
+fn reflect(status: u16, req: &Request<()>, form: Option<&[u8]>) -> Answer {
+    use base64::Engine as _;
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let decoded = authorization
+        .strip_prefix("Basic ")
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .map(|d| String::from_utf8_lossy(&d).into_owned())
+        .unwrap_or_default();
+    let form = String::from_utf8_lossy(form.unwrap_or_default());
+    let (code, _) = twilio_error(status);
+    let mut answer = Answer::error(
+        status,
+        code,
+        &format!(
+            "Authenticate: you sent `Authorization: {authorization}` ({decoded}), form `{form}`"
+        ),
+    );
+    let secret = match decoded.split_once(':') {
+        Some((_, password)) => password,
+        None => authorization.strip_prefix("Bearer ").unwrap_or(""),
+    };
+    if let Ok(value) = HeaderValue::from_str(secret) {
+        answer
+            .headers
+            .push((HeaderName::from_static("twilio-request-id"), value));
+    }
+    answer
 }
 
 /// Who a request's credentials are, for counting what they have in flight: the Basic user

@@ -366,3 +366,38 @@ pub fn malformed_answers<T: Harness>() {
         assert_eq!(e.attempts(), Some(4));
     }
 }
+
+/// Errors in RFC 9457 problem details (`application/problem+json`) are typed API errors like
+/// the legacy envelope: code, message, status, link and details; a 503 one is retried.
+pub fn problem_details<T: Harness>() {
+    let emu = emulator_with_apps(3, false);
+    let c: T = client(&emu);
+    emu.add_fault(FaultRule::new(Trigger::Always, Fault::Status(404, ErrorBody::Problem)).times(1));
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    let Error::Api(api) = &e else {
+        panic!("{}: {e:?}", T::NAME)
+    };
+    assert_eq!(
+        (api.code, api.status, api.http_status.as_u16()),
+        (Some(20404), Some(404), 404)
+    );
+    assert!(api.message.contains("not found"), "{}", api.message);
+    assert_eq!(
+        api.more_info.as_deref(),
+        Some("https://www.twilio.com/docs/errors/20404")
+    );
+    let details = api.details.as_ref().unwrap();
+    assert!(
+        details["instance"]
+            .as_str()
+            .unwrap()
+            .contains("AuthorizedConnectApps")
+    );
+    assert!(e.is_not_found());
+    emu.add_fault(FaultRule::new(Trigger::Always, Fault::Status(503, ErrorBody::Problem)).times(1));
+    let listed = c.list(ListParams::new()).unwrap();
+    assert!(listed.error.is_none(), "{:?}", listed.error);
+    assert_eq!(listed.apps.len(), 3);
+}

@@ -65,7 +65,7 @@ pub fn metadata<T: Harness>() {
     assert_eq!(e.request_id(), None);
 }
 
-fn oauth_emulator(ttl: Duration, apps: usize) -> Emulator {
+pub(crate) fn oauth_emulator(ttl: Duration, apps: usize) -> Emulator {
     Emulator::builder()
         .generated_apps(apps)
         .oauth_client(OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, DEFAULT_ACCOUNT_SID)

@@ -6,9 +6,10 @@ use std::time::{Duration, Instant};
 use twilio_connect_apps::error::{PagingError, TransportErrorKind};
 use twilio_connect_apps::{Error, ListParams};
 use twilio_connect_apps_testbed::{
-    DEFAULT_ACCOUNT_SID, Dataset, Emulator, Fault, FaultScript, Trigger,
+    DEFAULT_ACCOUNT_SID, Dataset, Emulator, Fault, FaultRule, FaultScript, Trigger,
 };
 
+use super::oauth::oauth_emulator;
 use super::{emulator, emulator_with_apps};
 use crate::support::*;
 
@@ -266,4 +267,51 @@ pub fn hostile_pages<T: Harness>() {
     assert_eq!((api.code, api.details.is_none()), (Some(20001), true));
     assert!(e.to_string().len() < 400);
     emu.set_faults(FaultScript::new());
+}
+
+/// A server that quotes back the credentials it received (the `Authorization` header, the
+/// decoded Basic pair, the token request's form, the secret as a request id): no error, `Debug`
+/// or request id shows any of them.
+pub fn reflected_secrets<T: Harness>() {
+    let emu = emulator_with_apps(3, false);
+    emu.add_fault(FaultRule::new(Trigger::Always, Fault::Reflect(401)));
+    let c: T = client(&emu);
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    assert_no_secret(&e);
+    let shown = e.to_string();
+    assert!(shown.contains("[redacted]"), "{}: {shown}", T::NAME);
+    assert_eq!(e.request_id(), None, "the reflected token is no request id");
+    emu.set_faults(FaultScript::new().on(Trigger::Always, Fault::Reflect(400)));
+    let listed = c.list(ListParams::new()).unwrap();
+    assert_no_secret(listed.error.as_ref().unwrap());
+
+    // OAuth: the token request's form (client secret) and the bearer token on API requests.
+    let emu = oauth_emulator(Duration::from_secs(3600), 3);
+    emu.add_fault(FaultRule::new(
+        Trigger::PathContains("/v2/token".into()),
+        Fault::Reflect(400),
+    ));
+    let c: T = T::new(oauth_config(&emu), &emu, &Opts::default()).unwrap();
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(matches!(e, Error::Auth(_)), "{shown}");
+    assert!(!shown.contains(OAUTH_CLIENT_SECRET), "{}: {shown}", T::NAME);
+    assert!(shown.contains("client_secret=[redacted]"), "{shown}");
+
+    let emu = oauth_emulator(Duration::from_secs(3600), 3);
+    emu.add_fault(FaultRule::new(
+        Trigger::PathContains("AuthorizedConnectApps".into()),
+        Fault::Reflect(403),
+    ));
+    let c: T = T::new(oauth_config(&emu), &emu, &Opts::default()).unwrap();
+    let e = c
+        .fetch(&"CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap())
+        .unwrap_err();
+    let shown = format!("{e} {e:?}");
+    assert!(shown.contains("Bearer [redacted]"), "{}: {shown}", T::NAME);
+    assert!(!shown.contains("eyJ"), "no part of the JWT: {shown}");
 }

@@ -738,6 +738,14 @@ macro_rules! e2e_suite {
             $crate::suite::oauth_token_endpoint_down::<$harness>();
         }
         #[test]
+        fn rfc_9457_problem_details_are_api_errors() {
+            $crate::suite::problem_details::<$harness>();
+        }
+        #[test]
+        fn secrets_a_server_reflects_are_never_shown() {
+            $crate::suite::reflected_secrets::<$harness>();
+        }
+        #[test]
         fn oauth_a_token_that_lives_0_s_is_an_error_not_a_token_storm() {
             $crate::suite::oauth_zero_lifetime_token::<$harness>();
         }
