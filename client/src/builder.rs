@@ -238,9 +238,21 @@ impl<T, M> ClientBuilder<T, M> {
             return Err(Error::input("credentials", "the secret is empty"));
         }
         let clock = self.clock;
-        self.settings.proxy = self
-            .proxy
-            .resolve(self.config.origin(), |name| std::env::var(name).ok())?;
+        // Every origin decides its own proxy by the one rule: the token request to a loopback
+        // token service is never proxied, whatever the API's origin is, and the other way round.
+        let mut origins = vec![self.config.origin().clone()];
+        if self.config.credentials().is_oauth() {
+            origins.push(self.config.oauth_origin().clone());
+        }
+        self.settings.routes = origins
+            .into_iter()
+            .map(|origin| {
+                let proxy = self
+                    .proxy
+                    .resolve(&origin, |name| std::env::var(name).ok())?;
+                Ok((origin, proxy))
+            })
+            .collect::<Result<_, Error>>()?;
         let seed = self.seed.unwrap_or_else(crate::runtime::random_seed);
         let session = Session::new(self.config)
             .with_seed(seed)

@@ -166,8 +166,10 @@ impl<T, M> Client<T, M> {
         &self.inner.session
     }
 
-    /// The proxy requests go through, as the proxy rule decided when the client was built
-    /// (`None`: direct; always `None` for a client made with `with_transport`).
+    /// The proxy API requests go through, as the proxy rule decided for the API's origin when
+    /// the client was built (`None`: direct; always `None` for a client made with
+    /// `with_transport`). The OAuth token service's origin has a decision of its own (see
+    /// [`TransportSettings::proxy_for`](crate::TransportSettings::proxy_for)).
     pub fn proxy(&self) -> Option<&HttpProxy> {
         self.inner.proxy.as_ref()
     }
@@ -271,7 +273,10 @@ impl<T: BuildTransport, M> ClientBuilder<T, M> {
     /// policy asks for in a test), and builds the client on the wrapper.
     pub fn build_wrapped<U>(self, wrap: impl FnOnce(T) -> U) -> Result<Client<U, M>, Error> {
         let (session, clock, settings) = self.finish()?;
-        let proxy = settings.proxy().cloned();
+        let proxy = settings
+            .routes()
+            .next()
+            .and_then(|(_, proxy)| proxy.cloned());
         let transport = wrap(T::build(&settings)?);
         Ok(Client::assemble(session, clock, proxy, transport))
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use twilio_connect_apps::{
-    config::HttpProxy,
+    config::{HttpProxy, Origin},
     limits::{DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_CONNECTIONS},
 };
 
@@ -15,8 +15,9 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an idle pooled connection is kept by default.
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 
-/// What a transport is built from: timeouts, body cap, pool, TLS roots and the proxy (already
-/// decided for the configured origin). Set through the client builder.
+/// What a transport is built from: timeouts, body cap, pool, TLS roots and the proxy, decided
+/// for each origin the client talks to (the API's, and the OAuth token service's). Set through
+/// the client builder.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct TransportSettings {
@@ -26,7 +27,8 @@ pub struct TransportSettings {
     pub(crate) max_connections: usize,
     pub(crate) pool_idle_timeout: Duration,
     pub(crate) root_certificates: Vec<Vec<u8>>,
-    pub(crate) proxy: Option<HttpProxy>,
+    /// The proxy decision of each origin requests go to.
+    pub(crate) routes: Vec<(Origin, Option<HttpProxy>)>,
 }
 
 impl Default for TransportSettings {
@@ -38,7 +40,7 @@ impl Default for TransportSettings {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
             root_certificates: Vec::new(),
-            proxy: None,
+            routes: Vec::new(),
         }
     }
 }
@@ -76,9 +78,47 @@ impl TransportSettings {
         &self.root_certificates
     }
 
-    /// The HTTP proxy to tunnel through, decided for the configured origin (see the
-    /// [`proxy` rules](crate::ClientBuilder::proxy)); `None`: connect directly.
-    pub fn proxy(&self) -> Option<&HttpProxy> {
-        self.proxy.as_ref()
+    /// The HTTP proxy a request to `uri` tunnels through, decided for its origin by the one
+    /// rule (see [`proxy`](crate::ClientBuilder::proxy)): the API's origin and the OAuth token
+    /// service's each have their own decision. `None`: connect directly (as for an origin
+    /// the client was not configured with).
+    pub fn proxy_for(&self, uri: &http::Uri) -> Option<&HttpProxy> {
+        self.routes
+            .iter()
+            .find(|(origin, _)| origin.contains(uri))
+            .and_then(|(_, proxy)| proxy.as_ref())
+    }
+
+    /// Each origin requests go to, with its proxy decision: a transport that fixes its proxy
+    /// when it is built (one pool per decision) reads them here.
+    pub fn routes(&self) -> impl Iterator<Item = (&Origin, Option<&HttpProxy>)> {
+        self.routes.iter().map(|(o, p)| (o, p.as_ref()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_origin_has_its_own_decision() {
+        let proxy = HttpProxy::parse("http://127.0.0.1:3128", "HTTPS_PROXY").unwrap();
+        let settings = TransportSettings {
+            routes: vec![
+                (Origin::twilio(), Some(proxy)),
+                (Origin::parse("http://127.0.0.1:4000").unwrap(), None),
+            ],
+            ..TransportSettings::default()
+        };
+        let at = |uri: &str| settings.proxy_for(&uri.parse().unwrap()).is_some();
+        assert!(at("https://api.twilio.com/2010-04-01/Accounts.json"));
+        assert!(at("https://API.twilio.com:443/x"));
+        assert!(!at("http://127.0.0.1:4000/v2/token"));
+        assert!(!at("https://api.twilio.com:8443/x"), "another port");
+        assert!(
+            !at("https://oauth.twilio.com/v2/token"),
+            "not configured: direct"
+        );
+        assert_eq!(settings.routes().count(), 2);
     }
 }

@@ -52,8 +52,13 @@ fn config(base: &str) -> Config {
 
 /// Lists through both transports, built with the environment's proxy; returns their results.
 fn list_both(base: &str, ca: Option<&[u8]>) -> Vec<Result<usize, Error>> {
+    list_both_with(&config(base), ca)
+}
+
+/// The same, with this configuration.
+fn list_both_with(config: &Config, ca: Option<&[u8]>) -> Vec<Result<usize, Error>> {
     let mut out = Vec::new();
-    let mut b = twilio_connect_apps_ureq::Client::builder(config(base));
+    let mut b = twilio_connect_apps_ureq::Client::builder(config.clone());
     if let Some(der) = ca {
         b = b.root_certificate_der(der);
     }
@@ -67,7 +72,7 @@ fn list_both(base: &str, ca: Option<&[u8]>) -> Vec<Result<usize, Error>> {
         .build()
         .unwrap();
     let _guard = rt.enter();
-    let mut b = twilio_connect_apps_hyper::Client::builder(config(base));
+    let mut b = twilio_connect_apps_hyper::Client::builder(config.clone());
     if let Some(der) = ca {
         b = b.root_certificate_der(der);
     }
@@ -147,6 +152,84 @@ fn proxy_variables_follow_one_rule_in_both_transports() {
         assert!(r.is_err());
     }
     assert_eq!(proxy.log().len(), 4);
+
+    // OAuth: the token request decides its proxy from its own origin. A loopback token service
+    // is reached directly while the API goes through the proxy: the proxy never sees the
+    // token request (its form holds the client secret).
+    let oauth = |api: &str, token: &str| {
+        Config::new(Credentials::oauth_client(
+            DEFAULT_ACCOUNT_SID.parse().unwrap(),
+            "OQ00000000000000000000000000000001",
+            Secret::new("oauth-client-SECRET-42"),
+        ))
+        .with_base_url(api)
+        .unwrap()
+        .with_oauth_base_url(token)
+        .unwrap()
+        .with_retry_policy(twilio_connect_apps::RetryPolicy::disabled())
+    };
+    let posts = |emu: &Emulator| {
+        emu.requests()
+            .iter()
+            .filter(|r| r.path == "/v2/token")
+            .count()
+    };
+    let token_service = Emulator::builder()
+        .oauth_client(
+            "OQ00000000000000000000000000000001",
+            "oauth-client-SECRET-42",
+            DEFAULT_ACCOUNT_SID,
+        )
+        .start()
+        .unwrap();
+    set(&[("HTTPS_PROXY", &url)]);
+    let before = proxy.log().len();
+    // The API emulator does not know the other one's tokens: the listings end in 401s,
+    // which is not what this is about.
+    let _ = list_both_with(&oauth(&tls_base, token_service.base_url()), ca.as_deref());
+    // Per transport: the token, and one refresh after the API's 401.
+    assert!(
+        (2..=4).contains(&posts(&token_service)),
+        "direct token requests"
+    );
+    let seen = proxy.log().split_off(before);
+    assert!(!seen.is_empty(), "the API went through the proxy");
+    assert!(
+        seen.iter()
+            .all(|(line, _)| line.starts_with("CONNECT emulator.test:")),
+        "{seen:?}"
+    );
+
+    // And the other way round: the API on loopback (direct), the token service only the
+    // proxy reaches (tunnelled).
+    let tls_oauth = Emulator::builder()
+        .tls(true)
+        .oauth_client(
+            "OQ00000000000000000000000000000001",
+            "oauth-client-SECRET-42",
+            DEFAULT_ACCOUNT_SID,
+        )
+        .start()
+        .unwrap();
+    let tls_oauth_base = format!("https://{TLS_TEST_HOST}:{}", tls_oauth.addr().port());
+    let before = proxy.log().len();
+    let _ = list_both_with(
+        &oauth(plain.base_url(), &tls_oauth_base),
+        tls_oauth.ca_cert_der(),
+    );
+    assert!(
+        (2..=4).contains(&posts(&tls_oauth)),
+        "the token requests arrived, tunnelled"
+    );
+    let seen = proxy.log().split_off(before);
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|(line, _)| line.starts_with(&format!(
+            "CONNECT {TLS_TEST_HOST}:{}",
+            tls_oauth.addr().port()
+        ))),
+        "{seen:?}"
+    );
 
     // An unsupported scheme is an error that names the variable, in both; never ignored.
     set(&[("ALL_PROXY", "socks5://127.0.0.1:1080")]);

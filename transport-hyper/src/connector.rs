@@ -14,6 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tower_service::Service;
 use twilio_connect_apps::Error;
+use twilio_connect_apps::config::Origin;
 use twilio_connect_apps::error::{TransportError, TransportErrorKind};
 use twilio_connect_apps_client::TransportSettings;
 
@@ -32,11 +33,12 @@ impl Route {
     }
 }
 
-/// How a TCP stream to the origin is made: directly, or through a `CONNECT` tunnel.
+/// How a TCP stream to an origin is made: directly, or through the `CONNECT` tunnel the
+/// proxy rule chose for that origin (the API's and the token service's decide apart).
 #[derive(Clone)]
-pub(crate) enum Route {
-    Direct(HttpConnector),
-    Tunnel(Tunnel<HttpConnector>),
+pub(crate) struct Route {
+    direct: HttpConnector,
+    tunnels: Arc<[(Origin, Tunnel<HttpConnector>)]>,
 }
 
 impl Service<Uri> for Route {
@@ -45,20 +47,23 @@ impl Service<Uri> for Route {
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        match self {
-            Route::Direct(c) => c.poll_ready(cx).map_err(Into::into),
-            Route::Tunnel(c) => c.poll_ready(cx).map_err(Into::into),
-        }
+        // Both connectors are always ready (a tunnel is ready when its inner connector is).
+        self.direct.poll_ready(cx).map_err(Into::into)
     }
 
     fn call(&mut self, uri: Uri) -> Self::Future {
-        match self {
-            Route::Direct(c) => {
-                let f = c.call(uri);
+        let tunnel = self
+            .tunnels
+            .iter()
+            .find(|(origin, _)| origin.contains(&uri))
+            .map(|(_, tunnel)| tunnel.clone());
+        match tunnel {
+            Some(mut tunnel) => {
+                let f = tunnel.call(uri);
                 Box::pin(async move { f.await.map_err(Into::into) })
             }
-            Route::Tunnel(c) => {
-                let f = c.call(uri);
+            None => {
+                let f = self.direct.call(uri);
                 Box::pin(async move { f.await.map_err(Into::into) })
             }
         }
@@ -72,22 +77,25 @@ pub(crate) fn tls_error(message: String) -> Error {
 impl Route {
     pub(crate) fn new(settings: &TransportSettings) -> Result<Route, Error> {
         let direct = Route::direct(settings);
-        Ok(match settings.proxy() {
-            None => Route::Direct(direct),
-            Some(proxy) => {
-                let uri: Uri = proxy.uri().parse().map_err(|e| {
-                    Error::Transport(TransportError::new(
-                        TransportErrorKind::Other,
-                        format!("proxy {proxy}: {e}"),
-                        None,
-                    ))
-                })?;
-                let mut tunnel = Tunnel::new(uri, direct);
-                if let Some(auth) = proxy.basic_auth() {
-                    tunnel = tunnel.with_auth(auth);
-                }
-                Route::Tunnel(tunnel)
+        let mut tunnels = Vec::new();
+        for (origin, proxy) in settings.routes() {
+            let Some(proxy) = proxy else { continue };
+            let uri: Uri = proxy.uri().parse().map_err(|e| {
+                Error::Transport(TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("proxy {proxy}: {e}"),
+                    None,
+                ))
+            })?;
+            let mut tunnel = Tunnel::new(uri, direct.clone());
+            if let Some(auth) = proxy.basic_auth() {
+                tunnel = tunnel.with_auth(auth);
             }
+            tunnels.push((origin.clone(), tunnel));
+        }
+        Ok(Route {
+            direct,
+            tunnels: tunnels.into(),
         })
     }
 }

@@ -11,6 +11,7 @@ use http::{Request, Response};
 /// The sans-IO core, whole (its modules: `error`, `model`, `config`, `machine`, `wire`,
 /// `limits`, `text`, and `http`), so that this one dependency is enough.
 pub use twilio_connect_apps as api;
+use twilio_connect_apps::config::{HttpProxy, Origin};
 use twilio_connect_apps::error::{TransportError, TransportErrorKind};
 use twilio_connect_apps::wire::BodyBuffer;
 use twilio_connect_apps_client::{BuildTransport, Transport, TransportSettings, blocking};
@@ -83,7 +84,10 @@ pub type Sweep = blocking::Sweep<UreqTransport>;
 /// ```
 #[derive(Debug, Clone)]
 pub struct UreqTransport {
-    agent: ureq::Agent,
+    /// For origins reached directly.
+    direct: ureq::Agent,
+    /// The agent of each configured origin (its proxy decided).
+    routes: Arc<[(Origin, ureq::Agent)]>,
     max_body_size: u64,
     request_timeout: std::time::Duration,
     connect_timeout: std::time::Duration,
@@ -109,45 +113,21 @@ impl BuildTransport for UreqTransport {
             .provider(TlsProvider::Rustls)
             .root_certs(roots)
             .build();
-        let proxy = match settings.proxy() {
-            Some(p) => Some(
-                ureq::Proxy::new(p.url_with_credentials().expose()).map_err(|e| {
-                    Error::Transport(TransportError::new(
-                        TransportErrorKind::Other,
-                        format!("proxy {p}: {e}"),
-                        None,
-                    ))
-                })?,
-            ),
-            None => None,
-        };
-        let config = ureq::Agent::config_builder()
-            // Twilio's error bodies must reach the core.
-            .http_status_as_error(false)
-            // Never follow redirects: a 3xx comes back as a response and the core reports it,
-            // so credentials are never sent to another host.
-            .max_redirects(0)
-            .max_redirects_will_error(false)
-            .timeout_connect(Some(settings.connect_timeout()))
-            .timeout_global(Some(settings.request_timeout()))
-            .max_idle_connections(settings.max_connections())
-            .max_idle_connections_per_host(settings.max_connections())
-            .max_idle_age(settings.pool_idle_timeout())
-            .tls_config(tls)
-            // A request head is a few hundred bytes (a token POST's form too): 16 KiB instead of
-            // ureq's 128 KiB, which it zero-fills for every request.
-            .output_buffer_size(16 * 1024)
-            // The proxy was decided by the core's rule; ureq must not read the environment.
-            .proxy(proxy)
-            .build();
-        use ureq::unversioned::transport::{Connector as _, DefaultConnector};
-        let agent = ureq::Agent::with_parts(
-            config,
-            DefaultConnector::new().chain(interim::SkipInterim),
-            resolver::CachingResolver::default(),
-        );
+        let agent = |proxy: Option<&HttpProxy>| agent(settings, tls.clone(), proxy);
+        let direct = agent(None)?;
+        // One agent (and pool) per proxy decision: the token service's origin may be reached
+        // directly while the API's goes through the proxy, or the other way round.
+        let mut routes = Vec::new();
+        for (origin, proxy) in settings.routes() {
+            let agent = match proxy {
+                Some(proxy) => agent(Some(proxy))?,
+                None => direct.clone(),
+            };
+            routes.push((origin.clone(), agent));
+        }
         Ok(UreqTransport {
-            agent,
+            direct,
+            routes: routes.into(),
             max_body_size: settings.max_body_size(),
             request_timeout: settings.request_timeout(),
             connect_timeout: settings.connect_timeout(),
@@ -160,10 +140,15 @@ impl Transport for UreqTransport {
         let cap = self.max_body_size;
         // A GET goes without a body (ureq would send `Content-Length: 0` for an empty one).
         let (parts, body) = request.into_parts();
+        let agent = self
+            .routes
+            .iter()
+            .find(|(origin, _)| origin.contains(&parts.uri))
+            .map_or(&self.direct, |(_, agent)| agent);
         let response = if body.is_empty() {
-            self.agent.run(Request::from_parts(parts, ()))
+            agent.run(Request::from_parts(parts, ()))
         } else {
-            self.agent.run(Request::from_parts(parts, body))
+            agent.run(Request::from_parts(parts, body))
         }
         .map_err(|e| self.map_error(e))?;
         let (parts, mut body) = response.into_parts();
@@ -176,6 +161,51 @@ impl Transport for UreqTransport {
             .map_err(|e| self.map_error(ureq::Error::from(e)))?;
         Ok(Response::from_parts(parts, bytes.into_vec()))
     }
+}
+
+/// An agent with these settings and TLS, through `proxy` (or direct).
+fn agent(
+    settings: &TransportSettings,
+    tls: ureq::tls::TlsConfig,
+    proxy: Option<&HttpProxy>,
+) -> Result<ureq::Agent, Error> {
+    let proxy = match proxy {
+        Some(p) => Some(
+            ureq::Proxy::new(p.url_with_credentials().expose()).map_err(|e| {
+                Error::Transport(TransportError::new(
+                    TransportErrorKind::Other,
+                    format!("proxy {p}: {e}"),
+                    None,
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let config = ureq::Agent::config_builder()
+        // Twilio's error bodies must reach the core.
+        .http_status_as_error(false)
+        // Never follow redirects: a 3xx comes back as a response and the core reports it,
+        // so credentials are never sent to another host.
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .timeout_connect(Some(settings.connect_timeout()))
+        .timeout_global(Some(settings.request_timeout()))
+        .max_idle_connections(settings.max_connections())
+        .max_idle_connections_per_host(settings.max_connections())
+        .max_idle_age(settings.pool_idle_timeout())
+        .tls_config(tls)
+        // A request head is a few hundred bytes (a token POST's form too): 16 KiB instead of
+        // ureq's 128 KiB, which it zero-fills for every request.
+        .output_buffer_size(16 * 1024)
+        // The proxy was decided by the core's rule; ureq must not read the environment.
+        .proxy(proxy)
+        .build();
+    use ureq::unversioned::transport::{Connector as _, DefaultConnector};
+    Ok(ureq::Agent::with_parts(
+        config,
+        DefaultConnector::new().chain(interim::SkipInterim),
+        resolver::CachingResolver::default(),
+    ))
 }
 
 fn io_kind(e: &std::io::Error) -> TransportErrorKind {

@@ -119,6 +119,30 @@ impl Origin {
             .unwrap_or(if self.scheme == "http" { 80 } else { 443 })
     }
 
+    /// Whether `uri` is on this origin: the same scheme, host (any case) and port (a default
+    /// port written out or not).
+    ///
+    /// ```
+    /// use twilio_connect_apps::config::Origin;
+    /// let api = Origin::twilio();
+    /// assert!(api.contains(&"https://API.twilio.com:443/2010-04-01/Accounts.json".parse()?));
+    /// assert!(!api.contains(&"https://oauth.twilio.com/v2/token".parse()?));
+    /// # Ok::<(), http::uri::InvalidUri>(())
+    /// ```
+    pub fn contains(&self, uri: &http::Uri) -> bool {
+        let scheme = uri.scheme_str().unwrap_or("https");
+        let default = if scheme.eq_ignore_ascii_case("http") {
+            80
+        } else {
+            443
+        };
+        scheme.eq_ignore_ascii_case(&self.scheme)
+            && uri
+                .host()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
+            && uri.port_u16().unwrap_or(default) == self.port_or_default()
+    }
+
     /// Whether this origin is on the loopback interface (`localhost`, `127.0.0.0/8`, `::1`).
     pub fn is_loopback(&self) -> bool {
         let h = self.host.trim_start_matches('[').trim_end_matches(']');
