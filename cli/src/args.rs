@@ -215,6 +215,7 @@ pub(crate) struct Output {
 
     /// Write to FILE instead of stdout, atomically: a temporary file in the same folder,
     /// renamed at the end, so a failed or interrupted run leaves the previous FILE as it was.
+    /// A device or FIFO (/dev/null, /dev/stdout) is written into, never replaced.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 
@@ -379,12 +380,14 @@ pub(crate) struct AuditArgs {
     #[arg(long, value_enum, default_value_t)]
     pub(crate) format: AuditFormat,
 
-    /// Write the report to FILE (atomically) instead of stdout.
+    /// Write the report to FILE (atomically; a device or FIFO is written into) instead of
+    /// stdout. It must not be the --snapshot, --baseline or --policy file.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
 
     /// Write the evidence of this run to FILE (atomically): how it was obtained, every
-    /// account's status and apps; the next run's --baseline.
+    /// account's status and apps; the next run's --baseline (it may be this run's
+    /// --baseline: a rolling baseline).
     #[arg(long, value_name = "FILE")]
     pub(crate) snapshot: Option<PathBuf>,
 

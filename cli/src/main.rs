@@ -15,6 +15,7 @@ mod sink;
 mod transport;
 
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -55,6 +56,7 @@ fn run(
         }
         _ => {}
     }
+    check_paths(&cli.command)?;
     let setup = setup::setup(&cli.connection, env, &twilio_vars_set(), cli.quiet)?;
     match &cli.command {
         Command::List(args) => list::list(&setup, args, argv, counts, style),
@@ -62,6 +64,25 @@ fn run(
         Command::Audit(args) => audit::audit(&setup, args, argv, counts, style),
         Command::Completions { .. } | Command::Man => Ok(()),
     }
+}
+
+/// The files a command writes and reads, checked before anything is sent (exit 2).
+fn check_paths(command: &Command) -> Result<(), Failure> {
+    fn one<'a>(option: &'a str, path: &'a Option<PathBuf>) -> Option<(&'a str, &'a Path)> {
+        path.as_deref().map(|p| (option, p))
+    }
+    let (outputs, inputs): (Vec<_>, Vec<_>) = match command {
+        Command::List(a) => (vec![one("--output", &a.output.output)], vec![]),
+        Command::Fetch(a) => (vec![one("--output", &a.output.output)], vec![]),
+        Command::Audit(a) => (
+            vec![one("--output", &a.output), one("--snapshot", &a.snapshot)],
+            vec![one("--baseline", &a.baseline), one("--policy", &a.policy)],
+        ),
+        Command::Completions { .. } | Command::Man => (vec![], vec![]),
+    };
+    let outputs: Vec<_> = outputs.into_iter().flatten().collect();
+    let inputs: Vec<_> = inputs.into_iter().flatten().collect();
+    sink::check_paths(&outputs, &inputs, &[("--snapshot", "--baseline")]).map_err(Failure::Usage)
 }
 
 /// Says on stderr why the program stops (nothing for a closed stdout).

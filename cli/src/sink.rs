@@ -1,6 +1,12 @@
 //! Where output goes: stdout, or a file written atomically (a temporary file in the same
 //! folder, renamed over the target only when the run succeeded), so that a failed or
 //! interrupted run leaves no half file and never clobbers the previous one.
+//!
+//! Only a regular file (or a path that does not exist yet) is replaced that way; a symbolic
+//! link to a regular file replaces the file it names, keeping the link. Anything else that
+//! exists (a device such as `/dev/null`, a FIFO, a socket, `/dev/stdout` and the rest of
+//! `/dev/` and `/proc/`) is written into directly, never replaced. [`check_paths`] refuses,
+//! before any request, a directory, a missing folder, and two options naming the same file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -45,17 +51,57 @@ fn watch_signals() {
 }
 
 /// A file being written: renamed over its target by [`AtomicFile::commit`], removed if dropped
-/// before.
+/// before; or, for a target that is not a regular file, written into directly.
 pub(crate) struct AtomicFile {
     target: PathBuf,
-    temp: PathBuf,
+    /// The temporary file beside the target; `None`: the target itself is written.
+    temp: Option<PathBuf>,
     file: Option<BufWriter<File>>,
 }
 
+/// Whether `target` is written into directly: it exists and is not a regular file (a device,
+/// FIFO, socket), or it names one of the system's special folders.
+fn written_directly(target: &Path) -> io::Result<bool> {
+    let special = |p: &Path| p.starts_with("/dev") || p.starts_with("/proc");
+    match std::fs::metadata(target) {
+        Ok(m) if m.is_dir() => Err(io::Error::other(format!(
+            "{} is a directory: name a file",
+            target.display()
+        ))),
+        Ok(m) => Ok(!m.is_file() || special(target)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(special(target)),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("{}: {e}", target.display()),
+        )),
+    }
+}
+
 impl AtomicFile {
-    /// Starts writing `target` (through a temporary file beside it).
+    /// Starts writing `target` (through a temporary file beside it, or directly; see the
+    /// module's rules).
     pub(crate) fn create(target: &Path) -> io::Result<AtomicFile> {
+        let named =
+            |e: io::Error, p: &Path| io::Error::new(e.kind(), format!("{}: {e}", p.display()));
+        if written_directly(target)? {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(target)
+                .map_err(|e| named(e, target))?;
+            return Ok(AtomicFile {
+                target: target.to_path_buf(),
+                temp: None,
+                file: Some(BufWriter::with_capacity(64 * 1024, file)),
+            });
+        }
         watch_signals();
+        // A link to a regular file: the file is replaced, the link kept.
+        let target = match std::fs::symlink_metadata(target) {
+            Ok(m) if m.file_type().is_symlink() => {
+                std::fs::canonicalize(target).map_err(|e| named(e, target))?
+            }
+            _ => target.to_path_buf(),
+        };
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -69,43 +115,123 @@ impl AtomicFile {
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", temp.display())))?;
+            .map_err(|e| named(e, &temp))?;
         PENDING
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(temp.clone());
         Ok(AtomicFile {
-            target: target.to_path_buf(),
-            temp,
+            target,
+            temp: Some(temp),
             file: Some(BufWriter::with_capacity(64 * 1024, file)),
         })
     }
 
-    /// Finishes the file and puts it in place of the target.
+    /// Finishes the file and puts it in place of the target (or flushes what was written into
+    /// it directly). A failed rename removes the temporary file.
     pub(crate) fn commit(mut self) -> io::Result<()> {
-        if let Some(file) = self.file.take() {
-            let file = file.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
+        let Some(file) = self.file.take() else {
+            return Ok(());
+        };
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        let Some(temp) = self.temp.take() else {
+            return Ok(());
+        };
+        let placed = file
+            .sync_all()
+            .and_then(|()| std::fs::rename(&temp, &self.target))
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.target.display())));
+        if placed.is_err() {
+            let _ = std::fs::remove_file(&temp);
         }
-        std::fs::rename(&self.temp, &self.target)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", self.target.display())))?;
-        self.forget();
-        Ok(())
+        forget(&temp);
+        placed
     }
+}
 
-    fn forget(&self) {
-        PENDING
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .retain(|p| p != &self.temp);
+fn forget(temp: &Path) {
+    PENDING
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|p| p != temp);
+}
+
+/// Checks, before any request, the files a command will write (`outputs`) and read
+/// (`inputs`), each with its option's name: no output is a directory or in a folder that does
+/// not exist, and no two options name the same file (`--output` over `--baseline` would
+/// replace the approved baseline). A snapshot may be written over its own baseline (a rolling
+/// baseline): list that pair in `allowed`.
+pub(crate) fn check_paths(
+    outputs: &[(&str, &Path)],
+    inputs: &[(&str, &Path)],
+    allowed: &[(&str, &str)],
+) -> Result<(), String> {
+    for (option, path) in outputs {
+        if path.is_dir() {
+            return Err(format!(
+                "{option} {} is a directory: name a file",
+                path.display()
+            ));
+        }
+        let folder = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        if !folder.is_dir() {
+            return Err(format!(
+                "{option} {}: the folder {} does not exist",
+                path.display(),
+                folder.display()
+            ));
+        }
+    }
+    let named: Vec<(&str, PathBuf)> = outputs
+        .iter()
+        .chain(inputs)
+        .map(|(option, path)| (*option, identity(path)))
+        .collect();
+    // Devices and FIFOs (`/dev/null`) are written into, not replaced: any number may share one.
+    let special = |p: &Path| std::fs::metadata(p).is_ok_and(|m| !m.is_file());
+    for (i, (a, path)) in outputs.iter().enumerate() {
+        if special(path) {
+            continue;
+        }
+        for (b, other) in named.iter().skip(i + 1) {
+            let pair_allowed = allowed.contains(&(*a, *b)) || allowed.contains(&(*b, *a));
+            if !pair_allowed && identity(path) == *other {
+                return Err(format!(
+                    "{a} and {b} name the same file ({}): give {a} a path of its own",
+                    path.display()
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a path names, for telling whether two name the same file: the canonical path when it
+/// exists, else its folder's canonical path with its name.
+fn identity(path: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(path) {
+        return real;
+    }
+    let folder = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(folder), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
     }
 }
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-            self.forget();
+        if self.file.take().is_some()
+            && let Some(temp) = self.temp.take()
+        {
+            let _ = std::fs::remove_file(&temp);
+            forget(&temp);
         }
     }
 }

@@ -1012,3 +1012,142 @@ fn all_accounts_lists_every_subaccount_and_reports_the_failing_one() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `--output` into a FIFO, `/dev/null` and a link to a file: the FIFO and the device are
+/// written into (never replaced by a regular file), the link is kept and its file replaced.
+#[cfg(unix)]
+#[test]
+fn special_output_paths_are_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt as _;
+    let emu = Emulator::start();
+    let dir = temp_dir("special-outputs");
+    let fifo = dir.join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let o = run(
+        against(&emu),
+        &["list", "--json", "--output", fifo.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(reader.join().unwrap().lines().count(), 4);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+
+    let o = run(against(&emu), &["list", "--json", "--output", "/dev/null"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+
+    let real = dir.join("real.ndjson");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.join("link.ndjson");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = run(
+        against(&emu),
+        &["list", "--json", "--output", link.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap().lines().count(), 4);
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 3, "no temporary file left: {left:?}");
+}
+
+/// Two options naming one file, a directory, a missing folder: exit 2 before any request, and
+/// the approved baseline untouched.
+#[test]
+fn colliding_or_unusable_output_paths_exit_2_before_any_request() {
+    let emu = Emulator::start();
+    let dir = temp_dir("colliding-outputs");
+    let base = dir.join("base.json");
+    let o = run(
+        against(&emu),
+        &["audit", "--snapshot", base.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(3), "a finding: {}", text(&o.stderr));
+    let approved = std::fs::read(&base).unwrap();
+    let requests = emu.request_count();
+    let b = base.to_str().unwrap();
+    let same_via_dots = format!(
+        "{}/../{}/base.json",
+        dir.display(),
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    let missing = dir.join("no-such-folder/report.json");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["audit", "--baseline", b, "--output", b],
+            "--output and --baseline",
+        ),
+        (
+            vec!["audit", "--baseline", b, "--output", &same_via_dots],
+            "--output and --baseline",
+        ),
+        (
+            vec!["audit", "--output", "x.json", "--snapshot", "./x.json"],
+            "--output and --snapshot",
+        ),
+        (
+            vec!["audit", "--output", dir.to_str().unwrap()],
+            "is a directory",
+        ),
+        (
+            vec!["audit", "--snapshot", dir.to_str().unwrap()],
+            "is a directory",
+        ),
+        (
+            vec!["list", "--output", dir.to_str().unwrap()],
+            "is a directory",
+        ),
+        (
+            vec!["list", "--output", missing.to_str().unwrap()],
+            "does not exist",
+        ),
+    ];
+    for (args, says) in cases {
+        let mut c = against(&emu);
+        c.current_dir(&dir);
+        let o = run(c, &args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(says),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+    assert_eq!(emu.request_count(), requests, "no request was sent");
+    assert_eq!(
+        std::fs::read(&base).unwrap(),
+        approved,
+        "the baseline is untouched"
+    );
+    // A snapshot over its own baseline is a rolling baseline: allowed.
+    let o = run(against(&emu), &["audit", "--baseline", b, "--snapshot", b]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(emu.request_count() > requests);
+}
