@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use twilio_connect_apps::model::PartialAccount;
 use twilio_connect_apps::text::display_text;
 use twilio_connect_apps::{ConnectAppSid, Cursor, Error, ListParams, SweepCursor, SweepParams};
 
@@ -251,7 +250,9 @@ fn list_all_accounts(
     let mut next = start.index;
     let mut position = start;
     let mut stopped = None;
-    'sweep: for result in sweep {
+    // The accounts that failed, and where each stopped: read again by the commands printed.
+    let mut again: Vec<(String, Option<Cursor>)> = Vec::new();
+    for result in sweep {
         let result = match result {
             Ok(r) => r,
             Err(error) => {
@@ -281,27 +282,18 @@ fn list_all_accounts(
                 *read += 1;
             }
             if let Some(error) = done.error {
+                // Reported, and the sweep goes on with the others; the account is read again
+                // by the command printed at the end (from where it stopped).
                 let name = display_text(done.account.friendly_name.as_deref().unwrap_or(""), SHORT);
                 let doing = format!(
                     "listing the Connect Apps of {} ({name})",
                     display_text(&sid, 40)
                 );
-                if error.is_retryable() {
-                    // Going on may succeed: stop here, so that nothing after it is printed
-                    // twice when the sweep goes on.
-                    position = after_partial(
-                        &done.accounts_cursor,
-                        &done.account,
-                        done.index,
-                        done.cursor,
-                    );
-                    stopped = Some((doing, error));
-                    break 'sweep;
-                }
                 eprintln!("error: {}", error_line(&doing, &error, &setup.context));
                 if let Some((_, failed)) = summary.accounts.as_mut() {
-                    failed.push(sid);
+                    failed.push(sid.clone());
                 }
+                again.push((sid, done.cursor));
             }
             if let Some(cursor) = done.accounts_cursor {
                 position = SweepCursor {
@@ -316,6 +308,7 @@ fn list_all_accounts(
     if let Some((doing, error)) = stopped {
         let worth = args.output.output.is_none() && error.is_retryable();
         printer.flush()?;
+        read_again(argv, &again);
         return Err(Failure::run(
             &setup.context,
             &doing,
@@ -333,30 +326,21 @@ fn list_all_accounts(
         {
             eprintln!("connect-apps: {line}");
         }
+        read_again(argv, &again);
         return Err(Failure::Partial { resume: None });
     }
     post_all(args.output.fail_on_post_all, summary.writers)
 }
 
-/// The point to go on from, after an account that stopped part-way.
-fn after_partial(
-    accounts: &Option<Cursor>,
-    account: &twilio_connect_apps::Account,
-    index: u64,
-    cursor: Option<Cursor>,
-) -> SweepCursor {
-    SweepCursor {
-        accounts: accounts.clone().unwrap_or(Cursor {
-            next: None,
-            skip: 0,
-            remaining: None,
-        }),
-        partial: cursor.map(|cursor| PartialAccount {
-            sid: account.sid.clone().unwrap_or_default(),
-            friendly_name: account.friendly_name.clone(),
-            cursor,
-        }),
-        index,
+/// Prints, for each account that failed in an `--all-accounts` run, the command that reads it
+/// again (from where it stopped).
+fn read_again(argv: &[String], again: &[(String, Option<Cursor>)]) {
+    for (sid, cursor) in again {
+        eprintln!(
+            "connect-apps: to read {} again, run: {}",
+            display_text(sid, 40),
+            resume::account_command_line(argv, sid, cursor.as_ref().map(resume::encode_listing))
+        );
     }
 }
 

@@ -81,10 +81,8 @@ pub(crate) fn decode_sweep(value: &str) -> Result<SweepToken, String> {
     decode(SWEEP, value)
 }
 
-/// The command line that goes on with `value`: this run's arguments without `--resume`,
-/// `--limit` and `--page-size` (the cursor carries them), and `--resume <value>`, quoted for a
-/// POSIX shell.
-pub(crate) fn command_line(argv: &[String], value: &str) -> String {
+/// `argv` without the options named in `drop` (and their values).
+fn without(argv: &[String], drop: &[&str]) -> Vec<String> {
     let mut out = Vec::with_capacity(argv.len() + 2);
     let mut it = argv.iter();
     if let Some(program) = it.next() {
@@ -92,17 +90,53 @@ pub(crate) fn command_line(argv: &[String], value: &str) -> String {
     }
     while let Some(arg) = it.next() {
         let flag = arg.split('=').next().unwrap_or(arg);
-        if ["--resume", "--limit", "--page-size"].contains(&flag) {
-            if !arg.contains('=') {
+        if drop.contains(&flag) {
+            if !arg.contains('=') && flag != "--all-accounts" {
                 it.next();
             }
             continue;
         }
         out.push(arg.clone());
     }
+    out
+}
+
+fn joined(args: &[String]) -> String {
+    args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+}
+
+/// The command that goes on: the program's arguments with `--resume VALUE` (replacing any
+/// `--resume`, `--limit` or `--page-size` given: the token carries them).
+pub(crate) fn command_line(argv: &[String], value: &str) -> String {
+    let mut out = without(argv, &["--resume", "--limit", "--page-size"]);
     out.push("--resume".into());
     out.push(value.to_owned());
-    out.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
+    joined(&out)
+}
+
+/// The command that reads one account of an `--all-accounts` run again: the same options for
+/// that account alone (`--account-sid`), from where it stopped when `resume` says (written to
+/// stdout: `--output` would replace the whole run's file).
+pub(crate) fn account_command_line(argv: &[String], sid: &str, resume: Option<String>) -> String {
+    let mut out = without(
+        argv,
+        &[
+            "--all-accounts",
+            "--concurrency",
+            "--status",
+            "--resume",
+            "--output",
+            "-o",
+            "--account-sid",
+        ],
+    );
+    out.push("--account-sid".into());
+    out.push(sid.to_owned());
+    if let Some(value) = resume {
+        out.push("--resume".into());
+        out.push(value);
+    }
+    joined(&out)
 }
 
 fn quote(arg: &str) -> String {

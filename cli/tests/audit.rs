@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 use twilio_connect_apps_testbed::{
@@ -620,26 +621,67 @@ fn stop_and_go_on(emu: &Emulator, faults: FaultScript, whole: &[u8]) -> (u64, u6
 }
 
 #[test]
-fn a_1000_account_listing_that_stops_part_way_goes_on_with_nothing_twice() {
+fn a_1000_account_listing_reads_past_failing_accounts_and_says_how_to_read_them_again() {
     let emu = Emulator::builder().subaccounts(999, 2).start().unwrap();
     let whole = run(against(&emu), &["-q", "list", "--all-accounts", "--json"]);
     assert!(whole.status.success(), "{}", text(&whole.stderr));
     assert_eq!(pairs(&whole.stdout).len(), 2000);
-    let requests_whole = emu.request_count();
-    // Subaccount 500's listing fails, retries and all: the run stops there.
-    let faults = FaultScript::new().on(
-        Trigger::PathContains(format!("{}/AuthorizedConnectApps", subaccount(500))),
-        Fault::Status(503, ErrorBody::Twilio),
+    // Three subaccounts that never answer well: 503 whatever the retries, 429 on every
+    // attempt, and one that hangs past the timeout.
+    let (broken, storming, hanging) = (subaccount(500), subaccount(600), subaccount(700));
+    let path = |sid: &str| Trigger::PathContains(format!("{sid}/AuthorizedConnectApps"));
+    emu.set_faults(
+        FaultScript::new()
+            .on(path(&broken), Fault::Status(503, ErrorBody::Twilio))
+            .on(
+                path(&storming),
+                Fault::TooManyRequests(twilio_connect_apps_testbed::RetryAfter::Seconds(0)),
+            )
+            .on(
+                path(&hanging),
+                Fault::Delay(std::time::Duration::from_secs(3)),
+            ),
     );
-    let (first, second, printed) = stop_and_go_on(&emu, faults, &whole.stdout);
-    eprintln!(
-        "list, 1,000 accounts: one run {requests_whole} requests; stopped at account 501: {first} requests ({printed} apps printed); resumed: {second} requests"
+    let first = run(
+        against(&emu),
+        &["-q", "--timeout", "1", "list", "--all-accounts", "--json"],
     );
-    assert_eq!(printed, 2 * 501, "the parent and subaccounts 0..=499");
-    assert!(
-        second <= requests_whole / 2 + 1,
-        "{second} of {requests_whole}"
-    );
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first.stderr));
+    let err = text(&first.stderr);
+    let listed = pairs(&first.stdout);
+    assert_eq!(listed.len(), 2000 - 6, "every other account's apps: {err}");
+    let commands: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split(" again, run: ").nth(1))
+        .collect();
+    assert_eq!(commands.len(), 3, "{err}");
+    for sid in [&broken, &storming, &hanging] {
+        assert!(listed.iter().all(|(a, _)| a != sid), "{sid} printed");
+        assert!(
+            commands.iter().any(|c| c.contains(sid.as_str())),
+            "{sid}: {err}"
+        );
+    }
+    // Each command reads its account alone; together with the first run: every app once.
+    emu.set_faults(FaultScript::new());
+    let mut all = listed;
+    for command in commands {
+        let mut words = command.split_whitespace();
+        let mut c = Command::new(words.next().unwrap());
+        c.env("TWILIO_ACCOUNT_SID", DEFAULT_ACCOUNT_SID)
+            .env(
+                "TWILIO_AUTH_TOKEN",
+                twilio_connect_apps_testbed::DEFAULT_AUTH_TOKEN,
+            )
+            .args(words);
+        let o = c.output().unwrap();
+        assert!(o.status.success(), "{command}: {}", text(&o.stderr));
+        all.extend(pairs(&o.stdout));
+    }
+    let mut want = pairs(&whole.stdout);
+    want.sort();
+    all.sort();
+    assert_eq!(all, want);
 }
 
 #[test]
@@ -895,5 +937,24 @@ fn reflected_secrets_reach_no_report_snapshot_or_log() {
                 assert!(!all.contains(secret), "{transport} {format}: {all}");
             }
         }
+    }
+}
+
+/// 10% of all requests answered 429 at random: Twilio's guidance (back off, come back) absorbs
+/// them, and a sweep of 1,000 subaccounts reads every app.
+#[test]
+fn a_1000_account_sweep_under_random_429s_reads_every_app() {
+    let emu = Emulator::builder().subaccounts(999, 2).start().unwrap();
+    for seed in [1, 2] {
+        emu.set_faults(FaultScript::new().on(
+            Trigger::Random {
+                fraction: 0.1,
+                seed,
+            },
+            Fault::TooManyRequests(twilio_connect_apps_testbed::RetryAfter::Seconds(0)),
+        ));
+        let o = run(against(&emu), &["-q", "list", "--all-accounts", "--json"]);
+        assert!(o.status.success(), "seed {seed}: {}", text(&o.stderr));
+        assert_eq!(pairs(&o.stdout).len(), 2000, "seed {seed}");
     }
 }

@@ -11,7 +11,9 @@ use crate::error::{Error, TransportErrorKind, status_is_retryable};
 /// How many attempts and how much waiting a call may spend on retries.
 ///
 /// GET is idempotent, so 429, 500, 502, 503, 504 and connect/reset/timeout/decode failures are
-/// retried.
+/// retried. A 429 has a budget of its own ([`RetryPolicy::max_rate_limited_attempts`], 10 by
+/// default): Twilio asks clients to back off and come back, not to give up, so a burst of 429s
+/// in a long sweep does not fail an account the way a broken server would.
 /// A `Retry-After` header (seconds or an HTTP date) is honoured, capped at
 /// [`RetryPolicy::max_retry_after`]; otherwise the wait is capped exponential backoff with full
 /// jitter: a uniform draw from `0..=min(max_delay, base_delay * 2^(retry-1))`.
@@ -31,6 +33,7 @@ use crate::error::{Error, TransportErrorKind, status_is_retryable};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RetryPolicy {
     max_attempts: u32,
+    max_rate_limited_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
     max_retry_after: Duration,
@@ -67,11 +70,12 @@ impl Jitter {
 }
 
 impl Default for RetryPolicy {
-    /// 4 attempts in all, 500 ms base, 8 s per-wait cap, `Retry-After` capped at 30 s, 60 s of
-    /// waiting in all.
+    /// 4 attempts (and 10 answered 429), 500 ms base, 8 s per-wait cap, `Retry-After` capped
+    /// at 30 s, 60 s of waiting in all.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
+            max_rate_limited_attempts: 10,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
@@ -86,13 +90,20 @@ impl RetryPolicy {
     pub fn disabled() -> Self {
         RetryPolicy {
             max_attempts: 1,
+            max_rate_limited_attempts: 1,
             ..Self::default()
         }
     }
 
-    /// Attempts in all, including the first (at least 1).
+    /// Attempts that did not end in a 429, including the first (at least 1).
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Attempts that may end in a 429 (at least 1); the total wait still bounds them.
+    pub fn with_max_rate_limited_attempts(mut self, attempts: u32) -> Self {
+        self.max_rate_limited_attempts = attempts.max(1);
         self
     }
 
@@ -128,9 +139,14 @@ impl RetryPolicy {
         self
     }
 
-    /// Attempts in all, including the first.
+    /// Attempts that did not end in a 429, including the first.
     pub fn max_attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// Attempts that may end in a 429.
+    pub fn max_rate_limited_attempts(&self) -> u32 {
+        self.max_rate_limited_attempts
     }
 
     /// The first backoff window.
@@ -168,7 +184,13 @@ impl RetryPolicy {
     ) -> RetryDecision {
         let random = self.fixed_jitter.unwrap_or(jitter).0;
         state.attempts = state.attempts.saturating_add(1);
-        if !outcome.is_retryable() || state.attempts >= self.max_attempts {
+        let spent = if outcome.is_rate_limited() {
+            state.rate_limited = state.rate_limited.saturating_add(1);
+            state.rate_limited >= self.max_rate_limited_attempts
+        } else {
+            state.attempts.saturating_sub(state.rate_limited) >= self.max_attempts
+        };
+        if !outcome.is_retryable() || spent {
             return RetryDecision::Stop;
         }
         let wait = match outcome.retry_after(now) {
@@ -200,6 +222,8 @@ impl RetryPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RetryState {
     attempts: u32,
+    /// Of those, the ones answered 429.
+    rate_limited: u32,
     waited: Duration,
 }
 
@@ -250,6 +274,11 @@ impl<'a> Outcome<'a> {
             Error::Transport(t) => Some(Outcome::Failure(t.kind)),
             _ => None,
         }
+    }
+
+    /// Whether the server said 429 (Too Many Requests).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Outcome::Response { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// Whether this outcome may be retried at all.
@@ -472,14 +501,48 @@ mod tests {
             status: StatusCode::TOO_MANY_REQUESTS,
             headers: &h,
         };
-        let p = RetryPolicy::default();
+        let p = RetryPolicy::default().with_max_total_wait(Duration::from_secs(3600));
         let mut s = RetryState::new();
         let mut retries = 0;
         while let RetryDecision::Retry(_) = p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(u64::MAX)) {
             retries += 1;
         }
-        assert_eq!(retries, 3, "4 attempts in all by default");
-        assert_eq!(s.attempts(), 4);
+        assert_eq!(retries, 9, "10 attempts answered 429 by default");
+        assert_eq!(s.attempts(), 10);
+        // Other failures: 4 attempts in all, whatever 429s came before them.
+        let h503 = HeaderMap::new();
+        let down = Outcome::Response {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: &h503,
+        };
+        let mut s = RetryState::new();
+        for _ in 0..5 {
+            assert!(matches!(
+                p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(0)),
+                RetryDecision::Retry(_)
+            ));
+        }
+        let mut retries = 0;
+        while let RetryDecision::Retry(_) = p.decide(&mut s, &down, UNIX_EPOCH, Jitter(0)) {
+            retries += 1;
+        }
+        assert_eq!(
+            (retries, s.attempts()),
+            (3, 9),
+            "4 attempts that were not 429s"
+        );
+        let one = RetryPolicy::default().with_max_rate_limited_attempts(1);
+        assert_eq!(
+            one.decide(&mut RetryState::new(), &busy, UNIX_EPOCH, Jitter(0)),
+            RetryDecision::Stop
+        );
+        assert_eq!(
+            (
+                p.max_rate_limited_attempts(),
+                one.max_rate_limited_attempts()
+            ),
+            (10, 1)
+        );
 
         let p = RetryPolicy::default()
             .with_max_attempts(100)

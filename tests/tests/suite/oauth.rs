@@ -44,14 +44,14 @@ pub fn metadata<T: Harness>() {
     assert!(is_request_id(e.request_id()), "{e:?}");
     assert_eq!(e.attempts(), Some(1));
 
-    // 503 with Retry-After on every attempt: the error says how many were made and what the
+    // 429 with Retry-After on every attempt: the error says how many were made and what the
     // server asked for.
     emu.add_fault(FaultRule::new(
         Trigger::Always,
         Fault::TooManyRequests(EmuRetryAfter::Seconds(0)),
     ));
     let e = c.fetch(&APP.parse().unwrap()).unwrap_err();
-    assert_eq!(e.attempts(), Some(4), "{e}");
+    assert_eq!(e.attempts(), Some(10), "a 429 has 10 attempts: {e}");
     assert_eq!(e.retry_after(), Some(RetryAfter::Delay(Duration::ZERO)));
     assert!(is_request_id(e.request_id()));
     assert_eq!(e.api_code(), Some(20429));
