@@ -14,7 +14,7 @@ use http::{HeaderValue, Response, StatusCode};
 use crate::error::{Error, TransportError};
 use crate::proto::action::{Action, Machine};
 use crate::proto::context::Context;
-use crate::proto::token::TokenDecision;
+use crate::proto::token::{Refusal, TokenDecision};
 use crate::wire::request::token_request;
 use crate::wire::token::read_token;
 
@@ -100,7 +100,7 @@ impl<M: Machine<Output = Output>> Bearer<M> {
                 let origin = cx.config().oauth_origin().as_str();
                 let mut tokens = cx.shared().tokens();
                 match read_token(result, origin, cx.now()) {
-                    Ok(token) => tokens.store(token),
+                    Ok(token) => tokens.store(token, cx.now()),
                     Err(e) => tokens.fail(e, cx.now()),
                 }
             }
@@ -123,9 +123,10 @@ impl<M: Machine<Output = Output>> Bearer<M> {
         }
     }
 
-    /// Whether `result` is a 401 on the token the attempt carried, the first one: then the
-    /// token is stale (revoked, or the clocks disagree) and the request goes once more with a
-    /// fresh one.
+    /// Whether `result` is a 401 on the token the attempt carried, the first one, that the
+    /// request should answer by going once more with a new token (see
+    /// [`Tokens::invalidate`](crate::proto::token::Tokens::invalidate): one refresh per token
+    /// generation, none for a fresh replacement of a refused token).
     pub(crate) fn refused(
         &mut self,
         cx: &Context<'_>,
@@ -138,9 +139,16 @@ impl<M: Machine<Output = Output>> Bearer<M> {
         if self.reauthorized || !matches!(result, Ok(r) if r.status() == StatusCode::UNAUTHORIZED) {
             return false;
         }
-        tracing::info!(attempt, "access token refused; refreshing it");
-        cx.shared().tokens().invalidate(generation);
         self.reauthorized = true;
+        let refusal = cx.shared().tokens().invalidate(generation, cx.now());
+        if refusal == Refusal::Final {
+            tracing::info!(
+                attempt,
+                "access token refused, and it is a fresh one: final"
+            );
+            return false;
+        }
+        tracing::info!(attempt, "access token refused; retrying with a new one");
         true
     }
 }

@@ -26,6 +26,10 @@ const POLL: Duration = Duration::from_millis(20);
 const TAKEOVER: Duration = Duration::from_secs(60);
 /// How long a refresh that failed for a passing reason (5xx, the network) is not tried again.
 const FAILED_COOL_DOWN: Duration = Duration::from_secs(1);
+/// How long a token fetched because its predecessor was refused (401) is not replaced for
+/// another 401: a server that refuses every token (one subaccount the client may not read, or
+/// many) would otherwise get a token request per refusal.
+pub(crate) const REFUSED_COOL_DOWN: Duration = Duration::from_secs(60);
 
 /// The session's token, and how many it has had.
 #[derive(Debug, Default)]
@@ -38,6 +42,20 @@ pub(crate) struct Tokens {
     /// The last two tokens stored (newest first), kept after a refusal or an expiry: a server
     /// may still reflect them, and they must not be shown.
     recent: [Option<HeaderValue>; 2],
+    /// The current token replaced one that was refused, at this time: a 401 on it within
+    /// [`REFUSED_COOL_DOWN`] is final for its request, and fetches nothing.
+    replaced_refused_at: Option<SystemTime>,
+    /// The next token stored replaces a refused one.
+    replacing_refused: bool,
+}
+
+/// What a 401 on a token comes to for its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Try once more, with the token that replaces it (fetched now, or already there).
+    Retry,
+    /// The 401 stands: the token was itself a fresh replacement of a refused one.
+    Final,
 }
 
 #[derive(Debug, Default)]
@@ -117,9 +135,10 @@ impl Tokens {
         }
     }
 
-    /// The new token, for everyone.
-    pub(crate) fn store(&mut self, token: AccessToken) {
+    /// The new token, fetched at `now`, for everyone.
+    pub(crate) fn store(&mut self, token: AccessToken, now: SystemTime) {
         self.generation += 1;
+        self.replaced_refused_at = std::mem::take(&mut self.replacing_refused).then_some(now);
         self.recent = [Some(token.header.clone()), self.recent[0].take()];
         tracing::debug!(
             generation = self.generation,
@@ -138,12 +157,26 @@ impl Tokens {
         self.state = State::Failed { error, until };
     }
 
-    /// An API request carrying the token of `generation` was refused (401): that token is no
-    /// good (revoked, or the clocks disagree), so the next request fetches another.
-    pub(crate) fn invalidate(&mut self, generation: u64) {
+    /// An API request carrying the token of `generation` was refused (401) at `now`. An older
+    /// token than the current one: retry with the current one. The current one: it is no good
+    /// (revoked, or the clocks disagree), so the next request fetches another, once per
+    /// generation; unless it was itself fetched to replace a refused token less than
+    /// [`REFUSED_COOL_DOWN`] ago, when the refusal is the server's answer, not the token's.
+    pub(crate) fn invalidate(&mut self, generation: u64, now: SystemTime) -> Refusal {
+        if generation < self.generation {
+            return Refusal::Retry;
+        }
+        let fresh_replacement = self
+            .replaced_refused_at
+            .is_some_and(|at| now.duration_since(at).unwrap_or_default() < REFUSED_COOL_DOWN);
+        if fresh_replacement {
+            return Refusal::Final;
+        }
         if generation == self.generation && matches!(self.state, State::Valid(_)) {
             self.state = State::Empty;
+            self.replacing_refused = true;
         }
+        Refusal::Retry
     }
 
     /// How many token requests were claimed so far.
@@ -181,7 +214,7 @@ mod tests {
         assert!(matches!(tokens.decide(t0), TokenDecision::Refresh));
         // Others wait while the first refresh is out.
         assert!(matches!(tokens.decide(t0), TokenDecision::Wait(_)));
-        tokens.store(token(t0, 100));
+        tokens.store(token(t0, 100), t0);
         assert!(matches!(tokens.decide(t0), TokenDecision::Use(_, 1)));
         // 10 s before expiry (margin 10 s): one request refreshes, the rest keep the old one.
         let late = t0 + Duration::from_secs(91);
@@ -189,14 +222,43 @@ mod tests {
         for _ in 0..5 {
             assert!(matches!(tokens.decide(late), TokenDecision::Use(_, 1)));
         }
-        tokens.store(token(late, 100));
+        tokens.store(token(late, 100), late);
         assert!(matches!(tokens.decide(late), TokenDecision::Use(_, 2)));
         assert_eq!(tokens.refreshes(), 2);
-        // A 401 with token 1 is old news; with token 2 it forces a refresh.
-        tokens.invalidate(1);
+        // A 401 with token 1 is old news (retry with 2); with token 2 it forces a refresh.
+        assert_eq!(tokens.invalidate(1, late), Refusal::Retry);
         assert!(matches!(tokens.decide(late), TokenDecision::Use(_, 2)));
-        tokens.invalidate(2);
+        assert_eq!(tokens.invalidate(2, late), Refusal::Retry);
         assert!(matches!(tokens.decide(late), TokenDecision::Refresh));
+    }
+
+    #[test]
+    fn one_refresh_per_generation_and_none_for_a_fresh_replacement() {
+        let t0 = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let mut tokens = Tokens::default();
+        assert!(matches!(tokens.decide(t0), TokenDecision::Refresh));
+        tokens.store(token(t0, 3600), t0);
+        // 400 requests refused with token 1: one refresh in all.
+        assert_eq!(tokens.invalidate(1, t0), Refusal::Retry);
+        for _ in 0..399 {
+            assert_eq!(tokens.invalidate(1, t0), Refusal::Retry);
+            assert!(
+                !matches!(tokens.decide(t0), TokenDecision::Use(..)) || tokens.refreshes() == 2
+            );
+        }
+        tokens.store(token(t0, 3600), t0);
+        assert_eq!(tokens.refreshes(), 2);
+        // Token 2 replaced a refused one: a 401 on it is final for a minute, and fetches nothing.
+        let soon = t0 + Duration::from_secs(30);
+        for _ in 0..400 {
+            assert_eq!(tokens.invalidate(2, soon), Refusal::Final);
+            assert!(matches!(tokens.decide(soon), TokenDecision::Use(_, 2)));
+        }
+        // Later, a 401 on it is news again.
+        let later = t0 + REFUSED_COOL_DOWN;
+        assert_eq!(tokens.invalidate(2, later), Refusal::Retry);
+        assert!(matches!(tokens.decide(later), TokenDecision::Refresh));
+        assert_eq!(tokens.refreshes(), 3);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Sweeping every account.
 
-use twilio_connect_apps_testbed::{Emulator, ErrorBody, Fault, FaultScript, Trigger};
+use twilio_connect_apps_testbed::{
+    DEFAULT_ACCOUNT_SID, Emulator, ErrorBody, Fault, FaultRule, FaultScript, Trigger,
+};
 
 use crate::support::*;
 
@@ -153,4 +155,37 @@ pub fn adaptive_sweep<T: Harness>() {
         "{}: fixed at 16 refused {fixed_429s}, adaptive {adaptive_429s}",
         T::NAME
     );
+}
+
+/// An OAuth sweep over 400 subaccounts that all answer 401: one refresh for the refused
+/// token, and none for its replacement (a 401 with a fresh token is that account's answer),
+/// not a token request per account.
+pub fn oauth_sweep_of_401s<T: Harness>() {
+    use twilio_connect_apps::SweepParams;
+    let emu = Emulator::builder()
+        .subaccounts(400, 1)
+        .oauth_client(OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, DEFAULT_ACCOUNT_SID)
+        .start()
+        .unwrap();
+    emu.add_fault(FaultRule::new(
+        Trigger::PathContains("/AuthorizedConnectApps".into()),
+        Fault::Status(401, ErrorBody::Twilio),
+    ));
+    let c: T = T::new(oauth_config(&emu), &emu, &Opts::default()).unwrap();
+    let results = c.sweep(SweepParams::new().with_concurrency(16)).unwrap();
+    assert_eq!(results.len(), 401);
+    for r in results {
+        let a = r.unwrap();
+        assert!(
+            a.error.as_ref().is_some_and(|e| e.is_auth()),
+            "{:?}",
+            a.error
+        );
+    }
+    let tokens = emu
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/token")
+        .count();
+    assert_eq!(tokens, 2, "{}: the first token and one refresh", T::NAME);
 }

@@ -742,6 +742,10 @@ macro_rules! e2e_suite {
             $crate::suite::problem_details::<$harness>();
         }
         #[test]
+        fn oauth_sweep_of_401s_refreshes_once_per_token_generation() {
+            $crate::suite::oauth_sweep_of_401s::<$harness>();
+        }
+        #[test]
         fn secrets_a_server_reflects_are_never_shown() {
             $crate::suite::reflected_secrets::<$harness>();
         }
