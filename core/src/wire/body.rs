@@ -39,8 +39,22 @@ pub struct BodyBuffer {
 impl BodyBuffer {
     /// The buffer for a response with these headers: its `Content-Length` over `cap` is
     /// [`BodyTooLarge`](TransportErrorKind::BodyTooLarge) at once; otherwise room for the
-    /// declared length (or a small start).
+    /// declared length (or a small start). Both `Content-Length` and `Transfer-Encoding` is an
+    /// error of kind [`Other`](TransportErrorKind::Other), never retried.
     pub fn for_response(headers: &HeaderMap, cap: u64) -> Result<Self, TransportError> {
+        if headers.contains_key(http::header::TRANSFER_ENCODING)
+            && headers.contains_key(http::header::CONTENT_LENGTH)
+        {
+            // RFC 9112 §6.3: a sign of request smuggling, or of a broken intermediary; every
+            // transport refuses it the same way, and sending again would get the same.
+            return Err(TransportError::new(
+                TransportErrorKind::Other,
+                "the response has both Content-Length and Transfer-Encoding (RFC 9112 §6.3: a \
+                 sign of request smuggling); refused. Check the proxy or load balancer between \
+                 this client and the API",
+                None,
+            ));
+        }
         let declared = headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());

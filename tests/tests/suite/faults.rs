@@ -367,6 +367,38 @@ pub fn malformed_answers<T: Harness>() {
     }
 }
 
+/// A response with both `Content-Length` and `Transfer-Encoding`: refused by every transport
+/// alike, at once (not retried: it would come again), with an error that says what was wrong.
+pub fn length_and_chunked<T: Harness>() {
+    if !T::TLS_AND_PROXY {
+        return; // the test bed's minimal transport reads HTTP/1.0 only
+    }
+    use crate::support::raw::{Malformed, MalformedServer};
+    let server = MalformedServer::start(Malformed::LengthAndChunked);
+    let emu = emulator(false);
+    let config = twilio_connect_apps::Config::new(twilio_connect_apps::Credentials::auth_token(
+        DEFAULT_ACCOUNT_SID.parse().unwrap(),
+        twilio_connect_apps::Secret::new("t"),
+    ))
+    .with_base_url(&server.base_url)
+    .unwrap();
+    let c = T::new(config, &emu, &Opts::default()).unwrap();
+    let listed = c.list(ListParams::new()).unwrap();
+    let e = listed.error.unwrap();
+    assert!(
+        matches!(&e, Error::Transport(t) if t.kind == TransportErrorKind::Other),
+        "{}: {e:?}",
+        T::NAME
+    );
+    let shown = e.to_string();
+    assert!(
+        shown.contains("Content-Length") && shown.contains("Transfer-Encoding"),
+        "{}: {shown}",
+        T::NAME
+    );
+    assert_eq!(server.requests(), 1, "{}: not retried", T::NAME);
+}
+
 /// Errors in RFC 9457 problem details (`application/problem+json`) are typed API errors like
 /// the legacy envelope: code, message, status, link and details; a 503 one is retried.
 pub fn problem_details<T: Harness>() {

@@ -738,6 +738,10 @@ macro_rules! e2e_suite {
             $crate::suite::oauth_token_endpoint_down::<$harness>();
         }
         #[test]
+        fn content_length_with_chunked_is_refused_alike() {
+            $crate::suite::length_and_chunked::<$harness>();
+        }
+        #[test]
         fn rfc_9457_problem_details_are_api_errors() {
             $crate::suite::problem_details::<$harness>();
         }

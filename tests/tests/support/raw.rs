@@ -19,6 +19,9 @@ pub enum Malformed {
     BadChunk,
     /// A header line without a colon.
     BadHeader,
+    /// Both `Content-Length` and `Transfer-Encoding: chunked` (a request-smuggling sign,
+    /// RFC 9112 §6.3), with a valid chunked page.
+    LengthAndChunked,
 }
 
 /// An HTTP/1.1 server answering every request with `kind`; counts requests.
@@ -51,6 +54,9 @@ impl MalformedServer {
                         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
                     }
                     Malformed::BadHeader => b"HTTP/1.1 200 OK\r\nthis is not a header\r\n\r\n{}",
+                    Malformed::LengthAndChunked => {
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n1e\r\n{\"authorized_connect_apps\":[]}\r\n0\r\n\r\n"
+                    }
                 };
                 let _ = stream.write_all(answer);
             }
