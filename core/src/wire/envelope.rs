@@ -319,6 +319,14 @@ impl<'de, R: Wire<'de>, F: FnMut(R) -> bool> Visitor<'de> for PageSeed<'_, '_, '
             records: records_key,
         })? {
             let field = match key {
+                // Which of two arrays is the page? serde_json would keep the last, a streaming
+                // reader the first: neither is safe to guess, so the page is refused.
+                TopKey::Records if raw.has_records => {
+                    trail.push(Segment::Key(records_key));
+                    return Err(de::Error::custom(
+                        "the records key appears twice in the page; refusing to guess which is the page",
+                    ));
+                }
                 TopKey::Records => {
                     map.next_value_seed(RecordsArray {
                         trail,

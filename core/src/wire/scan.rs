@@ -336,6 +336,9 @@ pub(crate) fn apps_page<'a, R: AppRecord<'a>>(
                 crate::api::RECORDS_KEY if count.is_none() => {
                     count = Some(records(&mut c, max, &mut each)?);
                 }
+                // Whatever `meta` holds (an object, `"x"`, `5`), the serde path decides: it
+                // reads the meta envelope and refuses anything else.
+                "meta" => return Err(Bail),
                 "page" => env.page = c.number_or_null()?,
                 "page_size" => env.page_size = c.number_or_null()?,
                 "start" => env.start = c.number_or_null()?,
@@ -537,6 +540,42 @@ mod tests {
                 apps_page(bad, 1, |_: crate::AppView<'_>| Ok(())).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    /// The rule at the top of this file, on the bodies where it once broke: every path gives
+    /// one answer, whatever else the page holds.
+    #[test]
+    fn the_fast_path_never_accepts_what_the_serde_path_refuses() {
+        use crate::wire::envelope::{page_from_json, view_page};
+        for bad in [
+            r#"{"meta":"x","authorized_connect_apps":[]}"#,
+            r#"{"meta":5,"authorized_connect_apps":[]}"#,
+            r#"{"authorized_connect_apps":[],"meta":true}"#,
+            r#"{"authorized_connect_apps":[{}],"authorized_connect_apps":[]}"#,
+            r#"{"authorized_connect_apps":[],"authorized_connect_apps":[{}]}"#,
+        ] {
+            assert!(page_from_json(bad.as_bytes()).is_err(), "owned: {bad}");
+            let mut handed = 0;
+            let viewed = view_page(bad.as_bytes(), 1000, |_| {
+                handed += 1;
+                Ok::<(), std::convert::Infallible>(())
+            });
+            assert!(viewed.is_err(), "views: {bad}");
+        }
+        for good in [
+            r#"{"meta":null,"authorized_connect_apps":[{}]}"#,
+            r#"{"authorized_connect_apps":[{}],"next_page_uri":null}"#,
+        ] {
+            assert_eq!(
+                page_from_json(good.as_bytes()).unwrap().records.len(),
+                1,
+                "{good}"
+            );
+            let viewed = view_page(good.as_bytes(), 1000, |_| {
+                Ok::<(), std::convert::Infallible>(())
+            });
+            assert_eq!(viewed.ok().map(|p| p.records), Some(1), "{good}");
         }
     }
 }
