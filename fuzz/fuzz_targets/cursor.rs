@@ -1,0 +1,4 @@
+//! `cargo +nightly fuzz run cursor --features fuzz` (see `fuzz/README.md`).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| twilio_connect_apps_fuzz::cursor(data));
