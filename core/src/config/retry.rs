@@ -566,4 +566,88 @@ mod tests {
             RetryDecision::Stop
         );
     }
+
+    #[test]
+    fn getters_say_what_was_set() {
+        let p = RetryPolicy::default()
+            .with_max_attempts(7)
+            .with_max_rate_limited_attempts(12)
+            .with_base_delay(Duration::from_millis(30))
+            .with_max_delay(Duration::from_secs(3))
+            .with_max_retry_after(Duration::from_secs(9))
+            .with_max_total_wait(Duration::from_secs(40));
+        assert_eq!((p.max_attempts(), p.max_rate_limited_attempts()), (7, 12));
+        assert_eq!(p.base_delay(), Duration::from_millis(30));
+        assert_eq!(p.max_delay(), Duration::from_secs(3));
+        assert_eq!(p.max_retry_after(), Duration::from_secs(9));
+        assert_eq!(p.max_total_wait(), Duration::from_secs(40));
+        let d = RetryPolicy::default();
+        assert_eq!((d.max_attempts(), d.max_rate_limited_attempts()), (4, 10));
+        assert_eq!(
+            (
+                d.base_delay(),
+                d.max_delay(),
+                d.max_retry_after(),
+                d.max_total_wait()
+            ),
+            (
+                Duration::from_millis(500),
+                Duration::from_secs(8),
+                Duration::from_secs(30),
+                Duration::from_secs(60)
+            )
+        );
+        let off = RetryPolicy::disabled();
+        assert_eq!(
+            (off.max_attempts(), off.max_rate_limited_attempts()),
+            (1, 1)
+        );
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_wait_that_fills_the_total_exactly_is_still_waited() {
+        let h = response(503, Some("4"));
+        let busy = Outcome::Response {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: &h,
+        };
+        let p = RetryPolicy::default().with_max_total_wait(Duration::from_secs(8));
+        let mut s = RetryState::new();
+        let mut waits = Vec::new();
+        while let RetryDecision::Retry(d) = p.decide(&mut s, &busy, UNIX_EPOCH, Jitter(0)) {
+            waits.push(d);
+        }
+        assert_eq!(
+            waits,
+            [Duration::from_secs(4); 2],
+            "4 s + 4 s = 8 s, the whole budget"
+        );
+        assert_eq!(s.waited(), Duration::from_secs(8));
+    }
+
+    #[test]
+    fn the_outcome_of_a_finished_error() {
+        let reset = Error::Transport(crate::error::TransportError::new(
+            TransportErrorKind::Reset,
+            "reset",
+            None,
+        ));
+        let outcome = Outcome::of_error(&reset).unwrap();
+        assert!(matches!(
+            outcome,
+            Outcome::Failure(TransportErrorKind::Reset)
+        ));
+        assert!(outcome.is_retryable() && !outcome.is_rate_limited());
+        let tls = Error::Transport(crate::error::TransportError::new(
+            TransportErrorKind::Tls,
+            "bad certificate",
+            None,
+        ));
+        assert!(!Outcome::of_error(&tls).unwrap().is_retryable());
+        assert!(Outcome::of_error(&Error::input("x", "y")).is_none());
+    }
 }

@@ -222,4 +222,51 @@ mod tests {
         assert_eq!(page(&mut w, &[sid(2), sid(1), sid(2)]), [false, true, true]);
         assert_eq!(w.page, 2);
     }
+
+    #[test]
+    fn after_each_sweep_the_map_holds_exactly_the_window() {
+        for pages in [1usize, 2, 3, 5] {
+            let mut w = Window::new(pages);
+            for p in 0..40u32 {
+                let sids: Vec<String> = (0..10).map(|i| sid(p * 10 + i)).collect();
+                assert!(page(&mut w, &sids).iter().all(|r| !r));
+                let read = u64::from(p) + 1;
+                if read % pages as u64 == 0 {
+                    // Swept: the last `pages` pages (the next page's window), nothing more.
+                    assert_eq!(
+                        w.last_seen.len(),
+                        10 * pages.min(read as usize),
+                        "{pages}: page {read}"
+                    );
+                } else {
+                    assert!(w.last_seen.len() <= 10 * 2 * pages, "{pages}: page {read}");
+                }
+            }
+            // The page just out of the window is not a repeat; the oldest one in it is.
+            w.begin(1);
+            let first_in = 40 - pages as u32;
+            assert!(w.repeated(&sid(first_in * 10)), "{pages}: in the window");
+            if let Some(out) = first_in.checked_sub(1) {
+                assert!(
+                    !w.repeated(&sid(out * 10 + 1)),
+                    "{pages}: out of the window"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keys_spread_over_the_hash() {
+        use std::hash::BuildHasher;
+        let state = std::hash::RandomState::new();
+        let hashes: std::collections::HashSet<u64> =
+            (0..100).map(|n| state.hash_one(Key::of(&sid(n)))).collect();
+        assert_eq!(hashes.len(), 100, "100 SIDs, 100 hashes");
+        assert_ne!(state.hash_one(Key::of("x")), state.hash_one(Key::of("y")));
+        // The two-letter prefix takes part in equality only.
+        assert_eq!(
+            state.hash_one(Key::of(&sid(7))),
+            state.hash_one(Key::of(&format!("AC{:032x}", 7)))
+        );
+    }
 }

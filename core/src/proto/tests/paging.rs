@@ -267,7 +267,7 @@ fn after_a_paging_error_a_resume_hands_out_nothing_twice() {
 fn a_same_origin_next_uri_over_8_kib_is_a_short_paging_error() {
     let next = format!(
         "/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?PageSize=50&x={}",
-        "a".repeat(1 << 20)
+        "a".repeat(9 << 10)
     );
     let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
     let (_, sent, err) = run(&mut p, |_, _| page(&[], Some(&next)));
@@ -283,10 +283,167 @@ fn a_same_origin_next_uri_over_8_kib_is_a_short_paging_error() {
 fn server_text_in_paging_errors_is_cut_short() {
     let next = format!(
         "https://evil.example/2010-04-01/Accounts/{AC}/AuthorizedConnectApps.json?x={}",
-        "a".repeat(1 << 20)
+        "a".repeat(64 << 10)
     );
     let mut p = Paginator::new(&config(), ListParams::new()).unwrap();
     let (_, _, err) = run(&mut p, |_, _| page(&[], Some(&next)));
     let shown = err.unwrap().to_string();
     assert!(shown.len() < 500, "{} bytes", shown.len());
+}
+
+fn cursor_at(account: &str) -> Cursor {
+    Cursor {
+        next: Some(list_path(account, "PageSize=2&Page=1&PageToken=PT1")),
+        skip: 0,
+        remaining: None,
+    }
+}
+
+#[test]
+fn a_cursor_resumes_only_in_its_own_account() {
+    let mine: crate::AccountSid = AC.parse().unwrap();
+    let other: crate::AccountSid = OTHER.parse().unwrap();
+    type P = Paginator<crate::AuthorizedConnectApp>;
+    assert!(P::resuming_in(&config(), Some(&mine), cursor_at(AC)).is_ok());
+    assert!(
+        P::resuming_in(&config(), None, cursor_at(AC)).is_ok(),
+        "the configured one"
+    );
+    assert!(P::resuming_in(&config(), Some(&other), cursor_at(OTHER)).is_ok());
+    let e = P::resuming_in(&config(), Some(&other), cursor_at(AC)).unwrap_err();
+    assert!(
+        e.to_string().contains("resumes only in its own account"),
+        "{e}"
+    );
+    let e = P::resuming_in(&config(), None, cursor_at(OTHER)).unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}
+
+#[test]
+fn buffered_and_done_follow_what_is_left_to_hand_out() {
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(3)).unwrap();
+    assert!(!p.is_done(), "nothing read yet");
+    assert_eq!(p.buffered(), 0);
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let next = list_path(AC, "PageSize=3&Page=1&PageToken=PT1");
+    p.handle_response(&page(&[&sid(1), &sid(2), &sid(3)], Some(&next)))
+        .unwrap();
+    assert_eq!(p.buffered(), 3);
+    assert!(!p.is_done());
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert_eq!(p.buffered(), 2);
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert_eq!(p.buffered(), 0);
+    assert!(!p.is_done(), "a next page is named");
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    p.handle_response(&page(&[&sid(4)], None)).unwrap();
+    assert!(!p.is_done(), "one record still buffered");
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert!(p.is_done(), "the last page, handed out");
+    assert!(matches!(p.step().unwrap(), Step::Done));
+
+    // A limit reached is done at once, even with records of the page left over.
+    let mut p =
+        Paginator::new(&config(), ListParams::new().with_limit(2).with_page_size(2)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    p.handle_response(&page(&[&sid(1), &sid(2)], Some(&next)))
+        .unwrap();
+    assert!(!p.is_done());
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert!(!p.is_done(), "one left to hand out");
+    assert!(matches!(p.step().unwrap(), Step::Record(_)));
+    assert!(p.is_done());
+}
+
+#[test]
+fn the_view_path_stops_at_the_limit_and_sends_nothing_more() {
+    let next = list_path(AC, "PageSize=5&Page=1&PageToken=PT1");
+    let mut p =
+        Paginator::new(&config(), ListParams::new().with_limit(3).with_page_size(5)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let mut handed = 0;
+    let r = p.handle_response_with(&page(&[&sid(1), &sid(2), &sid(3)], Some(&next)), |_| {
+        handed += 1;
+        Ok::<(), std::convert::Infallible>(())
+    });
+    assert!(r.is_ok());
+    assert_eq!(handed, 3);
+    assert!(p.is_done());
+    assert_eq!(p.buffered(), 0);
+    assert!(
+        matches!(p.step().unwrap(), Step::Done),
+        "no request past the limit"
+    );
+
+    // Without a limit, the view path goes on to the next page, and ends after the last.
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let ok = |p: &mut Paginator, resp| {
+        p.handle_response_with(&resp, |_| Ok::<(), std::convert::Infallible>(()))
+            .is_ok()
+    };
+    assert!(ok(&mut p, page(&[&sid(1), &sid(2)], Some(&next))));
+    assert!(!p.is_done());
+    let Step::Send(req) = p.step().unwrap() else {
+        panic!("the next page is asked for")
+    };
+    assert!(req.uri().query().unwrap().contains("PageToken=PT1"));
+    assert!(ok(&mut p, page(&[&sid(3)], None)));
+    assert!(p.is_done());
+    assert!(matches!(p.step().unwrap(), Step::Done));
+}
+
+#[test]
+fn pages_told_apart_by_page_number_alone_are_not_a_loop() {
+    // No PageToken: `Page` tells the pages apart (it is ignored only next to a token).
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(1)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| {
+        let next = (n < 3).then(|| list_path(AC, &format!("PageSize=1&Page={n}")));
+        page(&[&sid(n as u32)], next.as_deref())
+    });
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!((out.len(), sent), (3, 3));
+    // With a token, two URIs that differ only in `Page` are the same page: a loop.
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(1)).unwrap();
+    let (_, sent, err) = run(&mut p, |_, n| {
+        let next = list_path(AC, &format!("PageSize=1&Page={n}&PageToken=SAME"));
+        page(&[&sid(n as u32)], Some(&next))
+    });
+    assert!(
+        matches!(err, Some(Error::Paging(PagingError::RepeatedUri { .. }))),
+        "{err:?}"
+    );
+    assert_eq!(sent, 2);
+}
+
+#[test]
+fn a_limit_reached_mid_page_drops_the_rest_of_the_page() {
+    let mut p =
+        Paginator::new(&config(), ListParams::new().with_limit(3).with_page_size(2)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| {
+        let next = list_path(AC, &format!("PageSize=2&Page={n}&PageToken=PT{n}"));
+        let n = n as u32 * 10;
+        page(&[&sid(n), &sid(n + 1)], Some(&next))
+    });
+    assert!(err.is_none());
+    assert_eq!((out.len(), sent), (3, 2));
+    assert_eq!(
+        p.buffered(),
+        0,
+        "the page's last record is dropped, not kept"
+    );
+    assert!(p.is_done());
+    let cursor = p.cursor();
+    assert_eq!((cursor.next, cursor.remaining), (None, Some(0)));
 }
