@@ -174,14 +174,18 @@ fn proxy_variables_follow_one_rule_in_both_transports() {
             .filter(|r| r.path == "/v2/token")
             .count()
     };
-    let token_service = Emulator::builder()
-        .oauth_client(
-            "OQ00000000000000000000000000000001",
-            "oauth-client-SECRET-42",
-            DEFAULT_ACCOUNT_SID,
-        )
-        .start()
-        .unwrap();
+    let token_service_on = |tls: bool| {
+        Emulator::builder()
+            .tls(tls)
+            .oauth_client(
+                "OQ00000000000000000000000000000001",
+                "oauth-client-SECRET-42",
+                DEFAULT_ACCOUNT_SID,
+            )
+            .start()
+            .unwrap()
+    };
+    let token_service = token_service_on(false);
     set(&[("HTTPS_PROXY", &url)]);
     let before = proxy.log().len();
     // The API emulator does not know the other one's tokens: the listings end in 401s,
@@ -202,15 +206,7 @@ fn proxy_variables_follow_one_rule_in_both_transports() {
 
     // And the other way round: the API on loopback (direct), the token service only the
     // proxy reaches (tunnelled).
-    let tls_oauth = Emulator::builder()
-        .tls(true)
-        .oauth_client(
-            "OQ00000000000000000000000000000001",
-            "oauth-client-SECRET-42",
-            DEFAULT_ACCOUNT_SID,
-        )
-        .start()
-        .unwrap();
+    let tls_oauth = token_service_on(true);
     let tls_oauth_base = format!("https://{TLS_TEST_HOST}:{}", tls_oauth.addr().port());
     let before = proxy.log().len();
     let _ = list_both_with(
