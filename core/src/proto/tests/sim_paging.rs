@@ -119,8 +119,17 @@ fn drive(p: &mut Paginator, server: &mut SimServer, out: &mut Vec<String>) -> Re
     }
 }
 
+/// `default` cases, or as many as `PROPTEST_CASES` says.
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    // 1000 cases; `PROPTEST_CASES` sets fewer (cargo-mutants runs the suite once per mutant).
+    #![proptest_config(ProptestConfig::with_cases(cases(1000)))]
 
     /// (c) Every record exactly once, in order, in the fewest requests; also across a failure
     /// and a resume from the saved cursor.
