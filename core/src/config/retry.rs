@@ -51,10 +51,11 @@ pub struct RetryPolicy {
 pub struct Jitter(u64);
 
 impl Jitter {
-    /// A uniformly spread point, mixed from any `seed` (SplitMix64's output function: every
-    /// seed, even `0` or `7`, lands anywhere in the window).
+    /// A uniformly spread point, mixed from any `seed` (SplitMix64's step from state `seed`:
+    /// every seed, even `0` or `7`, lands anywhere in the window; its output function alone
+    /// would keep `0` at the window's start).
     pub fn from_seed(seed: u64) -> Self {
-        let mut z = seed;
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         Jitter(z ^ (z >> 31))
@@ -649,5 +650,53 @@ mod tests {
         ));
         assert!(!Outcome::of_error(&tls).unwrap().is_retryable());
         assert!(Outcome::of_error(&Error::input("x", "y")).is_none());
+    }
+
+    #[test]
+    fn a_seed_is_mixed_by_splitmix64() {
+        // SplitMix64's published first outputs from state 0 (a seed is never used as the
+        // point itself).
+        let golden = 0x9e37_79b9_7f4a_7c15_u64;
+        let outputs: Vec<u64> = (0..3u64)
+            .map(|k| Jitter::from_seed(golden.wrapping_mul(k)).0)
+            .collect();
+        assert_eq!(
+            outputs,
+            [
+                0xe220_a839_7b1d_cdaf,
+                0x6e78_9e6a_a1b9_65f4,
+                0x06c4_5d18_8009_454f
+            ]
+        );
+        assert_ne!(
+            Jitter::from_seed(0).0,
+            0,
+            "seed 0 is not the window's start"
+        );
+    }
+
+    #[test]
+    fn a_fixed_jitter_wins_over_the_one_passed_and_keeps_the_other_settings() {
+        let p = RetryPolicy::default()
+            .with_max_attempts(7)
+            .with_fixed_jitter(Jitter::at(0.0));
+        assert_eq!(p.max_attempts(), 7);
+        let h = HeaderMap::new();
+        let mut state = RetryState::new();
+        let busy = Outcome::Response {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: &h,
+        };
+        for _ in 0..6 {
+            assert_eq!(
+                p.decide(&mut state, &busy, UNIX_EPOCH, Jitter(u64::MAX)),
+                RetryDecision::Retry(Duration::ZERO)
+            );
+        }
+        assert_eq!(
+            p.decide(&mut state, &busy, UNIX_EPOCH, Jitter(u64::MAX)),
+            RetryDecision::Stop,
+            "the 7th attempt is the last"
+        );
     }
 }

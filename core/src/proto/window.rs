@@ -269,4 +269,17 @@ mod tests {
             state.hash_one(Key::of(&format!("AC{:032x}", 7)))
         );
     }
+
+    #[test]
+    fn the_map_is_swept_once_every_window_not_every_page() {
+        let mut w = Window::new(3);
+        let mut sizes = Vec::new();
+        for p in 0..9u32 {
+            let sids: Vec<String> = (0..10).map(|i| sid(p * 10 + i)).collect();
+            page(&mut w, &sids);
+            sizes.push(w.last_seen.len());
+        }
+        // Swept after pages 3, 6 and 9 (down to the 3 pages in the window), growing between.
+        assert_eq!(sizes, [10, 20, 30, 40, 50, 30, 40, 50, 30]);
+    }
 }

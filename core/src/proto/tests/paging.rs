@@ -363,6 +363,24 @@ fn buffered_and_done_follow_what_is_left_to_hand_out() {
 }
 
 #[test]
+fn a_page_given_while_records_are_still_buffered_is_refused_and_loses_nothing() {
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(3)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let next = list_path(AC, "PageSize=3&Page=1&PageToken=PT1");
+    p.handle_response(&page(&[&sid(1), &sid(2), &sid(3)], Some(&next)))
+        .unwrap();
+    let r = p.handle_response_with(&page(&[&sid(4)], None), |_| {
+        Ok::<(), std::convert::Infallible>(())
+    });
+    assert!(r.is_err(), "the next page was never asked for");
+    let (out, _, error) = run(&mut p, |_, _| page(&[&sid(4)], None));
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(out, [sid(1), sid(2), sid(3), sid(4)]);
+}
+
+#[test]
 fn the_view_path_stops_at_the_limit_and_sends_nothing_more() {
     let next = list_path(AC, "PageSize=5&Page=1&PageToken=PT1");
     let mut p =
