@@ -55,11 +55,11 @@ impl Shared {
         self.seed.store(seed, Ordering::Relaxed);
     }
 
-    /// The next draw of the jitter stream.
+    /// The next draw of the jitter stream (SplitMix64: `from_seed` is its step from `state`).
     pub(crate) fn jitter(&self) -> Jitter {
         const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
         let state = self.seed.fetch_add(GOLDEN, Ordering::Relaxed);
-        Jitter::from_seed(state.wrapping_add(GOLDEN))
+        Jitter::from_seed(state)
     }
 
     pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
