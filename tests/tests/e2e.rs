@@ -42,7 +42,7 @@ mod hyper_transport {
 
     #[test]
     fn a_sequential_listing_of_100_pages_reuses_pooled_connections() {
-        crate::suite::pooled_connections_for_100_pages::<Hyper>(20);
+        crate::suite::pooled_connections_for_100_pages::<Hyper>(1);
     }
 
     /// Fetches `sid` `n` times at once, each in its own task.

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connector;
+mod pool;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,8 +10,6 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::sync::Semaphore;
 
 /// The sans-IO core, whole (its modules: `error`, `model`, `config`, `machine`, `wire`,
@@ -66,9 +65,8 @@ pub type Listing = asynchronous::Listing<HyperTransport>;
 /// complete (see `Client::sweep`).
 pub type Sweep = asynchronous::Sweep<HyperTransport>;
 
-type Pooled = legacy::Client<connector::Connector, Full<Bytes>>;
-
-/// The [`AsyncTransport`] on hyper-util's pooled client:
+/// The [`AsyncTransport`] on hyper's connections, with a pool that reuses a finished HTTP/1.1
+/// connection for the next request (a sequential listing uses one connection):
 /// HTTP/1.1, or HTTP/2 when TLS negotiates it (ALPN); rustls with an explicit ring provider;
 /// at most `max_connections` requests in flight (waiting for a slot is not timed); timeouts,
 /// the body cap and the proxy tunnel; no redirects, no retries. Built (inside a tokio
@@ -89,7 +87,7 @@ type Pooled = legacy::Client<connector::Connector, Full<Bytes>>;
 /// ```
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Pooled,
+    pool: pool::Pool,
     slots: Arc<Semaphore>,
     request_timeout: Duration,
     max_body_size: u64,
@@ -107,14 +105,13 @@ impl std::fmt::Debug for HyperTransport {
 
 impl BuildTransport for HyperTransport {
     fn build(settings: &TransportSettings) -> Result<Self, Error> {
-        let client = legacy::Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(settings.pool_idle_timeout())
-            .pool_max_idle_per_host(settings.max_connections())
-            .pool_timer(TokioTimer::new())
-            .timer(TokioTimer::new())
-            .build(connector::connector(settings)?);
+        let pool = pool::Pool::new(
+            connector::connector(settings)?,
+            settings.pool_idle_timeout(),
+            settings.max_connections(),
+        );
         Ok(HyperTransport {
-            client,
+            pool,
             slots: Arc::new(Semaphore::new(settings.max_connections())),
             request_timeout: settings.request_timeout(),
             max_body_size: settings.max_body_size(),
@@ -130,12 +127,14 @@ impl AsyncTransport for HyperTransport {
         })?;
         let exchange = async {
             let (parts, body) = request.into_parts();
-            let response = self
-                .client
-                .request(Request::from_parts(parts, Full::new(Bytes::from(body))))
-                .await
-                .map_err(map_request_error)?;
-            read_body(response, self.max_body_size).await
+            let request = Request::from_parts(parts, Full::new(Bytes::from(body)));
+            let (response, conn) = self.pool.send(request).await?;
+            let response = read_body(response, self.max_body_size).await?;
+            // Read to its end: the connection is ready for the next request.
+            if let Some(conn) = conn {
+                self.pool.put(conn);
+            }
+            Ok(response)
         };
         match tokio::time::timeout(self.request_timeout, exchange).await {
             Ok(result) => result,
@@ -172,17 +171,4 @@ async fn read_body(
     // mid-body, a proxy that gave up): cut short, so sent again on a new connection.
     bytes.check_length()?;
     Ok(Response::from_parts(parts, bytes.into_vec()))
-}
-
-fn map_request_error(e: legacy::Error) -> TransportError {
-    let kind = if e.is_connect() {
-        match connector::classify(&e) {
-            Some(TransportErrorKind::Tls) => TransportErrorKind::Tls,
-            Some(TransportErrorKind::Timeout) => TransportErrorKind::Timeout,
-            _ => TransportErrorKind::Connect,
-        }
-    } else {
-        connector::classify(&e).unwrap_or(TransportErrorKind::Other)
-    };
-    TransportError::caused_by(kind, e)
 }
