@@ -1,0 +1,23 @@
+// Runs a wasm32-wasip1 program (a test binary) under Node's built-in WASI, for cargo:
+//   CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/wasi-run.mjs"
+//   cargo test -p twilio-connect-apps --target wasm32-wasip1
+// No file system is opened to it (no preopens) and no socket exists in WASI preview 1: what
+// passes here needs no OS. Its exit code is the program's; a trap (a panic: wasm aborts) is 1.
+import { readFile } from "node:fs/promises";
+import { argv, env, exit } from "node:process";
+import { WASI } from "node:wasi";
+
+const [, , program, ...args] = argv;
+if (!program) {
+  console.error("usage: node wasi-run.mjs <program.wasm> [args...]");
+  exit(2);
+}
+const wasi = new WASI({ version: "preview1", args: [program, ...args], env, returnOnExit: true });
+try {
+  const module = await WebAssembly.compile(await readFile(program));
+  const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
+  exit(wasi.start(instance));
+} catch (e) {
+  console.error(`${program}: ${e}`);
+  exit(1);
+}
