@@ -52,11 +52,11 @@ impl State {
     /// Drops what is closed or has been idle for `timeout`; says whether anything is left.
     fn expire(&mut self, timeout: Duration) -> bool {
         for idle in self.idle.values_mut() {
-            idle.retain(|(sender, since)| !sender.is_closed() && since.elapsed() < timeout);
+            idle.retain(|(sender, since)| usable(sender.is_closed(), *since, timeout));
         }
         self.idle.retain(|_, idle| !idle.is_empty());
         self.shared
-            .retain(|_, (sender, since)| !sender.is_closed() && since.elapsed() < timeout);
+            .retain(|_, (sender, since)| usable(sender.is_closed(), *since, timeout));
         !(self.idle.is_empty() && self.shared.is_empty())
     }
 }
@@ -110,10 +110,11 @@ impl Pool {
         *request.uri_mut() = uri.clone();
         match self.connect(&uri).await? {
             Connected::Http2(mut shared) => {
-                self.lock()
-                    .shared
-                    .insert(key, (shared.clone(), Instant::now()));
-                self.reap();
+                {
+                    let mut state = self.lock();
+                    state.shared.insert(key, (shared.clone(), Instant::now()));
+                    self.reap(state);
+                }
                 let response = shared.send_request(request).await.map_err(send_error)?;
                 Ok((response, None))
             }
@@ -138,21 +139,17 @@ impl Pool {
         if idle.len() < max {
             idle.push((conn.sender, Instant::now()));
         }
-        drop(state);
-        self.reap();
+        self.reap(state);
     }
 
-    /// Starts the task that closes idle connections once they have been idle for the timeout;
-    /// it ends when the pool is empty or dropped.
-    fn reap(&self) {
-        let timeout = self.idle_timeout;
-        {
-            let mut state = self.lock();
-            if state.reaping {
-                return;
-            }
-            state.reaping = true;
+    /// Starts, unless it runs, the task that closes connections idle for the timeout (it ends
+    /// when the pool is empty or dropped); takes the lock the caller already holds.
+    fn reap(&self, mut state: MutexGuard<'_, State>) {
+        if std::mem::replace(&mut state.reaping, true) {
+            return;
         }
+        drop(state);
+        let timeout = self.idle_timeout;
         let state = Arc::downgrade(&self.state);
         // A tick a quarter of the timeout: closed at most 1.25 timeouts after its last use.
         let tick = (timeout / 4).max(Duration::from_millis(10));
@@ -195,7 +192,7 @@ impl Pool {
         let mut state = self.lock();
         let idle = state.idle.get_mut(key)?;
         while let Some((sender, since)) = idle.pop() {
-            if !sender.is_closed() && since.elapsed() < timeout {
+            if usable(sender.is_closed(), since, timeout) {
                 return Some(sender);
             }
         }
@@ -231,6 +228,11 @@ impl Pool {
 enum Connected {
     Http1(http1::SendRequest<Body>),
     Http2(http2::SendRequest<Body>),
+}
+
+/// Whether a connection may carry another request: open, and idle for less than `timeout`.
+fn usable(closed: bool, since: Instant, timeout: Duration) -> bool {
+    !closed && since.elapsed() < timeout
 }
 
 fn key_of(uri: &Uri) -> Result<Key, TransportError> {
