@@ -70,7 +70,6 @@ fn config() -> Config {
     ))
 }
 
-/// Drives a paginator to its end or first error, collecting records.
 /// Drives a listing through the view path: pages handed to a callback, which may refuse
 /// (fail) on its `refuse_at`-th record; returns whether it stopped there.
 fn drive_views(
@@ -79,7 +78,8 @@ fn drive_views(
     out: &mut Vec<String>,
     refuse_at: &mut Option<usize>,
 ) -> Result<(), Error> {
-    loop {
+    // A listing that makes no progress must fail the test, not hang it.
+    for _ in 0..MAX_STEPS {
         match p.step()? {
             Step::Record(app) => out.push(app.connect_app_sid().unwrap().to_owned()),
             Step::Done => return Ok(()),
@@ -107,16 +107,22 @@ fn drive_views(
             }
         }
     }
+    panic!("the listing made no progress in {MAX_STEPS} steps")
 }
 
+/// More steps than any listing here needs (records plus pages, with room to spare).
+const MAX_STEPS: usize = 100_000;
+
+/// Drives a paginator to its end or first error, collecting records.
 fn drive(p: &mut Paginator, server: &mut SimServer, out: &mut Vec<String>) -> Result<(), Error> {
-    loop {
+    for _ in 0..MAX_STEPS {
         match p.step()? {
             Step::Record(app) => out.push(app.connect_app_sid().unwrap().to_owned()),
             Step::Send(req) => p.handle_response(&server.respond(&req))?,
             Step::Done => return Ok(()),
         }
     }
+    panic!("the listing made no progress in {MAX_STEPS} steps")
 }
 
 /// `default` cases, or as many as `PROPTEST_CASES` says.
