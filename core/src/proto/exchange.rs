@@ -10,6 +10,9 @@
 //!            └─ OAuth: the session's token (use it │ claim the refresh: token exchange │ wait)
 //! ```
 //!
+//! The token comes before the gate: the token request does not wait for the API's gate, and
+//! a 429 answered while it was out holds the request that follows it.
+//!
 //! With OAuth client credentials, each attempt carries the session's access token; a 401 on
 //! it makes the token stale, and the request is sent once more with a fresh one.
 
@@ -292,11 +295,8 @@ impl Machine for Exchange {
             State::Backoff(wait) => return Action::Wait(wait),
             State::Ready | State::Sent => {}
         }
-        if !self.bearer.refreshing()
-            && let Some(wait) = cx.shared().gate().wait(&mut self.pass, cx.now())
-        {
-            return Action::Wait(wait);
-        }
+        // The token first (its request does not wait for the API's gate), then the gate: a
+        // 429 that arrived while the token was fetched holds this request too.
         let authorization = match self.bearer.authorize(cx, Exchange::token_request) {
             Authorized::With(authorization) => authorization,
             Authorized::Not(Action::Done(result)) => {
@@ -305,6 +305,9 @@ impl Machine for Exchange {
             }
             Authorized::Not(action) => return action,
         };
+        if let Some(wait) = cx.shared().gate().wait(&mut self.pass, cx.now()) {
+            return Action::Wait(wait);
+        }
         self.attempt += 1;
         cx.shared().gate().sending(&mut self.pass);
         // Durations are measured only when someone listens.
@@ -459,5 +462,59 @@ mod tests {
         };
         assert_eq!(r.status(), 401);
         assert_eq!(session.token_requests(), 2);
+    }
+    #[test]
+    fn a_429_answered_while_a_token_is_fetched_holds_the_request_that_waited_for_it() {
+        // Found by the seeded simulation (sim/): the request that fetched the token went
+        // out past the gate, and its success then lifted the gate for everyone.
+        let session = Session::new(
+            Config::new(Credentials::oauth_client(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "OQ1",
+                crate::Secret::new("client-SECRET"),
+            ))
+            .with_oauth_base_url("http://127.0.0.1:9")
+            .unwrap(),
+        );
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
+        let token = |value: &str| {
+            Ok(Response::new(
+                format!(
+                    r#"{{"access_token": "{value}", "token_type": "Bearer", "expires_in": 600}}"#
+                )
+                .into_bytes(),
+            ))
+        };
+        let request = || {
+            Request::get("https://api.twilio.com/x")
+                .body(Vec::new())
+                .unwrap()
+        };
+        // C fetches the first token and is answered.
+        let mut c = Exchange::new(request());
+        assert!(sent(c.next(&cx)));
+        c.handle(&cx, token("T1"));
+        assert!(sent(c.next(&cx)));
+        c.handle(&cx, response(200, None));
+        let Action::Done(Ok(_)) = c.next(&cx) else {
+            panic!()
+        };
+        // 9 minutes on, inside the refresh margin: A refreshes, B goes with the old token.
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000 + 550));
+        let (mut a, mut b) = (Exchange::new(request()), Exchange::new(request()));
+        let Action::Send(refresh) = a.next(&cx) else {
+            panic!()
+        };
+        assert_eq!(refresh.uri().path(), "/v2/token");
+        assert!(sent(b.next(&cx)));
+        // B is answered 429 (5 s) while the token is out; then the token arrives: A holds
+        // off as any other request would.
+        b.handle(&cx, response(429, Some("5")));
+        a.handle(&cx, token("T2"));
+        let Action::Wait(gate) = a.next(&cx) else {
+            panic!("A went out past the gate")
+        };
+        assert_eq!(gate, Duration::from_secs(5));
+        assert!(sent(a.next(&cx)));
     }
 }
