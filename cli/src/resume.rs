@@ -161,6 +161,7 @@ mod tests {
             next: Some("/2010-04-01/Accounts/AC1/AuthorizedConnectApps.json?PageSize=50&Page=2&PageToken=PA1".into()),
             skip: 7,
             remaining: Some(93),
+            last: Some("CNaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".into()),
         };
         let v = encode_listing(&c);
         assert!(v.starts_with("c1.") && !v.contains(['+', '/', '=']), "{v}");

@@ -183,6 +183,11 @@ pub struct Cursor {
     pub skip: u64,
     /// How many records the limit still allows (`None`: no limit).
     pub remaining: Option<u64>,
+    /// The SID of the last record handed out, when one was. If the first page a resume
+    /// fetches holds it, everything up to it is dropped (whatever `skip` says): a server that
+    /// serves the page before again, or a page whose records moved, hands out nothing twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
 }
 
 impl Cursor {
@@ -262,11 +267,12 @@ impl SweepParams {
     }
 
     /// Every account, with the concurrency found by the sweep itself: it starts at
-    /// [`ADAPTIVE_START`] accounts at once and grows by one for every that many accounts
-    /// answered without throttling (about one per round trip); as soon as a 429 is seen it
-    /// falls back to one below the fewest requests Twilio counted in flight on a 429
+    /// [`ADAPTIVE_START`] accounts at once and, until the first 429, grows by one for every
+    /// account answered (doubling every round trip, as TCP's slow start); as soon as a 429 is
+    /// seen it falls back to one below the fewest requests Twilio counted in flight on a 429
     /// (`Twilio-Concurrent-Requests`: the account's limit), or to half when Twilio did not
-    /// say, and never grows past that limit again. Never more than `max`
+    /// say, and never grows past that limit again; below it, it grows by one for every that
+    /// many accounts answered without throttling (about one per round trip). Never more than `max`
     /// ([`ADAPTIVE_MAX`] by default, see [`SweepParams::with_max_concurrency`]) nor the client's
     /// `max_connections`.
     ///

@@ -62,7 +62,9 @@ const RECENT_PAGES: usize = 4;
 /// - follow a next-page URI to another origin, to another resource, or to another account's
 ///   listing (directly or through `..`): a [`PagingError`], nothing sent;
 /// - fetch a page twice in one listing: URIs are compared normalized (parameters in any order,
-///   `Page` ignored next to a `PageToken`);
+///   `Page` ignored next to a `PageToken`). One exception: a page that gave nothing new and
+///   names itself as the next page (a page served twice: the answer to the request before,
+///   from a cache or a proxy) is read again, at most [`MAX_EMPTY_PAGES_IN_ROW`] times;
 /// - hand out a record twice: records whose SID appeared on one of the last 4 pages (or earlier
 ///   on the same page) are dropped;
 /// - go on forever on empty pages: after [`MAX_EMPTY_PAGES_IN_ROW`] pages in a row with no
@@ -81,8 +83,15 @@ pub(crate) struct Paginator<R = AuthorizedConnectApp> {
     /// The page the buffer came from, and how many records it held as served.
     current: Option<String>,
     page_len: u64,
+    /// How many of its records were new (not repeats, not skipped).
+    page_new: usize,
     /// Records to drop from the start of the next page (set by `resume`).
     pending_skip: u64,
+    /// The SID of the last record handed out (empty: none yet); kept in one buffer.
+    last: String,
+    /// Set by `resume` (the cursor's `last`): on the first page read, everything up to this
+    /// SID is dropped, if the page holds it.
+    resume_after: Option<String>,
     /// The account the listing is of (apps), or `""` (accounts); next pages must stay in it.
     scope: Option<String>,
     /// Normalized fingerprints of every page fetched.
@@ -142,12 +151,18 @@ impl Paginator {
                 crate::wire::response::error_from_response(response),
             ));
         }
-        let mut position = 0u64;
-        let mut handed_upto = self.pending_skip;
-        let mut new = 0usize;
         let max = page_size_of(&target);
+        let skip = match self.resume_after.as_deref() {
+            // The first page of a resume: where the last record handed out is on it, if it is.
+            Some(last) => position_of(response.body().as_ref(), max, last)
+                .map_or(self.pending_skip, |at| at + 1),
+            None => self.pending_skip,
+        };
+        let mut position = 0u64;
+        let mut handed_upto = skip;
+        let mut new = 0usize;
         self.window.begin(max);
-        let (window, skip, remaining) = (&mut self.window, self.pending_skip, &mut self.remaining);
+        let (window, remaining, last) = (&mut self.window, &mut self.remaining, &mut self.last);
         let parsed = view_page(response.body().as_ref(), max, |view| {
             let p = position;
             position += 1;
@@ -159,7 +174,12 @@ impl Paginator {
             if p < skip || *remaining == Some(0) {
                 return Ok(());
             }
+            let sid = view.connect_app_sid;
             f(view)?;
+            last.clear();
+            if let Some(sid) = sid {
+                last.push_str(&sid.to_str());
+            }
             handed_upto = p + 1;
             new += 1;
             if let Some(r) = remaining.as_mut() {
@@ -249,7 +269,10 @@ impl<R: Resource> Paginator<R> {
                 ));
             }
         }
-        Ok(Self::at(config, state, cursor.skip, cursor.remaining))
+        let mut paginator = Self::at(config, state, cursor.skip, cursor.remaining);
+        paginator.last = cursor.last.clone().unwrap_or_default();
+        paginator.resume_after = cursor.last;
+        Ok(paginator)
     }
 
     fn at(config: &Config, state: State, skip: u64, remaining: Option<u64>) -> Self {
@@ -264,7 +287,10 @@ impl<R: Resource> Paginator<R> {
             buffer: Vec::new().into_iter(),
             current: None,
             page_len: 0,
+            page_new: 0,
             pending_skip: skip,
+            last: String::new(),
+            resume_after: None,
             scope,
             seen: HashSet::new(),
             window: Window::new(RECENT_PAGES),
@@ -285,6 +311,8 @@ impl<R: Resource> Paginator<R> {
             if let Some(r) = self.remaining.as_mut() {
                 *r -= 1;
             }
+            self.last.clear();
+            self.last.push_str(app.identity().unwrap_or_default());
             return Ok(Step::Record(app));
         }
         match &self.state {
@@ -303,6 +331,11 @@ impl<R: Resource> Paginator<R> {
         let target = self.outstanding()?;
         let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
+        let skip = self
+            .resume_after
+            .as_deref()
+            .and_then(|last| page.records.iter().position(|r| r.identity() == Some(last)))
+            .map_or(self.pending_skip, |at| at as u64 + 1);
         let mut fresh = Vec::with_capacity(served);
         self.window.begin(served);
         for (position, app) in (0u64..).zip(page.records) {
@@ -311,7 +344,7 @@ impl<R: Resource> Paginator<R> {
             {
                 continue;
             }
-            if position >= self.pending_skip {
+            if position >= skip {
                 fresh.push((position, app));
             }
         }
@@ -353,9 +386,10 @@ impl<R: Resource> Paginator<R> {
             0
         };
         self.window.end();
-        self.pending_skip = 0;
         self.page_len = served as u64;
-        self.seen.insert(fingerprint(&target));
+        self.page_new = new;
+        let page = fingerprint(&target);
+        self.seen.insert(page);
         self.current = Some(target);
         self.state = match next_page_uri {
             None => State::Done,
@@ -366,6 +400,15 @@ impl<R: Resource> Paginator<R> {
             }
             Some(uri) => self.next_state(&uri),
         };
+        // A resume's cursor holds until a page at its URI hands something out: while that
+        // page gives nothing new (read again because it named itself, or failing), the
+        // cursor stays as it was.
+        let read_again = matches!(&self.state, State::Fetch(next) if fingerprint(next) == page);
+        let failed = matches!(self.state, State::Failed(_));
+        if !(new == 0 && (read_again || failed)) {
+            self.pending_skip = 0;
+            self.resume_after = None;
+        }
     }
 
     /// Where a next-page URI leads: the next fetch, or why not.
@@ -374,6 +417,14 @@ impl<R: Resource> Paginator<R> {
             Ok(next) => match (&self.scope, scope_of::<R>(&next)) {
                 (Some(mine), Some(theirs)) if *mine != theirs => {
                     State::Failed(PagingError::account_changed(uri, mine))
+                }
+                // The page just read, again, after it gave nothing new: a page served
+                // twice (a cache, a proxy, a retried request answered with the page before)
+                // is read once more; the empty-page rule stops a server that keeps at it.
+                _ if self.empty_in_row > 0
+                    && self.current.as_deref().map(fingerprint) == Some(fingerprint(&next)) =>
+                {
+                    State::Fetch(next)
                 }
                 _ if self.seen.contains(&fingerprint(&next)) => {
                     State::Failed(PagingError::repeated(uri))
@@ -389,38 +440,29 @@ impl<R: Resource> Paginator<R> {
     ///
     /// After a paging error, it points at the last page fetched with all of its records
     /// skipped: a resume fetches that page again, hands out nothing twice, and meets the same
-    /// server answer.
+    /// server answer. If that page gave nothing new, the cursor points at its start (with the
+    /// last record handed out, which a replayed page holds): its records were not read.
     pub(crate) fn cursor(&self) -> Cursor {
-        if self.remaining == Some(0) {
-            return Cursor {
-                next: None,
-                skip: 0,
-                remaining: Some(0),
-            };
-        }
-        if let Some((position, _)) = self.buffer.as_slice().first() {
-            return Cursor {
-                next: self.current.clone(),
-                skip: *position,
-                remaining: self.remaining,
-            };
-        }
-        match &self.state {
-            State::Fetch(t) => Cursor {
-                next: Some(t.clone()),
-                skip: self.pending_skip,
-                remaining: self.remaining,
-            },
-            State::Done => Cursor {
-                next: None,
-                skip: 0,
-                remaining: self.remaining,
-            },
-            State::Failed(_) => Cursor {
-                next: self.current.clone(),
-                skip: self.page_len,
-                remaining: self.remaining,
-            },
+        let (next, skip) = if self.remaining == Some(0) {
+            (None, 0)
+        } else if let Some((position, _)) = self.buffer.as_slice().first() {
+            (self.current.clone(), *position)
+        } else {
+            match &self.state {
+                State::Fetch(t) => (Some(t.clone()), self.pending_skip),
+                State::Done => (None, 0),
+                // A page that gave nothing new (a replay of the page before, say) is no
+                // guide to what the page holds: the cursor stays at its start.
+                State::Failed(_) if self.page_new == 0 => (self.current.clone(), self.pending_skip),
+                State::Failed(_) => (self.current.clone(), self.page_len),
+            }
+        };
+        let last = (!self.last.is_empty()).then(|| self.last.clone());
+        Cursor {
+            next,
+            skip,
+            remaining: self.remaining,
+            last,
         }
     }
 
@@ -454,6 +496,19 @@ fn hash_of(value: impl Hash) -> u64 {
 
 /// A page's identity: its path and its decoded query parameters in sorted order; next to a
 /// `PageToken`, the `Page` number says nothing and is left out.
+/// Where the record with SID `sid` is on the page `body`, if the page reads and holds it.
+fn position_of(body: &[u8], max: usize, sid: &str) -> Option<u64> {
+    let mut at = 0u64;
+    let found = view_page(body, max, |view| {
+        if view.connect_app_sid.is_some_and(|s| s.is(sid)) {
+            return Err(());
+        }
+        at += 1;
+        Ok(())
+    });
+    matches!(found, Err(PageViewError::Stopped(()))).then_some(at)
+}
+
 fn fingerprint(target: &str) -> u64 {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())

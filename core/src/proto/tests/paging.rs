@@ -68,6 +68,7 @@ fn handle_response_without_request_is_an_error() {
             next: None,
             skip: 0,
             remaining: None,
+            last: None,
         },
     )
     .unwrap();
@@ -296,6 +297,7 @@ fn cursor_at(account: &str) -> Cursor {
         next: Some(list_path(account, "PageSize=2&Page=1&PageToken=PT1")),
         skip: 0,
         remaining: None,
+        last: None,
     }
 }
 
@@ -464,4 +466,125 @@ fn a_limit_reached_mid_page_drops_the_rest_of_the_page() {
     assert!(p.is_done());
     let cursor = p.cursor();
     assert_eq!((cursor.next, cursor.remaining), (None, Some(0)));
+}
+
+#[test]
+fn a_page_served_twice_is_read_again_and_nothing_is_lost() {
+    // Page 2's request is answered with page 1 again (a proxy replaying it), which names page
+    // 2 as its next page: page 2 is read once more, not a loop.
+    let second = list_path(AC, "PageSize=2&Page=1&PageToken=T2");
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, n| match n {
+        1 | 2 => page(&[&sid(1), &sid(2)], Some(&second)),
+        _ => page(&[&sid(3)], None),
+    });
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(out, [sid(1), sid(2), sid(3)]);
+    assert_eq!(sent, 3);
+    // A page that hands out something new and names itself is still a loop.
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let (out, _, err) = run(&mut p, |_, n| match n {
+        1 => page(&[&sid(1)], Some(&second)),
+        _ => page(&[&sid(2)], Some(&second)),
+    });
+    assert_eq!(out, [sid(1), sid(2)]);
+    assert!(
+        matches!(err, Some(Error::Paging(PagingError::RepeatedUri { .. }))),
+        "{err:?}"
+    );
+    // And one served twice for good ends with the empty-page rule.
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let (out, sent, err) = run(&mut p, |_, _| page(&[&sid(1)], Some(&second)));
+    assert_eq!(out, [sid(1)]);
+    assert_eq!(sent as u32, 1 + MAX_EMPTY_PAGES_IN_ROW);
+    assert!(
+        matches!(err, Some(Error::Paging(PagingError::EmptyPages { .. }))),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_cursor_carries_the_last_record_and_a_resume_skips_through_it() {
+    let second = list_path(AC, "PageSize=2&Page=1&PageToken=T2");
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let Step::Send(_) = p.step().unwrap() else {
+        panic!()
+    };
+    p.handle_response(&page(&[&sid(1), &sid(2)], Some(&second)))
+        .unwrap();
+    let Step::Record(_) = p.step().unwrap() else {
+        panic!()
+    };
+    assert_eq!(p.cursor().last.as_deref(), Some(sid(1).as_str()));
+    let Step::Record(_) = p.step().unwrap() else {
+        panic!()
+    };
+    let cursor = p.cursor();
+    assert_eq!(
+        (cursor.next.as_deref(), cursor.skip, cursor.last.as_deref()),
+        (Some(second.as_str()), 0, Some(sid(2).as_str()))
+    );
+    // The resume's first request is answered with page 1 again: its records are not handed
+    // out twice (the cursor's last record is on it); page 2 is read again and handed out.
+    let saved: Cursor = serde_json::from_str(&serde_json::to_string(&cursor).unwrap()).unwrap();
+    let mut again = Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), saved).unwrap();
+    let (out, sent, err) = run(&mut again, |_, n| match n {
+        1 => page(&[&sid(1), &sid(2)], Some(&second)),
+        _ => page(&[&sid(3), &sid(4)], None),
+    });
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(out, [sid(3), sid(4)]);
+    assert_eq!(sent, 2);
+    // A cursor from before this field reads as one without it.
+    let old: Cursor =
+        serde_json::from_str(r#"{"next": null, "skip": 0, "remaining": null}"#).unwrap();
+    assert_eq!(old.last, None);
+}
+
+#[test]
+fn a_resume_whose_page_gives_nothing_keeps_its_cursor() {
+    // The resume's page is answered with a replay of the page before, whose next page is
+    // refused: the cursor stays the one the resume started from, so the page's records are
+    // not skipped when it is read for real.
+    let second = list_path(AC, "PageSize=2&Page=1&PageToken=T2");
+    let foreign = format!("https://evil.example{}", list_path(AC, "PageToken=Z"));
+    let start = Cursor {
+        next: Some(second.clone()),
+        skip: 0,
+        remaining: None,
+        last: Some(sid(2)),
+    };
+    let mut p =
+        Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), start.clone()).unwrap();
+    let (out, _, err) = run(&mut p, |_, _| page(&[&sid(1), &sid(2)], Some(&foreign)));
+    assert!(out.is_empty() && err.is_some(), "{out:?} {err:?}");
+    assert_eq!(p.cursor(), start);
+    let mut again =
+        Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), p.cursor()).unwrap();
+    let (out, _, err) = run(&mut again, |_, _| page(&[&sid(3), &sid(4)], None));
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(out, [sid(3), sid(4)]);
+}
+
+#[test]
+fn a_listing_that_stops_on_replayed_pages_resumes_at_their_start() {
+    // Page 2's request is answered with page 1 again until the empty-page rule stops the
+    // listing: page 2 was never read, so the cursor points at its start, not past it.
+    let second = list_path(AC, "PageSize=2&Page=1&PageToken=T2");
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let (out, _, err) = run(&mut p, |_, _| page(&[&sid(1), &sid(2)], Some(&second)));
+    assert_eq!(out, [sid(1), sid(2)]);
+    assert!(
+        matches!(err, Some(Error::Paging(PagingError::EmptyPages { .. }))),
+        "{err:?}"
+    );
+    let cursor = p.cursor();
+    assert_eq!(
+        (cursor.next.as_deref(), cursor.skip, cursor.last.as_deref()),
+        (Some(second.as_str()), 0, Some(sid(2).as_str()))
+    );
+    let mut again = Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), cursor).unwrap();
+    let (out, _, err) = run(&mut again, |_, _| page(&[&sid(3), &sid(4)], None));
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(out, [sid(3), sid(4)]);
 }
