@@ -12,10 +12,11 @@
 //! ([`SweepPlan::has_room`]; threads, tasks, or one after the other), and tells the plan when
 //! each job is done ([`SweepPlan::finished`]). They all share one session, so a 429 anywhere
 //! slows the whole sweep. An adaptive plan ([`SweepParams::adaptive`]) moves its room with
-//! what Twilio says: one more for every `room` accounts answered unthrottled (about one more
-//! per round trip), and as soon as a 429 is seen, one below the fewest requests Twilio counted
-//! in flight on a 429 (`Twilio-Concurrent-Requests`), never above that again; half, when a 429
-//! carries no count.
+//! what Twilio says: until the first 429, one more for every account answered (the room
+//! doubles every round trip, as TCP's slow start); as soon as a 429 is seen, one below the
+//! fewest requests Twilio counted in flight on a 429 (`Twilio-Concurrent-Requests`), never
+//! above that again (half, when a 429 carries no count); after that, one more for every
+//! `room` accounts answered unthrottled (about one more per round trip).
 
 use http::Response;
 
@@ -56,6 +57,8 @@ struct Pace {
     in_flight: usize,
     /// The session's 429 count last seen.
     throttled_seen: u64,
+    /// No 429 seen yet: the room grows by one per account answered.
+    slow_start: bool,
 }
 
 impl Pace {
@@ -74,6 +77,7 @@ impl Pace {
             ceiling: None,
             in_flight: 0,
             throttled_seen: shared.gate().throttled,
+            slow_start: true,
         }
     }
 
@@ -94,6 +98,7 @@ impl Pace {
             (gate.throttled, gate.concurrency_at_429.take())
         };
         self.throttled_seen = throttled;
+        self.slow_start = false;
         self.credit = 0;
         self.limit = match counted.map(|c| c as usize).filter(|c| *c > 1) {
             Some(c) => {
@@ -116,9 +121,12 @@ impl Pace {
         if !self.adaptive || self.observe(cx) {
             return;
         }
-        // One more for every `limit` accounts answered unthrottled: about one per round trip.
+        // Before the first 429 (slow start, as TCP's): one more per account answered
+        // unthrottled, so the room doubles every round trip until Twilio says where its limit
+        // is. After it: one more for every `limit` accounts, about one per round trip.
         self.credit += 1;
-        if self.credit >= self.limit() {
+        let step = if self.slow_start { 1 } else { self.limit() };
+        if self.credit >= step {
             self.credit = 0;
             let cap = self.ceiling.unwrap_or(self.max).min(self.max);
             self.limit = (self.limit() + 1).min(cap);
@@ -370,17 +378,13 @@ mod tests {
         let session = session();
         let mut pace = Pace::new(session.shared(), &SweepParams::adaptive());
         assert_eq!((pace.limit(), pace.max), (ADAPTIVE_START, 32));
-        // About one more per round of answers: 4 answers to reach 5, 5 more to reach 6.
-        for (answers, want) in [(3, 4), (1, 5), (4, 5), (1, 6)] {
+        // Before any 429, one more per answer: a round of 4 answers makes 8, the next 16.
+        for (answers, want) in [(1, 5), (3, 8), (8, 16), (16, 32), (100, 32)] {
             for _ in 0..answers {
                 answered(&mut pace, &session, None);
             }
             assert_eq!(pace.limit(), want);
         }
-        for _ in 0..1_000 {
-            answered(&mut pace, &session, None);
-        }
-        assert_eq!(pace.limit(), 32, "capped by the client's connections");
         // Twilio counted 17 in flight when it said 429: the account allows 16.
         answered(&mut pace, &session, Some(Some(17)));
         assert_eq!(pace.limit(), 16);
@@ -388,6 +392,9 @@ mod tests {
             answered(&mut pace, &session, None);
         }
         assert_eq!(pace.limit(), 16, "never above the limit Twilio showed");
+        // Below it, one more per round of answers: 16 answers to reach 17 were it allowed.
+        answered(&mut pace, &session, Some(Some(40)));
+        assert_eq!(pace.limit(), 16, "a higher count never raises the ceiling");
         // A later 429 with no count halves it.
         answered(&mut pace, &session, Some(None));
         assert_eq!(pace.limit(), 8);
@@ -402,10 +409,26 @@ mod tests {
         let session = session();
         session.shared().gate().throttled = 5;
         let mut pace = Pace::new(session.shared(), &SweepParams::adaptive());
+        // Still in slow start: one more per answer.
         for _ in 0..ADAPTIVE_START {
             answered(&mut pace, &session, None);
         }
-        assert_eq!(pace.limit(), ADAPTIVE_START + 1);
+        assert_eq!(pace.limit(), 2 * ADAPTIVE_START);
+    }
+
+    #[test]
+    fn after_a_429_the_pace_grows_one_per_round_of_answers() {
+        let session = session();
+        let mut pace = Pace::new(session.shared(), &SweepParams::adaptive());
+        // A 429 with no count at 4: half, then one more per 2 answers, per 3, ...
+        answered(&mut pace, &session, Some(None));
+        assert_eq!(pace.limit(), 2);
+        for (answers, want) in [(1, 2), (1, 3), (2, 3), (1, 4), (4, 5)] {
+            for _ in 0..answers {
+                answered(&mut pace, &session, None);
+            }
+            assert_eq!(pace.limit(), want);
+        }
     }
 
     #[test]
