@@ -444,7 +444,14 @@ mod tests {
             (&http::Method::POST, "/v2/token")
         );
         assert!(String::from_utf8_lossy(first.body()).contains("grant_type=client_credentials"));
-        assert!(!format!("{api:?}").contains("SECRET"));
+        // Its Debug says what it is (the API request, waiting for its token) and never the
+        // client secret of the token request it sent.
+        let shown = format!("{api:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(
+            shown.contains("GET") && shown.contains("CNaaaa") && shown.contains("state: Ready"),
+            "{shown}"
+        );
         api.handle(&cx, token("T1"));
         let call = sent(api.next(&cx));
         assert_eq!(call.headers()[http::header::AUTHORIZATION], "Bearer T1");
