@@ -524,4 +524,37 @@ mod tests {
         assert_eq!(gate, Duration::from_secs(5));
         assert!(sent(a.next(&cx)));
     }
+    #[test]
+    fn an_answer_that_reflects_the_auth_token_is_handed_on_without_it() {
+        let session = Session::new(Config::new(Credentials::auth_token(
+            "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+            crate::Secret::new("tok-SECRET-123"),
+        )));
+        let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
+        // An error's body is scrubbed; a success body is data, read field by field (errors
+        // made from it are scrubbed where they are made).
+        for status in [403, 404] {
+            let mut x = Exchange::new(
+                Request::get("https://api.twilio.com/x")
+                    .body(Vec::new())
+                    .unwrap(),
+            );
+            assert!(sent(x.next(&cx)));
+            let answer = Response::builder()
+                .status(status)
+                .header("x-echo", "tok-SECRET-123")
+                .body(br#"{"message": "you sent tok-SECRET-123"}"#.to_vec())
+                .unwrap();
+            x.handle(&cx, Ok(answer));
+            let Action::Done(Ok(r)) = x.next(&cx) else {
+                panic!()
+            };
+            let body = String::from_utf8_lossy(r.body()).into_owned();
+            assert!(
+                !body.contains("SECRET") && body.contains("you sent"),
+                "{status}: {body}"
+            );
+            assert!(!r.headers()["x-echo"].to_str().unwrap().contains("SECRET"));
+        }
+    }
 }
