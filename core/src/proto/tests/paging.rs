@@ -588,3 +588,54 @@ fn a_listing_that_stops_on_replayed_pages_resumes_at_their_start() {
     assert!(err.is_none(), "{err:?}");
     assert_eq!(out, [sid(3), sid(4)]);
 }
+
+#[test]
+fn the_view_path_reads_many_pages_and_a_refusal_resumes_after_the_last_record_taken() {
+    // Six pages of two: every page counts as new (none is "empty"), so the listing does not
+    // stop on the empty-page rule.
+    let mut p = Paginator::new(&config(), ListParams::new().with_page_size(2)).unwrap();
+    let mut out = Vec::new();
+    let mut refused = false;
+    for n in 0..6u32 {
+        let Step::Send(_) = p.step().unwrap() else {
+            panic!("page {n} is asked for")
+        };
+        let next = (n < 5).then(|| {
+            list_path(
+                AC,
+                &format!("PageSize=2&Page={}&PageToken=P{}", n + 1, n + 1),
+            )
+        });
+        let resp = page(&[&sid(2 * n), &sid(2 * n + 1)], next.as_deref());
+        let r = p.handle_response_with(&resp, |v| {
+            // The callback refuses the second record of page 3 once.
+            if n == 3 && !refused && out.len() == 7 {
+                refused = true;
+                return Err("refused");
+            }
+            out.push(v.connect_app_sid.unwrap().to_str().into_owned());
+            Ok(())
+        });
+        if r.is_err() {
+            // A resume from the cursor hands out the refused record, and nothing before it.
+            let mut again =
+                Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), p.cursor()).unwrap();
+            let (rest, _, err) = run(&mut again, |_, _| page(&[&sid(6), &sid(7)], None));
+            assert!(err.is_none(), "{err:?}");
+            assert_eq!(rest, [sid(7)]);
+            assert_eq!(p.cursor().skip, 1);
+            // Read this page again on the view path, from the cursor: only the refused record.
+            let Step::Send(_) = p.step().unwrap() else {
+                panic!()
+            };
+            let r = p.handle_response_with(&resp, |v| {
+                out.push(v.connect_app_sid.unwrap().to_str().into_owned());
+                Ok::<(), std::convert::Infallible>(())
+            });
+            assert!(r.is_ok());
+        }
+    }
+    assert!(p.is_done());
+    let want: Vec<String> = (0..12).map(sid).collect();
+    assert_eq!(out, want);
+}
