@@ -141,8 +141,11 @@ pub fn adaptive_sweep<T: Harness>() {
         "{}: adaptive sweep, {adaptive_429s} of {adaptive_requests} requests refused",
         T::NAME
     );
+    // On loopback with real threads the count Twilio reports moves with scheduling, so a
+    // few more are refused than in virtual time (sim/: 12 of 10,024 at this limit); 4 to 24
+    // of about 210 here on a loaded 2-core machine.
     assert!(
-        adaptive_429s * 10 <= adaptive_requests,
+        adaptive_429s * 5 <= adaptive_requests,
         "{}: {adaptive_429s} of {adaptive_requests} requests refused",
         T::NAME
     );
@@ -156,8 +159,9 @@ pub fn adaptive_sweep<T: Harness>() {
         )
         .unwrap();
     let fixed_429s = emu.over_limit_count() - fixed_before;
+    eprintln!("{}: fixed sweep at 16, {fixed_429s} refused", T::NAME);
     assert!(
-        fixed_429s > adaptive_429s,
+        fixed_429s > 2 * adaptive_429s,
         "{}: fixed at 16 refused {fixed_429s}, adaptive {adaptive_429s}",
         T::NAME
     );
