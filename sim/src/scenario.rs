@@ -155,7 +155,24 @@ pub fn replay(seed: u64) -> (Report, Vec<Sent>) {
         session_id: 0,
         next_task: 0,
         rng,
-        report: Report {
+        report: Report::new(seed, kind, oauth),
+    };
+    if let Err(e) = run.go(kind) {
+        run.report.violations.push(e);
+    }
+    run.finish()
+}
+
+fn failed(seed: u64, kind: Kind, why: &str) -> Report {
+    let mut report = Report::new(seed, kind, false);
+    report.violations.push(why.to_owned());
+    report
+}
+
+impl Report {
+    /// A run that has done nothing yet.
+    fn new(seed: u64, kind: Kind, oauth: bool) -> Self {
+        Report {
             seed,
             kind,
             oauth,
@@ -168,28 +185,7 @@ pub fn replay(seed: u64) -> (Report, Vec<Sent>) {
             answered_429: 0,
             virtual_time: Duration::ZERO,
             violations: Vec::new(),
-        },
-    };
-    if let Err(e) = run.go(kind) {
-        run.report.violations.push(e);
-    }
-    run.finish()
-}
-
-fn failed(seed: u64, kind: Kind, why: &str) -> Report {
-    Report {
-        seed,
-        kind,
-        oauth: false,
-        resumes: 0,
-        errors: 0,
-        error_messages: Vec::new(),
-        faults: BTreeMap::new(),
-        api_requests: 0,
-        token_requests: 0,
-        answered_429: 0,
-        virtual_time: Duration::ZERO,
-        violations: vec![why.to_owned()],
+        }
     }
 }
 

@@ -350,6 +350,27 @@ mod tests {
         Ok(r.body(Vec::new()).unwrap())
     }
 
+    /// A session with OAuth client credentials (secret `client-SECRET`).
+    fn oauth_session() -> Session {
+        Session::new(
+            Config::new(Credentials::oauth_client(
+                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
+                "OQ1",
+                crate::Secret::new("client-SECRET"),
+            ))
+            .with_oauth_base_url("http://127.0.0.1:9")
+            .unwrap(),
+        )
+    }
+
+    /// A token service's answer with this token, living 10 minutes.
+    fn token(value: &str) -> Result<Response<Vec<u8>>, TransportError> {
+        Ok(Response::new(
+            format!(r#"{{"access_token": "{value}", "token_type": "Bearer", "expires_in": 600}}"#)
+                .into_bytes(),
+        ))
+    }
+
     fn sent(action: Action<Result<Response<Vec<u8>>, Error>>) -> bool {
         matches!(action, Action::Send(_))
     }
@@ -405,24 +426,9 @@ mod tests {
 
     #[test]
     fn oauth_fetches_a_token_then_refreshes_once_on_a_401() {
-        let session = Session::new(
-            Config::new(Credentials::oauth_client(
-                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-                "OQ1",
-                crate::Secret::new("client-SECRET"),
-            ))
-            .with_oauth_base_url("http://127.0.0.1:9")
-            .unwrap(),
-        );
+        let session = oauth_session();
         let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
-        let token = |value: &str| {
-            Ok(Response::new(
-                format!(
-                    r#"{{"access_token": "{value}", "token_type": "Bearer", "expires_in": 600}}"#
-                )
-                .into_bytes(),
-            ))
-        };
+
         let mut api = Exchange::new(
             crate::wire::request::fetch_request(
                 session.config(),
@@ -474,24 +480,9 @@ mod tests {
     fn a_429_answered_while_a_token_is_fetched_holds_the_request_that_waited_for_it() {
         // Found by the seeded simulation (sim/): the request that fetched the token went
         // out past the gate, and its success then lifted the gate for everyone.
-        let session = Session::new(
-            Config::new(Credentials::oauth_client(
-                "ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".parse().unwrap(),
-                "OQ1",
-                crate::Secret::new("client-SECRET"),
-            ))
-            .with_oauth_base_url("http://127.0.0.1:9")
-            .unwrap(),
-        );
+        let session = oauth_session();
         let cx = session.context(UNIX_EPOCH + Duration::from_secs(1_000));
-        let token = |value: &str| {
-            Ok(Response::new(
-                format!(
-                    r#"{{"access_token": "{value}", "token_type": "Bearer", "expires_in": 600}}"#
-                )
-                .into_bytes(),
-            ))
-        };
+
         let request = || {
             Request::get("https://api.twilio.com/x")
                 .body(Vec::new())
