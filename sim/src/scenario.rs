@@ -317,14 +317,7 @@ impl Run {
         let mut errors = 0;
         let mut task = self.task();
         loop {
-            let out = drive(
-                &mut self.world,
-                &self.session,
-                self.session_id,
-                task,
-                &mut m,
-            )
-            .map_err(|s| s.0)?;
+            let out = self.drive(task, &mut m)?;
             let resume_now = match out {
                 Some(Ok(record)) => {
                     keys.push(key(&record));
@@ -356,6 +349,11 @@ impl Run {
                 task = self.task();
             }
         }
+    }
+
+    /// Drives `m` (task `task` of the current session) to its next `Done`.
+    fn drive<M: Machine>(&mut self, task: usize, m: &mut M) -> Result<M::Output, String> {
+        drive(&mut self.world, &self.session, self.session_id, task, m).map_err(|s| s.0)
     }
 
     /// A machine returned this error.
@@ -397,14 +395,7 @@ impl Run {
         let mut errors = 0;
         let mut task = self.task();
         loop {
-            let page = drive(
-                &mut self.world,
-                &self.session,
-                self.session_id,
-                task,
-                &mut m.next_page(),
-            )
-            .map_err(|s| s.0)?;
+            let page = self.drive(task, &mut m.next_page())?;
             let handed = m.hand_out(page, |view| {
                 if refuse_at.take_if(|n| *n == keys.len()).is_some() {
                     return Err(Stop::Refused);
@@ -488,14 +479,7 @@ impl Run {
             .fetch_in(&sid, &app)
             .map_err(|e| e.to_string())?;
         let task = self.task();
-        let out = drive(
-            &mut self.world,
-            &self.session,
-            self.session_id,
-            task,
-            &mut m,
-        )
-        .map_err(|s| s.0)?;
+        let out = self.drive(task, &mut m)?;
         self.nothing_after_done(&mut m);
         match out {
             Ok(fetched) if !exists => self.report.violations.push(format!(
