@@ -639,3 +639,32 @@ fn the_view_path_reads_many_pages_and_a_refusal_resumes_after_the_last_record_ta
     let want: Vec<String> = (0..12).map(sid).collect();
     assert_eq!(out, want);
 }
+
+#[test]
+fn on_the_view_path_too_a_resume_skips_a_replayed_page_through_its_last_record() {
+    let second = list_path(AC, "PageSize=2&Page=1&PageToken=T2");
+    let cursor = Cursor {
+        next: Some(second.clone()),
+        skip: 0,
+        remaining: None,
+        last: Some(sid(2)),
+    };
+    let mut p = Paginator::<crate::AuthorizedConnectApp>::resuming(&config(), cursor).unwrap();
+    let mut out = Vec::new();
+    let answers = [
+        page(&[&sid(1), &sid(2)], Some(&second)),
+        page(&[&sid(3), &sid(4)], None),
+    ];
+    for resp in &answers {
+        let Step::Send(_) = p.step().unwrap() else {
+            panic!()
+        };
+        let r = p.handle_response_with(resp, |v| {
+            out.push(v.connect_app_sid.unwrap().to_str().into_owned());
+            Ok::<(), std::convert::Infallible>(())
+        });
+        assert!(r.is_ok());
+    }
+    assert!(p.is_done());
+    assert_eq!(out, [sid(3), sid(4)]);
+}
