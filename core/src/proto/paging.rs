@@ -89,9 +89,9 @@ pub(crate) struct Paginator<R = AuthorizedConnectApp> {
     pending_skip: u64,
     /// The SID of the last record handed out (empty: none yet); kept in one buffer.
     last: String,
-    /// Set by `resume` (the cursor's `last`): on the first page read, everything up to this
-    /// SID is dropped, if the page holds it.
-    resume_after: Option<String>,
+    /// Set by `resume` until a page hands something out: on such a page, everything up to
+    /// `last` (the cursor's, at first) is dropped, if the page holds it.
+    resuming: bool,
     /// The account the listing is of (apps), or `""` (accounts); next pages must stay in it.
     scope: Option<String>,
     /// Normalized fingerprints of every page fetched.
@@ -152,11 +152,11 @@ impl Paginator {
             ));
         }
         let max = page_size_of(&target);
-        let skip = match self.resume_after.as_deref() {
+        let skip = match self.resuming && !self.last.is_empty() {
             // The first page of a resume: where the last record handed out is on it, if it is.
-            Some(last) => position_of(response.body().as_ref(), max, last)
+            true => position_of(response.body().as_ref(), max, &self.last)
                 .map_or(self.pending_skip, |at| at + 1),
-            None => self.pending_skip,
+            false => self.pending_skip,
         };
         let mut position = 0u64;
         let mut handed_upto = skip;
@@ -270,8 +270,8 @@ impl<R: Resource> Paginator<R> {
             }
         }
         let mut paginator = Self::at(config, state, cursor.skip, cursor.remaining);
-        paginator.last = cursor.last.clone().unwrap_or_default();
-        paginator.resume_after = cursor.last;
+        paginator.last = cursor.last.unwrap_or_default();
+        paginator.resuming = true;
         Ok(paginator)
     }
 
@@ -290,7 +290,7 @@ impl<R: Resource> Paginator<R> {
             page_new: 0,
             pending_skip: skip,
             last: String::new(),
-            resume_after: None,
+            resuming: false,
             scope,
             seen: HashSet::new(),
             window: Window::new(RECENT_PAGES),
@@ -331,9 +331,8 @@ impl<R: Resource> Paginator<R> {
         let target = self.outstanding()?;
         let page = parse_page_with_limit::<R, B>(response, page_size_of(&target))?;
         let served = page.records.len();
-        let skip = self
-            .resume_after
-            .as_deref()
+        let last = (self.resuming && !self.last.is_empty()).then_some(self.last.as_str());
+        let skip = last
             .and_then(|last| page.records.iter().position(|r| r.identity() == Some(last)))
             .map_or(self.pending_skip, |at| at as u64 + 1);
         let mut fresh = Vec::with_capacity(served);
@@ -407,7 +406,7 @@ impl<R: Resource> Paginator<R> {
         let failed = matches!(self.state, State::Failed(_));
         if !(new == 0 && (read_again || failed)) {
             self.pending_skip = 0;
-            self.resume_after = None;
+            self.resuming = false;
         }
     }
 
