@@ -324,9 +324,7 @@ impl Run {
                     stop_at.take_if(|n| *n == keys.len()).is_some()
                 }
                 Some(Err(e)) => {
-                    self.error(&e);
-                    errors += 1;
-                    if errors > MAX_RESUMES {
+                    if self.gives_up(&e, &mut errors) {
                         return Ok(Listed {
                             keys,
                             finished: false,
@@ -362,6 +360,13 @@ impl Run {
         if self.report.error_messages.len() < 5 {
             self.report.error_messages.push(e.to_string());
         }
+    }
+
+    /// A listing (or sweep) returned its `errors`-th error, `e`: whether it stops resuming.
+    fn gives_up(&mut self, e: &dyn std::fmt::Display, errors: &mut u32) -> bool {
+        self.error(e);
+        *errors += 1;
+        *errors > MAX_RESUMES
     }
 
     /// A machine that said `Done` sends nothing more.
@@ -415,9 +420,7 @@ impl Run {
                 }
                 Err(Stop::Refused) => {}
                 Err(Stop::Failed(e)) => {
-                    self.error(&e);
-                    errors += 1;
-                    if errors > MAX_RESUMES {
+                    if self.gives_up(&e, &mut errors) {
                         return Ok(Listed {
                             keys,
                             finished: false,
@@ -532,9 +535,7 @@ impl Run {
             let Some(e) = run.plan_error else {
                 break true;
             };
-            self.error(&e);
-            errors += 1;
-            if errors > MAX_RESUMES {
+            if self.gives_up(&e, &mut errors) {
                 break false;
             }
             // Go on after the last account handed out (every job has finished).
