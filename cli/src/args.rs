@@ -43,7 +43,7 @@ Exit codes:
 /// List and audit the Connect Apps authorized on a Twilio account: which third-party apps
 /// may read it (get-all) and which may act on it (post-all).
 #[derive(Debug, Parser)]
-#[command(name = "connect-apps", version, after_long_help = ENVIRONMENT, max_term_width = 100)]
+#[command(name = "connect-apps", version = crate::VERSION, after_long_help = ENVIRONMENT, max_term_width = 100)]
 pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -145,14 +145,24 @@ pub(crate) enum Command {
     /// Compare the apps authorized now with an approved baseline and a policy: findings as a
     /// table, JSON, SARIF, JUnit or Markdown, and a snapshot of the evidence.
     Audit(AuditArgs),
-    /// Print a shell completion script (e.g. `connect-apps completions bash > /etc/bash_completion.d/connect-apps`).
+    /// Print a shell completion script, e.g. `connect-apps completions bash >
+    /// ~/.local/share/bash-completion/completions/connect-apps`.
     Completions {
         /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `connect-apps man > ~/.local/share/man/man1/connect-apps.1`.
-    Man,
+    /// Print a manual page (roff), or write every page into a folder, e.g. `connect-apps man
+    /// --dir ~/.local/share/man/man1` (then `man connect-apps`, `man connect-apps-audit`).
+    Man {
+        /// The subcommand whose page to print (`connect-apps-audit(1)`); the program's own page
+        /// when absent.
+        subcommand: Option<String>,
+        /// Write every page (`connect-apps.1`, `connect-apps-list.1`, …) into this folder,
+        /// created when missing, instead of one page on stdout.
+        #[arg(long, value_name = "DIR", conflicts_with = "subcommand")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// How to print apps.

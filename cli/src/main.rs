@@ -7,6 +7,7 @@ mod args;
 mod audit;
 mod failure;
 mod list;
+mod manual;
 mod output;
 mod progress;
 mod resume;
@@ -14,15 +15,38 @@ mod setup;
 mod sink;
 mod transport;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 
 use crate::args::{Cli, ColorChoice, Command};
 use crate::failure::Failure;
 use crate::list::Style;
+
+#[cfg(feature = "emulator")]
+macro_rules! emulator_built_in {
+    () => {
+        "yes"
+    };
+}
+#[cfg(not(feature = "emulator"))]
+macro_rules! emulator_built_in {
+    () => {
+        "no"
+    };
+}
+
+/// What `--version` says: the version, the commit it was built from, and what is compiled in.
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("CONNECT_APPS_COMMIT"),
+    "; transports: ureq 3, hyper 1; built-in emulator: ",
+    emulator_built_in!(),
+    ")"
+);
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -45,14 +69,10 @@ fn run(
 ) -> Result<(), Failure> {
     match &cli.command {
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            clap_complete::generate(*shell, &mut cmd, "connect-apps", &mut io::stdout());
-            return Ok(());
+            return Ok(manual::completions(*shell, &mut io::stdout().lock())?);
         }
-        Command::Man => {
-            let mut out = io::stdout().lock();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            return Ok(out.flush()?);
+        Command::Man { subcommand, dir } => {
+            return manual::man(subcommand.as_deref(), dir.as_deref());
         }
         _ => {}
     }
@@ -62,7 +82,7 @@ fn run(
         Command::List(args) => list::list(&setup, args, argv, counts, style),
         Command::Fetch(args) => list::fetch(&setup, args, style),
         Command::Audit(args) => audit::audit(&setup, args, argv, counts, style),
-        Command::Completions { .. } | Command::Man => Ok(()),
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }
 
@@ -78,7 +98,7 @@ fn check_paths(command: &Command) -> Result<(), Failure> {
             vec![one("--output", &a.output), one("--snapshot", &a.snapshot)],
             vec![one("--baseline", &a.baseline), one("--policy", &a.policy)],
         ),
-        Command::Completions { .. } | Command::Man => (vec![], vec![]),
+        Command::Completions { .. } | Command::Man { .. } => (vec![], vec![]),
     };
     let outputs: Vec<_> = outputs.into_iter().flatten().collect();
     let inputs: Vec<_> = inputs.into_iter().flatten().collect();

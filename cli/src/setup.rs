@@ -3,14 +3,64 @@
 //! each rejected value came from.
 
 use twilio_connect_apps::config::{HttpProxy, Origin};
-use twilio_connect_apps::{AccountSid, Config, Credentials, Error, Secret};
+use twilio_connect_apps::{AccountSid, Config, Credentials, Error};
 use twilio_connect_apps_client::blocking;
 use twilio_connect_apps_client::defaults::DEFAULT_REQUEST_TIMEOUT;
-use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, Emulator};
 
 use crate::args::{Connection, TransportKind};
 use crate::failure::{Context, Failure};
 use crate::transport::{BlockOn, Chosen};
+
+pub(crate) use emulator::Emulator;
+
+/// The built-in emulator behind `--emulator` (feature `emulator`, on by default).
+#[cfg(feature = "emulator")]
+mod emulator {
+    use twilio_connect_apps::{Config, Credentials, Secret};
+    pub(crate) use twilio_connect_apps_testbed::Emulator;
+    use twilio_connect_apps_testbed::{DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN};
+
+    use super::usage_from;
+    use crate::failure::Failure;
+
+    /// Starts it, says so on stderr (even with --quiet: this output is not an account's), and
+    /// gives the configuration that talks to it.
+    pub(crate) fn start() -> Result<(Config, Emulator), Failure> {
+        let emu = Emulator::builder()
+            .start()
+            .map_err(|e| Failure::Usage(format!("cannot start the built-in emulator: {e}")))?;
+        eprintln!(
+            "connect-apps: --emulator: using the built-in emulator at {} with SAMPLE DATA, not a Twilio account",
+            emu.base_url()
+        );
+        let config = Config::new(Credentials::auth_token(
+            DEFAULT_ACCOUNT_SID
+                .parse()
+                .map_err(|e: twilio_connect_apps::error::SidError| Failure::Usage(e.to_string()))?,
+            Secret::new(DEFAULT_AUTH_TOKEN),
+        ))
+        .with_base_url(emu.base_url())
+        .map_err(|e| usage_from(&e, "the emulator's URL"))?;
+        Ok((config, emu))
+    }
+}
+
+/// A build without the built-in emulator: `--emulator` is a usage error that says so.
+#[cfg(not(feature = "emulator"))]
+mod emulator {
+    use twilio_connect_apps::Config;
+
+    use crate::failure::Failure;
+
+    /// No emulator can exist in this build.
+    pub(crate) enum Emulator {}
+
+    pub(crate) fn start() -> Result<(Config, Emulator), Failure> {
+        Err(Failure::Usage(
+            "--emulator: this connect-apps was built without the built-in emulator (cargo feature `emulator`); install it with default features, or run `twilio-emulator` and pass its URL with --base-url".into(),
+        ))
+    }
+}
 
 /// The client, and the emulator it talks to (kept alive while it runs).
 pub(crate) struct Setup {
@@ -137,22 +187,7 @@ pub(crate) fn setup(
         // SidError never repeats the input: a token given here by mistake is not echoed.
         .map_err(|e| Failure::Usage(format!("--account-sid: {e}")))?;
     let (config, emulator, ca_cert, credentials) = if conn.emulator {
-        let emu = Emulator::builder()
-            .start()
-            .map_err(|e| Failure::Usage(format!("cannot start the built-in emulator: {e}")))?;
-        // Said even with --quiet: this output is not an account's.
-        eprintln!(
-            "connect-apps: --emulator: using the built-in emulator at {} with SAMPLE DATA, not a Twilio account",
-            emu.base_url()
-        );
-        let config = Config::new(Credentials::auth_token(
-            DEFAULT_ACCOUNT_SID
-                .parse()
-                .map_err(|e: twilio_connect_apps::error::SidError| Failure::Usage(e.to_string()))?,
-            Secret::new(DEFAULT_AUTH_TOKEN),
-        ))
-        .with_base_url(emu.base_url())
-        .map_err(|e| usage_from(&e, "the emulator's URL"))?;
+        let (config, emu) = emulator::start()?;
         (config, Some(emu), None, None)
     } else {
         let credentials = credentials(&env, twilio_set, &note)?;

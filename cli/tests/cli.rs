@@ -136,9 +136,12 @@ fn help_version_and_completions() {
         assert!(audit_help.contains(needle), "audit --help lacks `{needle}`");
     }
     let o = run(cli(), &["--version"]);
-    assert_eq!(
-        text(&o.stdout).trim(),
-        format!("connect-apps {}", env!("CARGO_PKG_VERSION"))
+    let version = text(&o.stdout);
+    let prefix = format!("connect-apps {} (commit ", env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(&prefix), "{version}");
+    assert!(
+        version.contains("; transports: ureq 3, hyper 1; built-in emulator: yes)"),
+        "{version}"
     );
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let o = run(cli(), &["completions", shell]);
@@ -148,6 +151,89 @@ fn help_version_and_completions() {
             "{shell}"
         );
     }
+}
+
+/// The generated bash script, sourced in bash, completes every subcommand's options (clap's
+/// hyphenated-name bug, clap-rs/clap#6421, left only the first word completing).
+#[test]
+fn bash_completion_completes_the_options_of_every_subcommand() {
+    let script = run(cli(), &["completions", "bash"]);
+    assert!(script.status.success());
+    let dir = temp_dir("bash-completion");
+    let path = dir.join("connect-apps.bash");
+    std::fs::write(&path, &script.stdout).unwrap();
+    let complete = |line: &str| {
+        let words: Vec<&str> = line.split(' ').collect();
+        let program = format!(
+            "source \"$SCRIPT\"; COMP_WORDS=({words}); COMP_CWORD={cword}; COMP_LINE='{line}'; \
+             COMP_POINT=${{#COMP_LINE}}; _connect__apps connect-apps '{cur}' '{prev}'; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            words = words.join(" "),
+            cword = words.len() - 1,
+            cur = words[words.len() - 1],
+            prev = words[words.len() - 2],
+        );
+        let o = Command::new("bash")
+            .args(["--norc", "-c", &program])
+            .env("SCRIPT", &path)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        text(&o.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(complete("connect-apps audit --fo"), ["--format"]);
+    assert!(complete("connect-apps audit --fail-on ").contains(&"warning".to_owned()));
+    assert!(complete("connect-apps list --li").contains(&"--limit".to_owned()));
+    assert_eq!(complete("connect-apps fet"), ["fetch"]);
+}
+
+/// A page per subcommand, each listing its own options; the exit codes keep their lines.
+#[test]
+fn man_pages_for_every_subcommand() {
+    let page = |args: &[&str]| {
+        let o = run(cli(), args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        // roff escapes every `-`.
+        text(&o.stdout).replace("\\-", "-")
+    };
+    let audit = page(&["man", "audit"]);
+    for needle in [
+        "connect-apps-audit",
+        "--baseline",
+        "--policy",
+        "--format",
+        "--fail-on",
+    ] {
+        assert!(audit.contains(needle), "man audit lacks {needle}");
+    }
+    assert!(page(&["man", "list"]).contains("--limit"));
+    let top = page(&["man"]);
+    assert!(top.contains(".SH \"EXIT STATUS\"\n.nf\n"), "{top}");
+    let dir = temp_dir("man-pages");
+    let o = run(cli(), &["man", "--dir", dir.join("man1").to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "connect-apps-audit.1",
+            "connect-apps-completions.1",
+            "connect-apps-fetch.1",
+            "connect-apps-list.1",
+            "connect-apps-man.1",
+            "connect-apps.1"
+        ]
+    );
+    let o = run(cli(), &["man", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("the subcommands are list, fetch, audit"));
 }
 
 #[test]
