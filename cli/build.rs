@@ -29,10 +29,10 @@ fn git_commit() -> Option<String> {
     let git_dir = git(&["rev-parse", "--absolute-git-dir"])?;
     println!("cargo:rerun-if-changed={git_dir}/HEAD");
     println!("cargo:rerun-if-changed={git_dir}/index");
-    if let Some(head) = std::fs::read_to_string(format!("{git_dir}/HEAD")).ok() {
-        if let Some(reference) = head.trim().strip_prefix("ref: ") {
-            println!("cargo:rerun-if-changed={git_dir}/{reference}");
-        }
+    if let Ok(head) = std::fs::read_to_string(format!("{git_dir}/HEAD"))
+        && let Some(reference) = head.trim().strip_prefix("ref: ")
+    {
+        println!("cargo:rerun-if-changed={git_dir}/{reference}");
     }
     let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
     let dirty =
