@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Listing 100,000 apps from the emulator on loopback, through each transport, against a
 //! baseline loop that uses the same HTTP client directly with no paging logic: fetch the page,
 //! `serde_json` it into the plain struct, follow `next_page_uri`.

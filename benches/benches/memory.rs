@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Peak heap of the client while streaming 10,000 and 1,000,000 apps: it must not grow with
 //! the number of apps. Counts only the client thread's allocations (the emulator runs on its
 //! own thread in the same process and is not counted). Run: `cargo bench --bench memory`.

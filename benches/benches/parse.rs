@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Parsing pages, fetch bodies and error bodies: the core against `serde_json` into a plain
 //! derived struct (the practical limit) and into `serde_json::Value`, in one group each.
 

@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Building requests and making retry decisions, in nanoseconds.
 
 use std::hint::black_box;

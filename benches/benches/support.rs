@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Shared by the benches: the plain-struct baseline, a counting allocator, emulator bodies.
 
 #![allow(dead_code)]

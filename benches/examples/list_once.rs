@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Lists N apps from an in-process emulator once, through a transport or its baseline loop,
 //! for instruction counts under `valgrind --tool=callgrind`. The emulator's share is the same
 //! in every mode (same pages served), so differences between modes are the client's.

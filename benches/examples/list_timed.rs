@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Lists every app of the account the environment names (`TWILIO_BASE_URL`,
 //! `TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN`: a standalone emulator) in pages of 1,000 and
 //! prints the in-process time in milliseconds and the count, for the side-by-side comparison

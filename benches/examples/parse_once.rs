@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! Parses one emulator page 200 times with the parser named on the command line, for
 //! instruction counts under `valgrind --tool=callgrind` (repeatable, unlike wall time here).
 //!

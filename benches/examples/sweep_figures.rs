@@ -1,3 +1,10 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    unreachable_pub
+)] // a bench, like a test, may panic
 //! The figures of a sweep of every subaccount: 1,000 subaccounts of 5 apps, every answer 20 ms
 //! late, with no concurrency limit and with the emulator's per-credential limit at 16 and at 4
 //! (more requests in flight get 429 / 20429, as Twilio answers): wall time, requests, 429s,

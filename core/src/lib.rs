@@ -175,3 +175,8 @@ pub mod limits {
 pub mod text {
     pub use crate::base::text::{display_text, is_unprintable};
 }
+
+/// The crate's README (its crates.io page), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

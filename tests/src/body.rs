@@ -95,7 +95,9 @@ impl Body for EmuBody {
                 if *pad > 0 {
                     let n = (*pad).min(PAD_CHUNK as u64) as usize;
                     *pad -= n as u64;
-                    return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(&PAD[..n])))));
+                    return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+                        PAD.get(..n).unwrap_or(&PAD),
+                    )))));
                 }
                 Poll::Ready(suffix.take().map(|s| Ok(Frame::data(s))))
             }

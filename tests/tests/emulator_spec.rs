@@ -1,3 +1,9 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // a test may panic
 //! The emulator checked over real sockets with a plain HTTP client (ureq, no client crate
 //! involved) against Twilio's OpenAPI description in `tests/spec/`.
 

@@ -7,6 +7,7 @@
 //! The proxy variables, read from the real process environment by both transports, follow the
 //! one rule of the core. One test in its own binary: the environment is process-wide.
 
+#[allow(unreachable_pub)] // shared with the e2e suite, not an API
 #[path = "support/proxy.rs"]
 mod proxy;
 

@@ -1,4 +1,7 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Features
+#![doc = document_features::document_features!()]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod connector;

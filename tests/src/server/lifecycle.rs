@@ -303,11 +303,19 @@ impl std::fmt::Debug for Emulator {
 impl Emulator {
     /// A plain-HTTP emulator with [`Dataset::sample`] on a free port. Panics if it cannot
     /// bind (a test-bed convenience; use [`Emulator::builder`] to handle the error).
+    #[allow(
+        clippy::expect_used,
+        reason = "documented: a test-bed convenience that panics"
+    )]
     pub fn start() -> Emulator {
         Self::builder().start().expect("start the emulator")
     }
 
     /// An HTTPS emulator with [`Dataset::sample`] on a free port.
+    #[allow(
+        clippy::expect_used,
+        reason = "documented: a test-bed convenience that panics"
+    )]
     pub fn start_tls() -> Emulator {
         Self::builder()
             .tls(true)

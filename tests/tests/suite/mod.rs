@@ -1,5 +1,6 @@
 //! The end-to-end suite, written once and run for every transport through one
 //! [`Harness`](crate::support::Harness), split by concern.
+#![allow(unreachable_pub)] // shared by the test binaries, not an API
 
 use twilio_connect_apps_testbed::Emulator;
 

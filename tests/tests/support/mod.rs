@@ -1,7 +1,7 @@
 //! One end-to-end suite, run for every transport. A [`Harness`] drives one client flavour
 //! (blocking or async) over any transport of the core's contract; the `e2e_suite!` macro stamps
 //! out the tests for a harness.
-
+#![allow(unreachable_pub)] // shared by the test binaries, not an API
 #![allow(dead_code)]
 
 pub mod proxy;
