@@ -279,8 +279,18 @@ impl GenPage {
     }
 }
 
+/// `default` cases, or as many as `PROPTEST_CASES` says (more for a long run, fewer under
+/// cargo-mutants or on WebAssembly).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(1000))]
+    // 1000 cases by default: the count at which these found the parser bugs they guard.
+    #![proptest_config(ProptestConfig::with_cases(cases(1000)))]
 
     /// (a) Any valid generated envelope parses to exactly what was generated.
     #[test]
