@@ -17,10 +17,9 @@ cd "$(dirname "$0")/.."
 out_dir=${1:-dist}
 target=$(rustc -vV | sed -n 's/^host: //p')
 version=$(cargo pkgid -p twilio-connect-apps-cli | sed 's/.*[#@]//')
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 epoch=$(git log -1 --format=%ct 2>/dev/null || echo 0)
 
-CONNECT_APPS_COMMIT=$commit cargo build --release --locked -p twilio-connect-apps-cli --bin connect-apps
+cargo build --release --locked -p twilio-connect-apps-cli --bin connect-apps
 target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 bin="$target_dir/release/connect-apps"
 
