@@ -9,7 +9,7 @@
 //! schema; JUnit parsed; baselines from a snapshot and from `list --json`; policies checked
 //! before any request; long sweeps that stop part-way and go on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -307,16 +307,8 @@ fn every_rule_fires_on_both_transports_and_the_snapshot_is_evidence() {
     }
 }
 
-#[test]
-fn sarif_validates_against_the_oasis_schema_and_names_each_finding() {
-    let emu = Emulator::builder().audit_scenario().start().unwrap();
-    let (dir, mut args) = scenario(&emu, "ureq", "sarif");
-    let out = dir.join("audit.sarif");
-    args.extend(["--format", "sarif", "--output", out.to_str().unwrap()].map(String::from));
-    let o = run(against(&emu), &arg_refs(&args));
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    assert!(o.stdout.is_empty());
-    let log: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+/// The OASIS SARIF 2.1.0 schema (vendored in the test bed), as a validator.
+fn sarif_validator() -> jsonschema::Validator {
     let mut schema: Value =
         serde_json::from_str(twilio_connect_apps_testbed::SARIF_SCHEMA).unwrap();
     // The official schema's `pattern` of the two `language` properties (which these logs do
@@ -339,10 +331,23 @@ fn sarif_validates_against_the_oasis_schema_and_names_each_finding() {
             .matches("{2}]?$")
             .count()
     );
-    let validator = jsonschema::options()
+    jsonschema::options()
         .should_validate_formats(true)
         .build(&schema)
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn sarif_validates_against_the_oasis_schema_and_names_each_finding() {
+    let emu = Emulator::builder().audit_scenario().start().unwrap();
+    let (dir, mut args) = scenario(&emu, "ureq", "sarif");
+    let out = dir.join("audit.sarif");
+    args.extend(["--format", "sarif", "--output", out.to_str().unwrap()].map(String::from));
+    let o = run(against(&emu), &arg_refs(&args));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let log: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let validator = sarif_validator();
     let errors: Vec<String> = validator
         .iter_errors(&log)
         .map(|e| format!("{} at {}", e, e.instance_path()))
@@ -356,7 +361,7 @@ fn sarif_validates_against_the_oasis_schema_and_names_each_finding() {
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(run0["tool"]["driver"]["name"], "connect-apps");
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 7);
+    assert_eq!(rules.len(), 9);
     let results = run0["results"].as_array().unwrap();
     assert_eq!(results.len(), 10);
     for r in results {
@@ -374,7 +379,7 @@ fn sarif_validates_against_the_oasis_schema_and_names_each_finding() {
                 .unwrap()
                 >= 1
         );
-        assert!(r["partialFingerprints"]["connectAppsFinding/v1"].is_string());
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
     }
     let scoped = results
         .iter()
@@ -877,20 +882,41 @@ fn the_readmes_policy_example_is_a_valid_policy() {
             "json",
         ],
     );
-    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
-    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
-    // It allows Campaign Blaster's post-all in the parent only: the Marketing one is a finding.
+    // It allows Campaign Blaster's post-all in the parent only: the Marketing one is a finding,
+    // which its exception accepts through 2027-01-31 (UTC) and no longer after.
+    let today = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let active = today.get(..10).unwrap() <= "2027-01-31";
     assert_eq!(
-        findings_of(&doc),
-        [(
-            "post-all-not-allowed".to_owned(),
-            "error".to_owned(),
-            MARKETING.to_owned(),
-            BLASTER.to_owned()
-        )]
-        .into_iter()
-        .collect()
+        o.status.code(),
+        Some(if active { 0 } else { 3 }),
+        "{}",
+        text(&o.stderr)
     );
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let mut want = vec![(
+        "post-all-not-allowed".to_owned(),
+        "error".to_owned(),
+        MARKETING.to_owned(),
+        BLASTER.to_owned(),
+    )];
+    if !active {
+        want.push((
+            "exception-expired".to_owned(),
+            "warning".to_owned(),
+            MARKETING.to_owned(),
+            BLASTER.to_owned(),
+        ));
+    }
+    assert_eq!(findings_of(&doc), want.into_iter().collect());
+    let blaster = &doc["findings"][0];
+    assert_eq!(blaster["suppressed"], active);
+    if active {
+        assert_eq!(
+            blaster["suppression"]["owner"],
+            "marketing-lead@example.com"
+        );
+        assert_eq!(blaster["suppression"]["expires"], "2027-01-31");
+    }
 }
 
 /// A subaccount whose server quotes back the credentials it received (header, decoded Basic
@@ -957,4 +983,265 @@ fn a_1000_account_sweep_under_random_429s_reads_every_app() {
         assert!(o.status.success(), "seed {seed}: {}", text(&o.stderr));
         assert_eq!(pairs(&o.stdout).len(), 2000, "seed {seed}");
     }
+}
+
+/// The scenario's policy with exceptions appended: `entries` are `[[exception]]` tables.
+fn policy_with_exceptions(dir: &Path, entries: &str) -> String {
+    let path = policy(dir);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str(entries);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Exceptions for every error-level finding of the scenario (active until 2099), one expired
+/// and one that matches nothing.
+fn exceptions(account_not_audited_until: &str) -> String {
+    format!(
+        r#"
+[[exception]]
+rule = "post-all-not-allowed"
+connect_app_sid = "{BLASTER}"
+account_sid = "{MARKETING}"
+owner = "marketing-lead@example.com"
+reason = "campaign tool, review pending"
+ticket = "SEC-101"
+expires = 2099-12-31
+
+[[exception]]
+connect_app_sid = "{INSIGHTS}"
+account_sid = "{DEFAULT_ACCOUNT_SID}"
+owner = "ops@example.com"
+reason = "call analytics writes tags back"
+expires = 2099-12-31
+
+[[exception]]
+rule = "account-not-audited"
+account_sid = "{AUDIT_FAILING_SUBACCOUNT}"
+owner = "it@example.com"
+reason = "account being closed"
+ticket = "IT-7"
+expires = {account_not_audited_until}
+
+[[exception]]
+connect_app_sid = "{NEWCOMER}"
+owner = "support-lead@example.com"
+reason = "trial, ended"
+expires = 2020-01-31
+
+[[exception]]
+connect_app_sid = "CN0000000000000000000000000000dead"
+owner = "someone@example.com"
+reason = "an app long gone"
+expires = 2099-12-31
+"#
+    )
+}
+
+/// Issue 29: exceptions with owner, reason, ticket and expiry; SARIF that GitHub ranks and
+/// tracks (severity, help, fingerprints, baseline state, suppressions, failed accounts).
+#[test]
+fn exceptions_expire_and_sarif_ranks_tracks_and_suppresses() {
+    let emu = Emulator::builder().audit_scenario().start().unwrap();
+    let (dir, args) = scenario(&emu, "ureq", "exceptions");
+    let policy_at = args.iter().position(|a| a == "--policy").unwrap() + 1;
+    let mut args = args;
+    args[policy_at] = policy_with_exceptions(&dir, &exceptions("2099-12-31"));
+    let run_sarif = |args: &[String], name: &str| {
+        let out = dir.join(name);
+        let mut a = args.to_vec();
+        a.extend(["--format", "sarif", "--fail-on", "error", "--output"].map(String::from));
+        a.push(out.to_str().unwrap().to_owned());
+        let o = run(against(&emu), &arg_refs(&a));
+        let bytes = std::fs::read(&out).unwrap_or_else(|e| panic!("{e}: {}", text(&o.stderr)));
+        (o, serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    // Every error-level finding is excepted: --fail-on error passes.
+    let (o, log) = run_sarif(&args, "one.sarif");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let validator = sarif_validator();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run0 = &log["runs"][0];
+    for rule in run0["tool"]["driver"]["rules"].as_array().unwrap() {
+        assert!(
+            rule["help"]["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("What to do")
+        );
+        assert!(
+            rule["properties"]["tags"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("security"))
+        );
+        let severity: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(severity > 0.0 && severity <= 10.0, "{rule}");
+        assert!(rule["properties"]["precision"].is_string());
+    }
+    let results = run0["results"].as_array().unwrap();
+    let by_key = |results: &[Value]| -> BTreeMap<String, (Value, Value)> {
+        results
+            .iter()
+            .map(|r| {
+                let name = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"].clone();
+                (
+                    format!("{} {}", r["ruleId"], name),
+                    (
+                        r["locations"][0]["physicalLocation"].clone(),
+                        r["partialFingerprints"]["primaryLocationLineHash"].clone(),
+                    ),
+                )
+            })
+            .collect()
+    };
+    let first = by_key(results);
+    for r in results {
+        assert!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+        assert!(r["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        assert!(r["baselineState"].is_string(), "{r}");
+    }
+    let rule_of = |id: &'static str| results.iter().filter(move |r| r["ruleId"] == id);
+    // The active exception's finding is suppressed, with its justification.
+    let blaster = rule_of("post-all-not-allowed")
+        .find(|r| {
+            r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                == format!("{MARKETING}/{BLASTER}")
+        })
+        .unwrap();
+    assert_eq!(blaster["suppressions"][0]["kind"], "external");
+    assert!(
+        blaster["suppressions"][0]["justification"]
+            .as_str()
+            .unwrap()
+            .contains("campaign tool, review pending")
+    );
+    assert_eq!(blaster["baselineState"], "unchanged");
+    assert_eq!(rule_of("new-app").next().unwrap()["baselineState"], "new");
+    assert_eq!(
+        rule_of("removed-app").next().unwrap()["baselineState"],
+        "absent"
+    );
+    assert_eq!(
+        rule_of("permission-lost").next().unwrap()["baselineState"],
+        "updated"
+    );
+    // The expired exception is a warning and suppresses nothing; the stale one a note.
+    let expired = rule_of("exception-expired").collect::<Vec<_>>();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["level"], "warning");
+    assert!(
+        rule_of("new-app")
+            .next()
+            .unwrap()
+            .get("suppressions")
+            .is_none()
+    );
+    let stale = rule_of("exception-stale").collect::<Vec<_>>();
+    assert_eq!((stale.len(), &stale[0]["level"]), (1, &Value::from("note")));
+    // The account that could not be read makes the run unsuccessful, and is named.
+    let invocation = &run0["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains(AUDIT_FAILING_SUBACCOUNT)
+    );
+
+    // The same apps in another order: every result keeps its location and fingerprint.
+    for (account, sid, name, perms) in [
+        (DEFAULT_ACCOUNT_SID, VAULT, "Recording Vault", &[][..]),
+        (
+            MARKETING,
+            BLASTER,
+            "Campaign Blaster",
+            &["get-all", "post-all"][..],
+        ),
+    ] {
+        assert!(emu.remove_app(account, sid));
+        set_permissions(&emu, account, sid, name, perms);
+    }
+    let (_, again) = run_sarif(&args, "two.sarif");
+    assert_eq!(
+        by_key(again["runs"][0]["results"].as_array().unwrap()),
+        first
+    );
+
+    // Another parent account is another category in code scanning.
+    let mut other = args.clone();
+    other.splice(0..0, ["--account-sid".to_owned(), MARKETING.to_owned()]);
+    let mut other: Vec<String> = other
+        .into_iter()
+        .filter(|a| a != "--all-accounts")
+        .collect();
+    other.retain(|_| true);
+    let (_, theirs) = run_sarif(&other, "other.sarif");
+    assert_ne!(
+        theirs["runs"][0]["automationDetails"]["id"],
+        run0["automationDetails"]["id"]
+    );
+
+    // One error-level exception expired: exit 3, and the finding it held back counts again.
+    args[policy_at] = policy_with_exceptions(&dir, &exceptions("2021-06-30"));
+    let (o, log) = run_sarif(&args, "three.sarif");
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| r["ruleId"] == "exception-expired")
+            .count(),
+        2
+    );
+    let unread = results
+        .iter()
+        .find(|r| r["ruleId"] == "account-not-audited")
+        .unwrap();
+    assert!(unread.get("suppressions").is_none());
+}
+
+/// A malformed exception is a usage error naming the file and line, before any request.
+#[test]
+fn a_malformed_exception_is_exit_2_before_any_request() {
+    let emu = Emulator::builder().audit_scenario().start().unwrap();
+    let dir = temp_dir("bad-exception");
+    for (body, want) in [
+        (
+            format!("[[exception]]\nconnect_app_sid = \"{BLASTER}\"\nowner = \"a\"\nreason = \"b\"\nexpires = \"soon\"\n"),
+            "line 5",
+        ),
+        (
+            format!("[[exception]]\nconnect_app_sid = \"{BLASTER}\"\nowner = \"a\"\nreason = \"b\"\nexpires = 2027-13-01\n"),
+            "line 5",
+        ),
+        (
+            format!("[[exception]]\nconnect_app_sid = \"{BLASTER}\"\nreason = \"b\"\nexpires = 2027-01-31\n"),
+            "owner",
+        ),
+        (
+            "[[exception]]\nowner = \"a\"\nreason = \"b\"\nexpires = 2027-01-31\n".to_owned(),
+            "line 2: exception: name at least one of",
+        ),
+        (
+            "[[exception]]\nrule = \"no-such-rule\"\nowner = \"a\"\nreason = \"b\"\nexpires = 2027-01-31\n".to_owned(),
+            "line 2: rule:",
+        ),
+    ] {
+        let path = dir.join("policy.toml");
+        std::fs::write(&path, &body).unwrap();
+        let o = run(against(&emu), &["audit", "--policy", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2), "{body}");
+        let err = text(&o.stderr);
+        assert!(err.contains(&format!("--policy {}: ", path.display())), "{err}");
+        assert!(err.contains(want), "{body}: {err}");
+    }
+    assert_eq!(emu.request_count(), 0, "nothing was sent");
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use crate::audit::report::{Report, fails};
+use crate::audit::report::{self, Report, fails};
 use crate::audit::rules::Finding;
 use crate::audit::snapshot::Baseline;
 
@@ -94,7 +94,8 @@ pub(crate) fn write(
             }
         }
     }
-    let failing = |case: &Case<'_>| case.findings.iter().any(|f| fails(f.level, report.fail_on));
+    let counts = |f: &Finding| f.suppression.is_none() && fails(f.level, report.fail_on);
+    let failing = |case: &Case<'_>| case.findings.iter().any(|f| counts(f));
     let total: usize = suites.values().map(|(_, _, c)| c.len()).sum();
     let failures: usize = suites
         .values()
@@ -124,13 +125,34 @@ pub(crate) fn write(
                 xml(&format!("connect-apps.{sid}")),
                 xml(&case.name)
             );
-            let shown: Vec<&&Finding> = case
+            let shown: Vec<&&Finding> = case.findings.iter().filter(|f| counts(f)).collect();
+            // Findings an exception accepts: not failures, and still on the record.
+            let accepted: Vec<String> = case
                 .findings
                 .iter()
-                .filter(|f| fails(f.level, report.fail_on))
+                .filter_map(|f| {
+                    report::suppressed_note(f)
+                        .map(|n| format!("{}: {}: {}{n}", f.level.as_str(), f.rule_id, f.message))
+                })
                 .collect();
-            if shown.is_empty() {
+            let system_out = |out: &mut dyn Write| -> io::Result<()> {
+                if !accepted.is_empty() {
+                    writeln!(
+                        out,
+                        "      <system-out>{}</system-out>",
+                        xml(&accepted.join("\n"))
+                    )?;
+                }
+                Ok(())
+            };
+            if shown.is_empty() && accepted.is_empty() {
                 writeln!(out, "{head}/>")?;
+                continue;
+            }
+            if shown.is_empty() {
+                writeln!(out, "{head}>")?;
+                system_out(out)?;
+                writeln!(out, "    </testcase>")?;
                 continue;
             }
             let rules: Vec<&str> = shown.iter().map(|f| f.rule_id).collect();
@@ -150,6 +172,7 @@ pub(crate) fn write(
                 xml(&rules.join(",")),
                 xml(&body.join("\n"))
             )?;
+            system_out(out)?;
             writeln!(out, "    </testcase>")?;
         }
         writeln!(out, "  </testsuite>")?;

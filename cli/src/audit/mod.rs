@@ -9,6 +9,7 @@
 //! the next run's baseline, is left as it was) and prints the command that goes on; accounts
 //! that failed are read again from where each stopped, and accounts already read are not.
 
+pub(crate) mod exceptions;
 pub(crate) mod junit;
 pub(crate) mod policy;
 pub(crate) mod report;
@@ -117,10 +118,11 @@ pub(crate) fn audit(
     };
     progress.done();
     let mut accounts = reading.accounts;
-    // first_seen: from the baseline snapshot when it knew the app, else now.
+    // first_seen: from the baseline snapshot when it knew the app, else now; last_seen: now.
     let at = now();
     for account in &mut accounts {
         for record in &mut account.apps {
+            record.last_seen.clone_from(&at);
             if !record.first_seen.is_empty() {
                 continue;
             }
@@ -171,11 +173,23 @@ pub(crate) fn audit(
         return Err(Failure::run(&setup.context, &doing, &error, resume));
     }
     let findings = rules::findings(&snapshot.accounts, baseline.as_ref(), policy.as_ref());
+    // Exceptions are judged by today's date (UTC).
+    let findings = match &policy {
+        Some(p) => exceptions::apply(
+            findings,
+            &p.exceptions,
+            &exceptions::date_of(SystemTime::now()),
+            &parent,
+            baseline.is_some(),
+        ),
+        None => findings,
+    };
     let report = Report {
         findings: &findings,
         snapshot: &snapshot,
         policy: policy.as_ref(),
         fail_on: args.fail_on,
+        account: setup.account_in_effect().to_string(),
     };
     let mut sink = Sink::open(args.output.as_deref())?;
     match args.format {
@@ -213,7 +227,7 @@ pub(crate) fn audit(
     }
     let failing: Vec<&rules::Finding> = findings
         .iter()
-        .filter(|f| fails(f.level, args.fail_on))
+        .filter(|f| f.suppression.is_none() && fails(f.level, args.fail_on))
         .collect();
     if failing.is_empty() {
         return Ok(());
@@ -284,6 +298,7 @@ fn collect<T: twilio_connect_apps_client::Transport>(
                 apps.push(AppRecord {
                     app,
                     first_seen: String::new(),
+                    last_seen: String::new(),
                     request_id,
                 });
                 if apps.len() % 1000 == 0 {
@@ -309,6 +324,7 @@ fn record_of(setup: &Setup, done: AccountApps) -> AccountRecord {
         .map(|(app, request_id)| AppRecord {
             app,
             first_seen: String::new(),
+            last_seen: String::new(),
             request_id,
         })
         .collect();

@@ -8,6 +8,11 @@
 //! note = "billing export, approved 2026-10 by …"
 //! [settings]
 //! deny_unlisted = false                   # true: any app not listed is a finding
+//! [[exception]]                           # an accepted risk, until a date (exceptions.rs)
+//! connect_app_sid = "CN…"
+//! owner = "…"
+//! reason = "…"
+//! expires = 2027-01-31
 //! ```
 //!
 //! Everything is checked before any request: an unknown key, a malformed SID or a permission
@@ -22,6 +27,8 @@ use toml::Spanned;
 use twilio_connect_apps::text::display_text;
 use twilio_connect_apps::{AccountSid, ConnectAppSid};
 
+use crate::audit::exceptions::{self, Exception};
+
 /// The permissions the API defines (the spec's enum), the only ones a policy may name.
 const PERMISSIONS: [&str; 2] = ["get-all", "post-all"];
 
@@ -32,6 +39,8 @@ struct File {
     allow: Vec<AllowEntry>,
     #[serde(default)]
     settings: Settings,
+    #[serde(default)]
+    exception: Vec<exceptions::Entry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +94,8 @@ pub(crate) struct Policy {
     pub(crate) allow: Vec<Allow>,
     /// Any app no entry names is a finding.
     pub(crate) deny_unlisted: bool,
+    /// The `[[exception]]` entries, in file order.
+    pub(crate) exceptions: Vec<Exception>,
     /// The entries of each app SID, by index in `allow` (file order): a lookup is one hash,
     /// whatever the policy's size.
     by_app: HashMap<String, Vec<usize>>,
@@ -203,6 +214,11 @@ impl Policy {
                 line: lines.line(span.start),
             });
         }
+        let exceptions = file
+            .exception
+            .into_iter()
+            .map(|e| Exception::check(e, |at| lines.line(at), bad))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut by_app: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, entry) in allow.iter().enumerate() {
             by_app.entry(entry.app.clone()).or_default().push(i);
@@ -211,6 +227,7 @@ impl Policy {
             path: None,
             allow,
             deny_unlisted: file.settings.deny_unlisted,
+            exceptions,
             by_app,
         })
     }

@@ -23,6 +23,8 @@ pub(crate) struct Report<'a> {
     pub(crate) policy: Option<&'a Policy>,
     /// What fails the run.
     pub(crate) fail_on: FailOn,
+    /// The account audited (`--account-sid`, else the credentials'): the parent of a sweep.
+    pub(crate) account: String,
 }
 
 /// Whether a finding at `level` fails a run at `fail_on`.
@@ -71,12 +73,15 @@ impl Report<'_> {
         for f in self.findings {
             writeln!(
                 out,
-                "{}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}{}",
                 cell(Some(f.level.as_str()), 7),
                 cell(Some(f.rule_id), 20),
                 cell(Some(&f.account_sid), 34),
                 cell(f.connect_app_sid.as_deref(), 34),
-                display_text(&f.message, 400)
+                display_text(&f.message, 400),
+                suppressed_note(f)
+                    .map(|n| display_text(&n, 300).into_owned())
+                    .unwrap_or_default()
             )?;
         }
         if summary {
@@ -104,6 +109,16 @@ impl Report<'_> {
             "connect_app_friendly_name": f.app_name,
             "message": f.message,
             "policy_note": f.policy_note,
+            "baseline_state": f.baseline_state.map(|s| s.as_str()),
+            "suppressed": f.suppression.is_some(),
+            "suppression": f.suppression.as_ref().map(|e| json!({
+                "kind": "external",
+                "owner": e.owner,
+                "reason": e.reason,
+                "ticket": e.ticket,
+                "expires": e.expires,
+                "policy_line": e.line,
+            })),
         })
     }
 
@@ -133,26 +148,31 @@ impl Report<'_> {
         if self.findings.is_empty() {
             return writeln!(out, "No findings.");
         }
-        writeln!(out, "| Level | Rule | Account | App | Message |")?;
-        writeln!(out, "| --- | --- | --- | --- | --- |")?;
+        writeln!(out, "| Level | Rule | Account | App | Message | Baseline |")?;
+        writeln!(out, "| --- | --- | --- | --- | --- | --- |")?;
         for f in self.findings {
             let account = match &f.account_name {
                 Some(n) => format!("{} ({})", md(&f.account_sid), md(n)),
                 None => md(&f.account_sid),
             };
+            let level = match f.suppression {
+                Some(_) => format!("{} (suppressed)", f.level.as_str()),
+                None => f.level.as_str().to_owned(),
+            };
             writeln!(
                 out,
-                "| {} | `{}` | {account} | {} | {} |",
-                f.level.as_str(),
+                "| {level} | `{}` | {account} | {} | {}{} | {} |",
                 f.rule_id,
                 md(f.connect_app_sid.as_deref().unwrap_or("-")),
-                md(&f.message)
+                md(&f.message),
+                suppressed_note(f).map(|n| md(&n)).unwrap_or_default(),
+                f.baseline_state.map_or("-", |s| s.as_str())
             )?;
         }
         let failing = self
             .findings
             .iter()
-            .filter(|f| fails(f.level, self.fail_on))
+            .filter(|f| f.suppression.is_none() && fails(f.level, self.fail_on))
             .count();
         writeln!(
             out,
@@ -161,6 +181,20 @@ impl Report<'_> {
             fail_on_name(self.fail_on)
         )
     }
+}
+
+/// ` [suppressed: owner X, ticket T, until D: reason]` for a suppressed finding.
+pub(crate) fn suppressed_note(f: &Finding) -> Option<String> {
+    let e = f.suppression.as_ref()?;
+    let ticket = e
+        .ticket
+        .as_deref()
+        .map(|t| format!(", ticket {t}"))
+        .unwrap_or_default();
+    Some(format!(
+        " [suppressed by the exception on policy line {}: owner {}{ticket}, until {}: {}]",
+        e.line, e.owner, e.expires, e.reason
+    ))
 }
 
 /// `--fail-on`'s spelling.

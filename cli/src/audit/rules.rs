@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::audit::exceptions::Exception;
 use crate::audit::policy::Policy;
 use crate::audit::snapshot::{AccountRecord, Baseline, Status, permissions_of};
 
@@ -45,51 +46,121 @@ pub(crate) struct Rule {
     pub(crate) level: Level,
     /// One line: when it fires.
     pub(crate) summary: &'static str,
+    /// What to do about it (Markdown, for GitHub's rule page).
+    pub(crate) remedy: &'static str,
+    /// GitHub's `security-severity`, in (0, 10] (the README's scale): 8.0 and up is high.
+    pub(crate) severity: &'static str,
+    /// SARIF's `precision`: how often a finding of this rule is what it says.
+    pub(crate) precision: &'static str,
+}
+
+/// How a finding stands against the baseline (SARIF's `baselineState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BaselineState {
+    /// The app (or account) is not in the baseline.
+    New,
+    /// In the baseline, with the same permissions.
+    Unchanged,
+    /// In the baseline, with other permissions.
+    Updated,
+    /// In the baseline, not now.
+    Absent,
+}
+
+impl BaselineState {
+    /// SARIF's spelling.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Updated => "updated",
+            BaselineState::Absent => "absent",
+        }
+    }
 }
 
 /// Every rule, in the order reports describe them.
-pub(crate) const RULES: [Rule; 7] = [
+pub(crate) const RULES: [Rule; 9] = [
     Rule {
         id: "post-all-not-allowed",
         name: "PostAllNotAllowed",
         level: Level::Error,
         summary: "An app holds post-all (it may create and change resources on the account) and no allow entry of the policy grants it for that account.",
+        remedy: "Remove the app's authorization in the Twilio Console (Account > Connect Apps > Authorized apps), or, when the app must act on the account, grant it with an `[[allow]]` entry listing `post-all` (scoped with `accounts`), or accept the risk until a date with an `[[exception]]`.",
+        severity: "9.0",
+        precision: "very-high",
     },
     Rule {
         id: "permission-gained",
         name: "PermissionGained",
         level: Level::Error,
         summary: "An app holds a permission the baseline did not record (an error for post-all, a warning otherwise).",
+        remedy: "Find out who authorized the new permission and why. Revoke it in the Twilio Console if it was not approved; otherwise take this run's `--snapshot` as the next `--baseline`.",
+        severity: "8.0",
+        precision: "high",
     },
     Rule {
         id: "new-app",
         name: "NewApp",
         level: Level::Warning,
         summary: "An app is authorized that the baseline did not record.",
+        remedy: "Check who authorized the app and whether it is approved; revoke it in the Twilio Console if not. Approved apps go in the next `--baseline` (this run's `--snapshot`) and, with `deny_unlisted`, in an `[[allow]]` entry.",
+        severity: "5.0",
+        precision: "high",
     },
     Rule {
         id: "app-not-allowed",
         name: "AppNotAllowed",
         level: Level::Warning,
         summary: "The policy denies unlisted apps (deny_unlisted = true) and no allow entry names this app for that account.",
+        remedy: "Add an `[[allow]]` entry for the app (with the accounts it is approved for), or revoke its authorization in the Twilio Console.",
+        severity: "5.0",
+        precision: "high",
     },
     Rule {
         id: "account-not-audited",
         name: "AccountNotAudited",
         level: Level::Error,
         summary: "An account's Connect Apps could not be read, so it was not audited.",
+        remedy: "Read the error in the message: check that the credentials may read this account (a read-only role such as Account API Access Viewer) and run the audit again, or go on with the command it printed. Until then the account's apps are unknown.",
+        severity: "7.0",
+        precision: "very-high",
     },
     Rule {
         id: "removed-app",
         name: "RemovedApp",
         level: Level::Note,
         summary: "An app the baseline recorded is no longer authorized.",
+        remedy: "Nothing to do if the removal was intended; take this run's `--snapshot` as the next `--baseline`.",
+        severity: "1.0",
+        precision: "very-high",
     },
     Rule {
         id: "permission-lost",
         name: "PermissionLost",
         level: Level::Note,
         summary: "An app no longer holds a permission the baseline recorded.",
+        remedy: "Nothing to do if the change was intended; take this run's `--snapshot` as the next `--baseline`.",
+        severity: "1.0",
+        precision: "very-high",
+    },
+    Rule {
+        id: "exception-expired",
+        name: "ExceptionExpired",
+        level: Level::Warning,
+        summary: "An exception of the policy has expired: the findings it matched count again.",
+        remedy: "Fix what the exception covered, or renew it: a new `expires` date, agreed with its owner and recorded in its ticket.",
+        severity: "5.0",
+        precision: "very-high",
+    },
+    Rule {
+        id: "exception-stale",
+        name: "ExceptionStale",
+        level: Level::Note,
+        summary: "An active exception of the policy matched no finding in this run.",
+        remedy: "Remove the exception from the policy: what it accepted is gone.",
+        severity: "1.0",
+        precision: "very-high",
     },
 ];
 
@@ -119,6 +190,11 @@ pub(crate) struct Finding {
     pub(crate) policy_line: Option<usize>,
     /// That entry's note.
     pub(crate) policy_note: Option<String>,
+    /// Against the baseline (`None` without `--baseline`).
+    pub(crate) baseline_state: Option<BaselineState>,
+    /// The active exception that suppresses it: it stays in every report, marked, and does
+    /// not count for `--fail-on`.
+    pub(crate) suppression: Option<Exception>,
 }
 
 /// Every finding for `accounts` (this run's), against `baseline` and `policy`, in account
@@ -145,7 +221,11 @@ pub(crate) fn findings(
             message,
             policy_line: entry(app).map(|e| e.line),
             policy_note: entry(app).and_then(|e| e.note.clone()),
+            baseline_state: None,
+            suppression: None,
         };
+        // With a baseline, every finding says how it stands against it.
+        let state = |s: BaselineState| baseline.map(|_| s);
         if account.status == Status::Failed {
             out.push(finding(
                 "account-not-audited",
@@ -156,6 +236,14 @@ pub(crate) fn findings(
                     account.error.as_deref().unwrap_or("unknown error")
                 ),
             ));
+            let known = baseline.is_some_and(|b| b.covers(sid));
+            if let Some(f) = out.last_mut() {
+                f.baseline_state = state(if known {
+                    BaselineState::Unchanged
+                } else {
+                    BaselineState::New
+                });
+            }
             continue;
         }
         let compare = baseline.filter(|b| b.covers(sid));
@@ -170,6 +258,13 @@ pub(crate) fn findings(
             let shown = describe(app_sid, name);
             let here = Some((app_sid, name));
             let held = permissions_of(app);
+            let known = compare.and_then(|b| b.apps.get(&(sid.to_owned(), app_sid.to_owned())));
+            let app_state = state(match known {
+                None => BaselineState::New,
+                Some(k) if k.permissions == held => BaselineState::Unchanged,
+                Some(_) => BaselineState::Updated,
+            });
+            let first = out.len();
             if let Some(b) = compare {
                 match b.apps.get(&(sid.to_owned(), app_sid.to_owned())) {
                     None => out.push(finding(
@@ -238,6 +333,9 @@ pub(crate) fn findings(
                     ));
                 }
             }
+            for f in out.iter_mut().skip(first) {
+                f.baseline_state = app_state;
+            }
         }
         if let Some(b) = compare {
             for ((_, app_sid), known) in b
@@ -255,6 +353,9 @@ pub(crate) fn findings(
                         describe(app_sid, known.name.as_deref())
                     ),
                 ));
+                if let Some(f) = out.last_mut() {
+                    f.baseline_state = state(BaselineState::Absent);
+                }
             }
         }
     }
@@ -276,22 +377,37 @@ fn list(perms: &BTreeSet<String>) -> String {
     }
 }
 
-/// Errors, warnings and notes among `findings`.
+/// Errors, warnings and notes among `findings`, leaving out the suppressed.
 pub(crate) fn counts(findings: &[Finding]) -> (usize, usize, usize) {
-    let n = |l: Level| findings.iter().filter(|f| f.level == l).count();
+    let n = |l: Level| {
+        findings
+            .iter()
+            .filter(|f| f.level == l && f.suppression.is_none())
+            .count()
+    };
     (n(Level::Error), n(Level::Warning), n(Level::Note))
+}
+
+/// How many findings an active exception suppresses.
+pub(crate) fn suppressed(findings: &[Finding]) -> usize {
+    findings.iter().filter(|f| f.suppression.is_some()).count()
 }
 
 /// `N errors, N warnings, N notes`.
 pub(crate) fn counts_line(findings: &[Finding]) -> String {
     let (e, w, n) = counts(findings);
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let mut line = format!(
         "{}, {}, {}",
         plural(e, "error"),
         plural(w, "warning"),
         plural(n, "note")
-    )
+    );
+    let s = suppressed(findings);
+    if s > 0 {
+        line.push_str(&format!(" ({s} more suppressed by exceptions)"));
+    }
+    line
 }
 
 #[cfg(test)]
@@ -310,6 +426,7 @@ mod tests {
         AppRecord {
             app: serde_json::from_value(json).unwrap(),
             first_seen: "2026-01-01T00:00:00Z".into(),
+            last_seen: "2026-01-02T00:00:00Z".into(),
             request_id: None,
         }
     }

@@ -102,6 +102,10 @@ pub(crate) struct AppRecord {
     pub(crate) app: AuthorizedConnectApp,
     /// When an audit first saw it (carried over from the baseline snapshot).
     pub(crate) first_seen: String,
+    /// When an audit last saw it: this run (Twilio keeps no dates for this resource, so the
+    /// tool's own records are the timeline).
+    #[serde(default)]
+    pub(crate) last_seen: String,
     /// The `Twilio-Request-Id` of the page it came from.
     pub(crate) request_id: Option<String>,
 }
