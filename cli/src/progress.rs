@@ -19,9 +19,62 @@ use tracing_subscriber::{EnvFilter, Layer, filter};
 pub(crate) struct Counts {
     pages: AtomicU64,
     retries: AtomicU64,
+    requests: AtomicU64,
+    rate_limited: AtomicU64,
 }
 
-struct CountLayer(Arc<Counts>);
+/// What the library did in this process: the audit's run record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Totals {
+    /// Pages received.
+    pub(crate) pages: u64,
+    /// Requests sent (attempts).
+    pub(crate) requests: u64,
+    /// Attempts made again.
+    pub(crate) retries: u64,
+    /// Responses 429.
+    pub(crate) rate_limited: u64,
+}
+
+impl Counts {
+    fn totals(&self) -> Totals {
+        Totals {
+            pages: self.pages.load(Ordering::Relaxed),
+            requests: self.requests.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The counts of the whole process, kept whether or not a spinner shows them.
+static TOTALS: Counts = Counts {
+    pages: AtomicU64::new(0),
+    retries: AtomicU64::new(0),
+    requests: AtomicU64::new(0),
+    rate_limited: AtomicU64::new(0),
+};
+
+/// What the library has done so far in this process.
+pub(crate) fn totals() -> Totals {
+    TOTALS.totals()
+}
+
+/// Counts into `TOTALS`, and into the spinner's counts when there is one.
+struct CountLayer(Option<Arc<Counts>>);
+
+/// The `status` field of a `response` event.
+#[derive(Default)]
+struct StatusField(Option<u64>);
+
+impl Visit for StatusField {
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        if field.name() == "status" {
+            self.0 = Some(value);
+        }
+    }
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+}
 
 #[derive(Default)]
 struct Message(Option<String>);
@@ -43,11 +96,26 @@ impl<S: Subscriber> Layer<S> for CountLayer {
     fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
         let mut m = Message::default();
         event.record(&mut m);
-        match m.0.as_deref() {
-            Some("page") => self.0.pages.fetch_add(1, Ordering::Relaxed),
-            Some(s) if s.ends_with("retrying") => self.0.retries.fetch_add(1, Ordering::Relaxed),
-            _ => 0,
+        let counter: Option<fn(&Counts) -> &AtomicU64> = match m.0.as_deref() {
+            Some("page") => Some(|c| &c.pages),
+            Some(s) if s.ends_with("retrying") => Some(|c| &c.retries),
+            Some("response") => Some(|c| &c.requests),
+            Some(s) if s.starts_with("attempt failed") => Some(|c| &c.requests),
+            _ => None,
         };
+        let is_429 = m.0.as_deref() == Some("response") && {
+            let mut status = StatusField::default();
+            event.record(&mut status);
+            status.0 == Some(429)
+        };
+        for counts in std::iter::once(&TOTALS).chain(self.0.as_deref()) {
+            if let Some(field) = counter {
+                field(counts).fetch_add(1, Ordering::Relaxed);
+            }
+            if is_429 {
+                counts.rate_limited.fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
 }
 
@@ -83,11 +151,10 @@ pub(crate) fn init(verbose: u8, quiet: bool, ansi: bool) -> Option<Arc<Counts>> 
         && !quiet
         && std::env::var_os("RUST_LOG").is_none();
     let counts = wants_progress.then(|| Arc::new(Counts::default()));
-    let counter = counts.clone().map(|c| {
-        CountLayer(c).with_filter(
-            filter::Targets::new().with_target("twilio_connect_apps", tracing::Level::DEBUG),
-        )
-    });
+    // Always on: the audit's run record counts requests, pages, retries and 429s.
+    let counter = CountLayer(counts.clone()).with_filter(
+        filter::Targets::new().with_target("twilio_connect_apps", tracing::Level::DEBUG),
+    );
     let _ = tracing_subscriber::registry()
         .with(logs)
         .with(counter)
@@ -141,15 +208,20 @@ mod tests {
     #[test]
     fn counts_pages_and_retries_from_the_library_events() {
         let counts = Arc::new(Counts::default());
-        let subscriber = tracing_subscriber::registry().with(CountLayer(counts.clone()));
+        let subscriber = tracing_subscriber::registry().with(CountLayer(Some(counts.clone())));
         tracing::subscriber::with_default(subscriber, || {
             tracing::debug!(records = 3, "page");
             tracing::debug!(records = 0, "page");
             tracing::warn!(attempt = 1, "retrying");
             tracing::info!(attempt = 2, "rate limited; retrying");
-            tracing::debug!("response");
+            tracing::debug!(status = 200_u16, "response");
+            tracing::debug!(status = 429_u16, "response");
+            tracing::debug!(error = "reset", "attempt failed: reset");
         });
-        assert_eq!(counts.pages.load(Ordering::Relaxed), 2);
-        assert_eq!(counts.retries.load(Ordering::Relaxed), 2);
+        let t = counts.totals();
+        assert_eq!(
+            (t.pages, t.retries, t.requests, t.rate_limited),
+            (2, 2, 3, 1)
+        );
     }
 }

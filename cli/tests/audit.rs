@@ -1245,3 +1245,67 @@ fn a_malformed_exception_is_exit_2_before_any_request() {
     }
     assert_eq!(emu.request_count(), 0, "nothing was sent");
 }
+
+/// The run record: the digests of what judged the apps, and what the run covered, as the
+/// emulator saw it (the failing subaccount included); in every format.
+#[test]
+fn the_run_record_says_what_judged_the_apps_and_what_was_read() {
+    let emu = Emulator::builder().audit_scenario().start().unwrap();
+    let (dir, mut args) = scenario(&emu, "hyper", "run-record");
+    let policy_at = args.iter().position(|a| a == "--policy").unwrap() + 1;
+    args[policy_at] = policy_with_exceptions(&dir, &exceptions("2099-12-31"));
+    let baseline_at = args.iter().position(|a| a == "--baseline").unwrap() + 1;
+    let sha256 = |path: &str| -> String {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(std::fs::read(path).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let before = emu.request_count();
+    let mut json_args = args.clone();
+    json_args.extend(["--format", "json"].map(String::from));
+    let o = run(against(&emu), &arg_refs(&json_args));
+    let served = emu.request_count() - before;
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let run_record = &doc["run"];
+    assert_eq!(run_record["policy_sha256"], sha256(&args[policy_at]));
+    assert_eq!(run_record["baseline_sha256"], sha256(&args[baseline_at]));
+    // The parent, two subaccounts and the one that fails.
+    assert_eq!(
+        (
+            &run_record["accounts_planned"],
+            &run_record["accounts_read"],
+            &run_record["accounts_failed"]
+        ),
+        (&Value::from(4), &Value::from(3), &Value::from(1))
+    );
+    assert_eq!(run_record["requests"], served, "{run_record}");
+    assert!(run_record["pages"].as_u64().unwrap() >= 4, "{run_record}");
+    assert_eq!(run_record["credential_kind"], "auth token");
+    assert_eq!(
+        doc["snapshot"]["run"]["policy_sha256"],
+        run_record["policy_sha256"]
+    );
+    assert!(
+        doc["snapshot"]["accounts"][0]["apps"][0]["last_seen"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    // The other formats carry it too.
+    for (format, needle) in [
+        ("table", "; run: 3 of 4 accounts read, 1 failed;"),
+        ("markdown", "3 of 4 accounts read, 1 failed;"),
+        ("junit", "connect-apps.run.policy_sha256"),
+        ("sarif", "\"policy_sha256\""),
+    ] {
+        let mut a = args.clone();
+        a.extend(["--format", format].map(String::from));
+        let o = run(against(&emu), &arg_refs(&a));
+        let out = text(&o.stdout);
+        assert!(out.contains(needle), "{format}: {out}");
+        assert!(out.contains(&sha256(&args[policy_at])[..12]), "{format}");
+        assert!(!out.contains(DEFAULT_AUTH_TOKEN), "{format}");
+    }
+}

@@ -101,6 +101,21 @@ pub(crate) fn write(
         .values()
         .map(|(_, _, c)| c.values().filter(|c| failing(c)).count())
         .sum();
+    // The run record, as each suite's properties (JUnit has none on <testsuites>).
+    let run_properties: Vec<(String, String)> = match report.run_json() {
+        serde_json::Value::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                (format!("connect-apps.run.{k}"), v)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -119,6 +134,16 @@ pub(crate) fn write(
             xml(&suite_name),
             cases.len()
         )?;
+        writeln!(out, "    <properties>")?;
+        for (name, value) in &run_properties {
+            writeln!(
+                out,
+                r#"      <property name="{}" value="{}"/>"#,
+                xml(name),
+                xml(value)
+            )?;
+        }
+        writeln!(out, "    </properties>")?;
         for case in cases.values() {
             let head = format!(
                 r#"    <testcase classname="{}" name="{}""#,

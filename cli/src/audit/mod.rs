@@ -14,6 +14,7 @@ pub(crate) mod junit;
 pub(crate) mod policy;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub(crate) mod run;
 pub(crate) mod sarif;
 pub(crate) mod snapshot;
 
@@ -151,6 +152,17 @@ pub(crate) fn audit(
         sample_data: setup.sample_data(),
         complete: complete && accounts.iter().all(|a| a.status == Status::Read),
         accounts,
+        run: None,
+    };
+    let record = run::RunRecord::of(
+        &snapshot,
+        crate::progress::totals(),
+        policy.as_ref().and_then(|p| p.sha256.clone()),
+        baseline.as_ref().and_then(|b| b.sha256.clone()),
+    );
+    let snapshot = Snapshot {
+        run: Some(record),
+        ..snapshot
     };
     let token = |position: SweepCursor| {
         resume::command_line(

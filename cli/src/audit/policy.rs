@@ -96,6 +96,8 @@ pub(crate) struct Policy {
     pub(crate) deny_unlisted: bool,
     /// The `[[exception]]` entries, in file order.
     pub(crate) exceptions: Vec<Exception>,
+    /// SHA-256 of the file's bytes (for the run record).
+    pub(crate) sha256: Option<String>,
     /// The entries of each app SID, by index in `allow` (file order): a lookup is one hash,
     /// whatever the policy's size.
     by_app: HashMap<String, Vec<usize>>,
@@ -144,6 +146,7 @@ impl Policy {
         let text = std::fs::read_to_string(path).map_err(|e| format!("--policy {shown}: {e}"))?;
         let mut policy = Policy::parse(&text).map_err(|e| format!("--policy {shown}: {e}"))?;
         policy.path = Some(shown);
+        policy.sha256 = Some(crate::audit::run::sha256(text.as_bytes()));
         Ok(policy)
     }
 
@@ -228,6 +231,7 @@ impl Policy {
             allow,
             deny_unlisted: file.settings.deny_unlisted,
             exceptions,
+            sha256: None,
             by_app,
         })
     }

@@ -9,7 +9,7 @@ use twilio_connect_apps::text::display_text;
 
 use crate::args::FailOn;
 use crate::audit::policy::Policy;
-use crate::audit::rules::{Finding, Level, counts, counts_line};
+use crate::audit::rules::{Finding, Level, counts, counts_line, suppressed};
 use crate::audit::snapshot::Snapshot;
 use crate::output::cell;
 
@@ -85,9 +85,16 @@ impl Report<'_> {
             )?;
         }
         if summary {
+            // One summary line: the counts, the scope, then the run record.
+            let run = self
+                .snapshot
+                .run
+                .as_ref()
+                .map(|r| format!("; {}", r.line()))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{} ({}){}",
+                "{} ({}){}{run}",
                 counts_line(self.findings),
                 self.scope(),
                 self.sample()
@@ -122,12 +129,36 @@ impl Report<'_> {
         })
     }
 
-    /// One document: the findings, their counts, and the snapshot.
+    /// The run record with who ran it and when (never a secret), for JSON and SARIF.
+    pub(crate) fn run_json(&self) -> Value {
+        let s = self.snapshot;
+        let mut run = json!({
+            "tool": s.tool.name,
+            "version": s.tool.version,
+            "started_at": s.started_at,
+            "finished_at": s.finished_at,
+            "origin": s.origin,
+            "credential_kind": s.credentials.kind,
+            "credential_account_sid": s.credentials.account_sid,
+            "account_sid": self.account,
+        });
+        if let (Some(object), Ok(Value::Object(record))) = (
+            run.as_object_mut(),
+            serde_json::to_value(s.run.clone().unwrap_or_default()),
+        ) {
+            object.extend(record);
+        }
+        run
+    }
+
+    /// One document: the findings, their counts, the run record and the snapshot.
     pub(crate) fn json(&self, out: &mut impl Write) -> io::Result<()> {
         let (errors, warnings, notes) = counts(self.findings);
         let doc = json!({
             "findings": self.findings.iter().map(Self::finding_json).collect::<Vec<_>>(),
             "summary": {"errors": errors, "warnings": warnings, "notes": notes},
+            "suppressed": suppressed(self.findings),
+            "run": self.run_json(),
             "snapshot": self.snapshot,
         });
         serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
@@ -145,6 +176,9 @@ impl Report<'_> {
             display_text(&self.snapshot.origin, 200).replace('`', "'"),
             self.sample()
         )?;
+        if let Some(run) = &self.snapshot.run {
+            writeln!(out, "{}\n", md(&run.line()))?;
+        }
         if self.findings.is_empty() {
             return writeln!(out, "No findings.");
         }

@@ -171,6 +171,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()>
                 "startTimeUtc": snapshot.started_at,
                 "endTimeUtc": snapshot.finished_at,
                 "toolExecutionNotifications": failed,
+                "properties": {"run": report.run_json()},
             }],
             "results": report.findings.iter().map(|f| result(f, policy_path)).collect::<Vec<_>>(),
             "properties": {

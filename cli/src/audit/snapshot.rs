@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+
+use crate::audit::run::RunRecord;
 use twilio_connect_apps::text::display_text;
 use twilio_connect_apps::{AuthorizedConnectApp, Cursor};
 
@@ -34,6 +36,9 @@ pub(crate) struct Snapshot {
     pub(crate) complete: bool,
     /// The accounts, in the accounts listing's order.
     pub(crate) accounts: Vec<AccountRecord>,
+    /// What judged the apps and what the run covered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) run: Option<RunRecord>,
 }
 
 /// The program that made a snapshot.
@@ -140,6 +145,8 @@ pub(crate) struct Baseline {
     /// The accounts it speaks for (`None`: every account, as NDJSON does: an account it has no
     /// line of held no app).
     pub(crate) accounts: Option<BTreeSet<String>>,
+    /// SHA-256 of the file's bytes (for the run record).
+    pub(crate) sha256: Option<String>,
 }
 
 /// One app of the baseline.
@@ -163,7 +170,10 @@ impl Baseline {
     pub(crate) fn load(path: &Path) -> Result<Baseline, String> {
         let shown = path.display();
         let text = std::fs::read(path).map_err(|e| format!("--baseline {shown}: {e}"))?;
-        Baseline::parse(&text).map_err(|e| format!("--baseline {shown}: {e}"))
+        let mut baseline =
+            Baseline::parse(&text).map_err(|e| format!("--baseline {shown}: {e}"))?;
+        baseline.sha256 = Some(crate::audit::run::sha256(&text));
+        Ok(baseline)
     }
 
     /// A baseline from a file's bytes.
@@ -217,6 +227,7 @@ impl Baseline {
         let mut baseline = Baseline {
             apps: BTreeMap::new(),
             accounts: Some(BTreeSet::new()),
+            sha256: None,
         };
         for account in snapshot
             .accounts
