@@ -355,6 +355,8 @@ pub(crate) enum AuditFormat {
     Junit,
     /// A Markdown summary, for a CI job's summary page.
     Markdown,
+    /// OCSF 1.3.0 Detection Findings (class 2004), one per line: for a security lake or SIEM.
+    Ocsf,
 }
 
 /// The level at and above which findings fail the run (exit 3).

@@ -1309,3 +1309,85 @@ fn the_run_record_says_what_judged_the_apps_and_what_was_read() {
         assert!(!out.contains(DEFAULT_AUTH_TOKEN), "{format}");
     }
 }
+
+/// `--format ocsf`: every line a valid OCSF 1.3.0 Detection Finding (checked against the
+/// schema's definition files vendored in the test bed), with a `finding_info.uid` that stays
+/// the same from run to run.
+#[test]
+fn ocsf_lines_are_valid_detection_findings_with_stable_uids() {
+    let emu = Emulator::builder().audit_scenario().start().unwrap();
+    let (dir, mut args) = scenario(&emu, "ureq", "ocsf");
+    let policy_at = args.iter().position(|a| a == "--policy").unwrap() + 1;
+    args[policy_at] = policy_with_exceptions(&dir, &exceptions("2099-12-31"));
+    args.extend(["--format", "ocsf"].map(String::from));
+    let schema = common::ocsf::Ocsf::load(&workspace_root());
+    assert_eq!(schema.version(), "1.3.0");
+    let lines = |o: &std::process::Output| -> Vec<Value> {
+        text(&o.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let o = run(against(&emu), &arg_refs(&args));
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o.stderr));
+    let first = lines(&o);
+    // 10 findings, 1 expired exception, 1 stale.
+    assert_eq!(first.len(), 12);
+    for event in &first {
+        let problems = schema.check_detection_finding(event);
+        assert!(problems.is_empty(), "{problems:#?}\n{event:#}");
+        assert_eq!(event["metadata"]["product"]["name"], "connect-apps");
+        assert_eq!(
+            event["metadata"]["product"]["version"],
+            env!("CARGO_PKG_VERSION")
+        );
+        assert_eq!(event["metadata"]["version"], "1.3.0");
+    }
+    // The validator is not a no-op.
+    let mut broken = first[0].clone();
+    broken["severity_id"] = Value::from(42);
+    broken["finding_info"]
+        .as_object_mut()
+        .unwrap()
+        .remove("uid");
+    broken["surprise"] = Value::from(true);
+    assert_eq!(schema.check_detection_finding(&broken).len(), 3);
+    let status = |rule: &str, app: &str| {
+        first
+            .iter()
+            .find(|e| e["unmapped"]["rule_id"] == rule && e["resources"][0]["uid"] == app)
+            .map(|e| {
+                (
+                    e["status"].as_str().unwrap().to_owned(),
+                    e["activity_name"].as_str().unwrap().to_owned(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(
+        status("post-all-not-allowed", BLASTER),
+        ("Suppressed".into(), "Update".into())
+    );
+    assert_eq!(status("new-app", NEWCOMER), ("New".into(), "Create".into()));
+    assert_eq!(
+        status("removed-app", HELPDESK),
+        ("Resolved".into(), "Close".into())
+    );
+    let critical = first
+        .iter()
+        .find(|e| e["unmapped"]["rule_id"] == "post-all-not-allowed")
+        .unwrap();
+    assert_eq!(critical["severity"], "Critical");
+    // Run again, the apps in another order: the same uids.
+    assert!(emu.remove_app(DEFAULT_ACCOUNT_SID, VAULT));
+    set_permissions(&emu, DEFAULT_ACCOUNT_SID, VAULT, "Recording Vault", &[]);
+    let uids = |events: &[Value]| -> BTreeSet<String> {
+        events
+            .iter()
+            .map(|e| e["finding_info"]["uid"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let second = lines(&run(against(&emu), &arg_refs(&args)));
+    assert_eq!(uids(&second), uids(&first));
+    assert_eq!(uids(&first).len(), first.len(), "every finding its own uid");
+}

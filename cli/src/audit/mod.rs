@@ -11,6 +11,7 @@
 
 pub(crate) mod exceptions;
 pub(crate) mod junit;
+pub(crate) mod ocsf;
 pub(crate) mod policy;
 pub(crate) mod report;
 pub(crate) mod rules;
@@ -210,6 +211,7 @@ pub(crate) fn audit(
         AuditFormat::Sarif => sarif::write(&report, &mut sink)?,
         AuditFormat::Junit => junit::write(&report, baseline.as_ref(), &mut sink)?,
         AuditFormat::Markdown => report.markdown(&mut sink)?,
+        AuditFormat::Ocsf => ocsf::write(&report, &mut sink)?,
     }
     sink.flush()?;
     if let Some(path) = &args.snapshot {

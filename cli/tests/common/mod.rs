@@ -2,6 +2,8 @@
 //! emulator, and the checks that no secret or panic reaches the output.
 #![allow(dead_code, unreachable_pub)] // each test file uses its own part
 
+pub mod ocsf;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
