@@ -6,10 +6,12 @@
 mod args;
 mod audit;
 mod failure;
+mod fetch;
 mod list;
 mod manual;
 mod output;
 mod progress;
+mod reading;
 mod resume;
 mod setup;
 mod sink;
@@ -23,7 +25,7 @@ use clap::Parser;
 
 use crate::args::{Cli, ColorChoice, Command};
 use crate::failure::Failure;
-use crate::list::Style;
+use crate::output::Style;
 
 #[cfg(feature = "emulator")]
 macro_rules! emulator_built_in {
@@ -80,7 +82,7 @@ fn run(
     let setup = setup::setup(&cli.connection, env, &twilio_vars_set(), cli.quiet)?;
     match &cli.command {
         Command::List(args) => list::list(&setup, args, argv, counts, style),
-        Command::Fetch(args) => list::fetch(&setup, args, style),
+        Command::Fetch(args) => fetch::fetch(&setup, args, style),
         Command::Audit(args) => audit::audit(&setup, args, argv, counts, style),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }

@@ -16,7 +16,8 @@ use twilio_connect_apps::text::{display_text, is_unprintable};
 use twilio_connect_apps::{Account, AppView, AuthorizedConnectApp};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::args::{Field, Format};
+use crate::args::{Field, Format, Output};
+use crate::failure::Failure;
 
 /// The most characters of a server-supplied string in a summary or an error line.
 pub(crate) const SHORT: usize = 64;
@@ -558,5 +559,40 @@ mod tests {
             lines.next().unwrap(),
             r#"CN1,"a ""b"", c",,get-all;post-all,,,,"#
         );
+    }
+}
+
+/// What shapes a command's output, besides its flags.
+pub(crate) struct Style {
+    /// Colour the table.
+    pub(crate) color: bool,
+    /// `--quiet`: no summary line, no notes.
+    pub(crate) quiet: bool,
+}
+
+/// The printer's layout for these output options.
+pub(crate) fn layout(output: &Output, with_account: bool, resumed: bool, style: &Style) -> Layout {
+    let mut layout = Layout::new(output.format(), output.fields.as_deref(), with_account);
+    // A resumed CSV or TSV goes on without a second header, so the two outputs concatenate.
+    let goes_on = resumed && matches!(layout.format, Format::Csv | Format::Tsv);
+    layout.header = !output.no_header && !goes_on;
+    layout.color = style.color && output.output.is_none();
+    layout.summary = !style.quiet;
+    layout
+}
+
+/// `--fail-on-post-all`: exit 3 when any app printed holds post-all.
+pub(crate) fn post_all(on: bool, writers: u64) -> Result<(), Failure> {
+    if on && writers > 0 {
+        let apps = if writers == 1 {
+            "app holds"
+        } else {
+            "apps hold"
+        };
+        Err(Failure::Findings(format!(
+            "{writers} {apps} post-all (--fail-on-post-all)"
+        )))
+    } else {
+        Ok(())
     }
 }

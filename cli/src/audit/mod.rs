@@ -19,18 +19,18 @@ pub(crate) mod run;
 pub(crate) mod sarif;
 pub(crate) mod snapshot;
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use twilio_connect_apps::{AccountApps, AccountSid, Error, ListParams, SweepCursor};
+use twilio_connect_apps::{AccountApps, AccountSid, Error, SweepCursor};
 
 use crate::args::{AuditArgs, AuditFormat};
 use crate::failure::{Failure, error_text};
-use crate::list::{Style, start_sweep, sweep_params};
+use crate::output::Style;
 use crate::progress::{Counts, Progress};
+use crate::reading::{self, list_params, start_sweep, sweep_params};
 use crate::resume::{self, SweepToken};
 use crate::setup::{Setup, usage};
 use crate::sink::{AtomicFile, Sink};
@@ -271,11 +271,10 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Failure> {
 /// One account's apps, each with the request id of its page.
 fn read_one(setup: &Setup, args: &AuditArgs, progress: &Progress) -> Result<Reading, Failure> {
     let account = setup.account_in_effect().clone();
-    let mut params = ListParams::new().with_account(account.clone());
-    if let Some(s) = args.page_size {
-        params = params.with_page_size(s);
-    }
-    let mut listing = setup.client.list(params).map_err(usage)?;
+    let mut listing = setup
+        .client
+        .list(list_params(Some(&account), args.page_size, None))
+        .map_err(usage)?;
     let (apps, error) = collect(&mut listing, progress);
     if let Some(error) = error {
         return Err(Failure::run(
@@ -388,11 +387,9 @@ fn read_all(
             Some(cursor) => setup.client.resume_in(&sid, cursor),
             None => {
                 account.apps.clear();
-                let mut apps = ListParams::new().with_account(sid.clone());
-                if let Some(s) = args.page_size {
-                    apps = apps.with_page_size(s);
-                }
-                setup.client.list(apps)
+                setup
+                    .client
+                    .list(list_params(Some(&sid), args.page_size, None))
             }
         }
         .map_err(usage)?;
@@ -411,37 +408,14 @@ fn read_all(
         accounts.push(account);
     }
     let (sweep, start) = start_sweep(setup, params, token)?;
-    // Accounts come as they complete; take them in the accounts listing's order, so that a
-    // run that stops part-way has handled exactly the accounts before `position`.
-    let mut waiting = BTreeMap::new();
-    let mut next = start.index;
-    let mut position = start;
-    let mut stopped = None;
     let mut apps = accounts.iter().map(|a| a.apps.len() as u64).sum::<u64>();
-    for result in sweep {
-        let done = match result {
-            Ok(done) => done,
-            Err(error) => {
-                // Nothing more is handed out; the accounts in flight still come.
-                stopped = Some((format!("listing the accounts at {}", setup.place()), error));
-                continue;
-            }
-        };
-        waiting.insert(done.index, done);
-        while let Some(done) = waiting.remove(&next) {
-            next += 1;
-            if let Some(accounts) = done.accounts_cursor.clone() {
-                position = SweepCursor {
-                    accounts,
-                    partial: None,
-                    index: next,
-                };
-            }
-            apps += done.apps.len() as u64;
-            accounts.push(record_of(setup, done));
-            progress.update(apps);
-        }
-    }
+    let ended = reading::in_order(setup, sweep, start, |done| {
+        apps += done.apps.len() as u64;
+        accounts.push(record_of(setup, done));
+        progress.update(apps);
+        Ok(())
+    })?;
+    let (position, stopped) = (ended.position, ended.stopped);
     Ok(Reading {
         accounts,
         stopped,
