@@ -464,6 +464,41 @@ pub(crate) fn details(out: &mut impl Write, app: &AuthorizedConnectApp) -> io::R
     line("URI", app.uri())
 }
 
+/// What shapes a command's output, besides its flags.
+pub(crate) struct Style {
+    /// Colour the table.
+    pub(crate) color: bool,
+    /// `--quiet`: no summary line, no notes.
+    pub(crate) quiet: bool,
+}
+
+/// The printer's layout for these output options.
+pub(crate) fn layout(output: &Output, with_account: bool, resumed: bool, style: &Style) -> Layout {
+    let mut layout = Layout::new(output.format(), output.fields.as_deref(), with_account);
+    // A resumed CSV or TSV goes on without a second header, so the two outputs concatenate.
+    let goes_on = resumed && matches!(layout.format, Format::Csv | Format::Tsv);
+    layout.header = !output.no_header && !goes_on;
+    layout.color = style.color && output.output.is_none();
+    layout.summary = !style.quiet;
+    layout
+}
+
+/// `--fail-on-post-all`: exit 3 when any app printed holds post-all.
+pub(crate) fn post_all(on: bool, writers: u64) -> Result<(), Failure> {
+    if on && writers > 0 {
+        let apps = if writers == 1 {
+            "app holds"
+        } else {
+            "apps hold"
+        };
+        Err(Failure::Findings(format!(
+            "{writers} {apps} post-all (--fail-on-post-all)"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,40 +594,5 @@ mod tests {
             lines.next().unwrap(),
             r#"CN1,"a ""b"", c",,get-all;post-all,,,,"#
         );
-    }
-}
-
-/// What shapes a command's output, besides its flags.
-pub(crate) struct Style {
-    /// Colour the table.
-    pub(crate) color: bool,
-    /// `--quiet`: no summary line, no notes.
-    pub(crate) quiet: bool,
-}
-
-/// The printer's layout for these output options.
-pub(crate) fn layout(output: &Output, with_account: bool, resumed: bool, style: &Style) -> Layout {
-    let mut layout = Layout::new(output.format(), output.fields.as_deref(), with_account);
-    // A resumed CSV or TSV goes on without a second header, so the two outputs concatenate.
-    let goes_on = resumed && matches!(layout.format, Format::Csv | Format::Tsv);
-    layout.header = !output.no_header && !goes_on;
-    layout.color = style.color && output.output.is_none();
-    layout.summary = !style.quiet;
-    layout
-}
-
-/// `--fail-on-post-all`: exit 3 when any app printed holds post-all.
-pub(crate) fn post_all(on: bool, writers: u64) -> Result<(), Failure> {
-    if on && writers > 0 {
-        let apps = if writers == 1 {
-            "app holds"
-        } else {
-            "apps hold"
-        };
-        Err(Failure::Findings(format!(
-            "{writers} {apps} post-all (--fail-on-post-all)"
-        )))
-    } else {
-        Ok(())
     }
 }
