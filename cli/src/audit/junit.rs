@@ -7,7 +7,6 @@ use std::io::{self, Write};
 
 use crate::audit::report::{self, Report, fails};
 use crate::audit::rules::Finding;
-use crate::audit::snapshot::Baseline;
 
 /// Text for XML 1.0: `&<>"'` as entities, and what XML cannot carry at all (control
 /// characters other than tab and line breaks, U+FFFE, U+FFFF) as U+FFFD.
@@ -37,12 +36,8 @@ struct Case<'a> {
 /// app's SID).
 type Suite<'a> = (String, Option<String>, BTreeMap<String, Case<'a>>);
 
-/// Writes the JUnit document of `report` (`baseline`: the apps that were there before).
-pub(crate) fn write(
-    report: &Report<'_>,
-    baseline: Option<&Baseline>,
-    out: &mut impl Write,
-) -> io::Result<()> {
+/// Writes the JUnit document of `report` (its baseline: the apps that were there before).
+pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
     let mut suites: BTreeMap<usize, Suite<'_>> = BTreeMap::new();
     for (i, account) in report.snapshot.accounts.iter().enumerate() {
         let mut cases = BTreeMap::new();
@@ -67,7 +62,7 @@ pub(crate) fn write(
                 add(sid, record.app.connect_app_friendly_name());
             }
         }
-        if let Some(b) = baseline.filter(|b| b.covers(&account.account_sid)) {
+        if let Some(b) = report.baseline.filter(|b| b.covers(&account.account_sid)) {
             for ((a, sid), known) in &b.apps {
                 if *a == account.account_sid {
                     add(sid, known.name.as_deref());

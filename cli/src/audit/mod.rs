@@ -10,7 +10,9 @@
 //! that failed are read again from where each stopped, and accounts already read are not.
 
 pub(crate) mod exceptions;
+pub(crate) mod json;
 pub(crate) mod junit;
+pub(crate) mod markdown;
 pub(crate) mod ocsf;
 pub(crate) mod policy;
 pub(crate) mod report;
@@ -18,6 +20,7 @@ pub(crate) mod rules;
 pub(crate) mod run;
 pub(crate) mod sarif;
 pub(crate) mod snapshot;
+pub(crate) mod table;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -203,14 +206,16 @@ pub(crate) fn audit(
         policy: policy.as_ref(),
         fail_on: args.fail_on,
         account: setup.account_in_effect().to_string(),
+        baseline: baseline.as_ref(),
+        summary: !style.quiet,
     };
     let mut sink = Sink::open(args.output.as_deref())?;
     match args.format {
-        AuditFormat::Table => report.table(&mut sink, !style.quiet)?,
-        AuditFormat::Json => report.json(&mut sink)?,
+        AuditFormat::Table => table::write(&report, &mut sink)?,
+        AuditFormat::Json => json::write(&report, &mut sink)?,
         AuditFormat::Sarif => sarif::write(&report, &mut sink)?,
-        AuditFormat::Junit => junit::write(&report, baseline.as_ref(), &mut sink)?,
-        AuditFormat::Markdown => report.markdown(&mut sink)?,
+        AuditFormat::Junit => junit::write(&report, &mut sink)?,
+        AuditFormat::Markdown => markdown::write(&report, &mut sink)?,
         AuditFormat::Ocsf => ocsf::write(&report, &mut sink)?,
     }
     sink.flush()?;
