@@ -29,7 +29,7 @@ use std::time::SystemTime;
 
 use twilio_connect_apps::{AccountApps, AccountSid, Error, SweepCursor};
 
-use crate::args::{AuditArgs, AuditFormat};
+use crate::args::{AuditArgs, AuditFormat, FailOn};
 use crate::failure::{Failure, error_text};
 use crate::output::Style;
 use crate::progress::{Counts, Progress};
@@ -64,15 +64,16 @@ struct Reading {
     position: Option<SweepCursor>,
 }
 
-/// `audit`.
-pub(crate) fn audit(
-    setup: &Setup,
-    args: &AuditArgs,
-    argv: &[String],
-    counts: Option<Arc<Counts>>,
-    style: &Style,
-) -> Result<(), Failure> {
-    // Everything given is checked before any request.
+/// What the audit is judged by, read and checked before any request.
+struct Inputs {
+    policy: Option<Policy>,
+    baseline: Option<Baseline>,
+    /// `--resume` with the snapshot it goes on with.
+    resumed: Option<(SweepToken, Snapshot)>,
+}
+
+/// Reads and checks `--policy`, `--baseline` and `--resume` (exit 2 on any mistake).
+fn inputs(args: &AuditArgs, parent: &str) -> Result<Inputs, Failure> {
     let policy = args
         .policy
         .as_deref()
@@ -90,7 +91,6 @@ pub(crate) fn audit(
             "--resume goes on with an --all-accounts audit: add --all-accounts".into(),
         ));
     }
-    let parent = setup.client.config().account_sid().to_string();
     let resumed = match (&args.resume, &args.snapshot) {
         (Some(token), Some(path)) => {
             let token = resume::decode_sweep(token).map_err(Failure::Usage)?;
@@ -112,46 +112,51 @@ pub(crate) fn audit(
         }
         _ => None,
     };
-    let started = resumed
-        .as_ref()
-        .map_or_else(now, |(_, s)| s.started_at.clone());
-    let progress = Progress::new(counts);
-    let reading = if args.accounts.all_accounts {
-        read_all(setup, args, resumed, &progress)?
-    } else {
-        read_one(setup, args, &progress)?
-    };
-    progress.done();
-    let mut accounts = reading.accounts;
-    // first_seen: from the baseline snapshot when it knew the app, else now; last_seen: now.
-    let at = now();
-    for account in &mut accounts {
+    Ok(Inputs {
+        policy,
+        baseline,
+        resumed,
+    })
+}
+
+/// `first_seen` from the baseline snapshot when it knew the app, else `at`; `last_seen`: `at`.
+fn stamp_seen(accounts: &mut [AccountRecord], baseline: Option<&Baseline>, at: &str) {
+    for account in accounts {
         for record in &mut account.apps {
-            record.last_seen.clone_from(&at);
+            record.last_seen = at.to_owned();
             if !record.first_seen.is_empty() {
                 continue;
             }
             let known = record.app.connect_app_sid().and_then(|sid| {
-                baseline
-                    .as_ref()?
+                baseline?
                     .apps
                     .get(&(account.account_sid.clone(), sid.to_owned()))?
                     .first_seen
                     .clone()
             });
-            record.first_seen = known.unwrap_or_else(|| at.clone());
+            record.first_seen = known.unwrap_or_else(|| at.to_owned());
         }
     }
-    let complete = reading.stopped.is_none();
+}
+
+/// The evidence of a run that read `accounts`, with its run record.
+fn evidence(
+    setup: &Setup,
+    inputs: &Inputs,
+    started: String,
+    accounts: Vec<AccountRecord>,
+    complete: bool,
+) -> Snapshot {
+    let config = setup.client.config();
     let snapshot = Snapshot {
         format: FORMAT.into(),
         tool: Tool::this(),
         started_at: started,
         finished_at: now(),
-        origin: setup.client.config().origin().to_string(),
+        origin: config.origin().to_string(),
         credentials: CredentialInfo {
-            kind: setup.client.config().credentials().kind().into(),
-            account_sid: parent.clone(),
+            kind: config.credentials().kind().into(),
+            account_sid: config.account_sid().to_string(),
         },
         sample_data: setup.sample_data(),
         complete: complete && accounts.iter().all(|a| a.status == Status::Read),
@@ -161,13 +166,102 @@ pub(crate) fn audit(
     let record = run::RunRecord::of(
         &snapshot,
         crate::progress::totals(),
-        policy.as_ref().and_then(|p| p.sha256.clone()),
-        baseline.as_ref().and_then(|b| b.sha256.clone()),
+        inputs.policy.as_ref().and_then(|p| p.sha256.clone()),
+        inputs.baseline.as_ref().and_then(|b| b.sha256.clone()),
     );
-    let snapshot = Snapshot {
+    Snapshot {
         run: Some(record),
         ..snapshot
+    }
+}
+
+/// The findings: the rules, then the policy's exceptions as of today (UTC).
+fn judge(snapshot: &Snapshot, inputs: &Inputs, parent: &str) -> Vec<rules::Finding> {
+    let (policy, baseline) = (inputs.policy.as_ref(), inputs.baseline.as_ref());
+    let findings = rules::findings(&snapshot.accounts, baseline, policy);
+    match policy {
+        Some(p) => exceptions::apply(
+            findings,
+            &p.exceptions,
+            &exceptions::date_of(SystemTime::now()),
+            parent,
+            baseline.is_some(),
+        ),
+        None => findings,
+    }
+}
+
+/// Writes the report in its format, then the snapshot; the report is kept only when both
+/// were written.
+fn write_outputs(report: &Report<'_>, args: &AuditArgs) -> Result<(), Failure> {
+    let mut sink = Sink::open(args.output.as_deref())?;
+    match args.format {
+        AuditFormat::Table => table::write(report, &mut sink)?,
+        AuditFormat::Json => json::write(report, &mut sink)?,
+        AuditFormat::Sarif => sarif::write(report, &mut sink)?,
+        AuditFormat::Junit => junit::write(report, &mut sink)?,
+        AuditFormat::Markdown => markdown::write(report, &mut sink)?,
+        AuditFormat::Ocsf => ocsf::write(report, &mut sink)?,
+    }
+    sink.flush()?;
+    if let Some(path) = &args.snapshot {
+        write_snapshot(path, report.snapshot)?;
+        let partial = partial_path(path);
+        if partial.exists() {
+            std::fs::remove_file(&partial)?;
+        }
+    }
+    sink.commit()?;
+    Ok(())
+}
+
+/// The exit: 3 with a line when an unsuppressed finding is at `--fail-on` or above.
+fn verdict(findings: &[rules::Finding], fail_on: FailOn, quiet: bool) -> Result<(), Failure> {
+    let failing = findings
+        .iter()
+        .filter(|f| f.suppression.is_none() && fails(f.level, fail_on))
+        .count();
+    if failing == 0 {
+        return Ok(());
+    }
+    let message = if quiet {
+        String::new()
+    } else {
+        format!(
+            "{failing} finding{} at --fail-on {} or above ({})",
+            if failing == 1 { "" } else { "s" },
+            fail_on_name(fail_on),
+            rules::counts_line(findings)
+        )
     };
+    Err(Failure::Findings(message))
+}
+
+/// `audit`.
+pub(crate) fn audit(
+    setup: &Setup,
+    args: &AuditArgs,
+    argv: &[String],
+    counts: Option<Arc<Counts>>,
+    style: &Style,
+) -> Result<(), Failure> {
+    let parent = setup.client.config().account_sid().to_string();
+    // Everything given is checked before any request.
+    let mut inputs = inputs(args, &parent)?;
+    let started = inputs
+        .resumed
+        .as_ref()
+        .map_or_else(now, |(_, s)| s.started_at.clone());
+    let progress = Progress::new(counts);
+    let reading = if args.accounts.all_accounts {
+        read_all(setup, args, inputs.resumed.take(), &progress)?
+    } else {
+        read_one(setup, args, &progress)?
+    };
+    progress.done();
+    let mut accounts = reading.accounts;
+    stamp_seen(&mut accounts, inputs.baseline.as_ref(), &now());
+    let snapshot = evidence(setup, &inputs, started, accounts, reading.stopped.is_none());
     let token = |position: SweepCursor| {
         resume::command_line(
             argv,
@@ -188,45 +282,17 @@ pub(crate) fn audit(
         };
         return Err(Failure::run(&setup.context, &doing, &error, resume));
     }
-    let findings = rules::findings(&snapshot.accounts, baseline.as_ref(), policy.as_ref());
-    // Exceptions are judged by today's date (UTC).
-    let findings = match &policy {
-        Some(p) => exceptions::apply(
-            findings,
-            &p.exceptions,
-            &exceptions::date_of(SystemTime::now()),
-            &parent,
-            baseline.is_some(),
-        ),
-        None => findings,
-    };
+    let findings = judge(&snapshot, &inputs, &parent);
     let report = Report {
         findings: &findings,
         snapshot: &snapshot,
-        policy: policy.as_ref(),
+        policy: inputs.policy.as_ref(),
         fail_on: args.fail_on,
         account: setup.account_in_effect().to_string(),
-        baseline: baseline.as_ref(),
+        baseline: inputs.baseline.as_ref(),
         summary: !style.quiet,
     };
-    let mut sink = Sink::open(args.output.as_deref())?;
-    match args.format {
-        AuditFormat::Table => table::write(&report, &mut sink)?,
-        AuditFormat::Json => json::write(&report, &mut sink)?,
-        AuditFormat::Sarif => sarif::write(&report, &mut sink)?,
-        AuditFormat::Junit => junit::write(&report, &mut sink)?,
-        AuditFormat::Markdown => markdown::write(&report, &mut sink)?,
-        AuditFormat::Ocsf => ocsf::write(&report, &mut sink)?,
-    }
-    sink.flush()?;
-    if let Some(path) = &args.snapshot {
-        write_snapshot(path, &snapshot)?;
-        let partial = partial_path(path);
-        if partial.exists() {
-            std::fs::remove_file(&partial)?;
-        }
-    }
-    sink.commit()?;
+    write_outputs(&report, args)?;
     // Accounts that failed in a way that may pass: say how to read just those again.
     let unfinished = snapshot
         .accounts
@@ -244,25 +310,7 @@ pub(crate) fn audit(
             token(position)
         );
     }
-    let failing: Vec<&rules::Finding> = findings
-        .iter()
-        .filter(|f| f.suppression.is_none() && fails(f.level, args.fail_on))
-        .collect();
-    if failing.is_empty() {
-        return Ok(());
-    }
-    let message = if style.quiet {
-        String::new()
-    } else {
-        format!(
-            "{} finding{} at --fail-on {} or above ({})",
-            failing.len(),
-            if failing.len() == 1 { "" } else { "s" },
-            fail_on_name(args.fail_on),
-            rules::counts_line(&findings)
-        )
-    };
-    Err(Failure::Findings(message))
+    verdict(&findings, args.fail_on, style.quiet)
 }
 
 fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), Failure> {

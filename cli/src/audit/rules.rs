@@ -9,6 +9,8 @@
 
 use std::collections::BTreeSet;
 
+use twilio_connect_apps::AuthorizedConnectApp;
+
 use crate::audit::exceptions::Exception;
 use crate::audit::policy::Policy;
 use crate::audit::snapshot::{AccountRecord, Baseline, Status, permissions_of};
@@ -206,160 +208,192 @@ pub(crate) fn findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for account in accounts {
-        let sid = account.account_sid.as_str();
-        let entry = |app: Option<(&str, Option<&str>)>| policy?.entry(sid, app?.0);
-        let finding = |rule_id: &'static str,
-                       level: Level,
-                       app: Option<(&str, Option<&str>)>,
-                       message: String| Finding {
+        let judge = Judge {
+            account,
+            sid: account.account_sid.as_str(),
+            baseline,
+            compare: baseline.filter(|b| b.covers(&account.account_sid)),
+            policy,
+        };
+        if account.status == Status::Failed {
+            judge.failed(&mut out);
+            continue;
+        }
+        let mut seen = BTreeSet::new();
+        for record in &account.apps {
+            if let Some(app_sid) = record.app.connect_app_sid() {
+                seen.insert(app_sid.to_owned());
+                judge.app(&record.app, app_sid, &mut out);
+            }
+        }
+        judge.removed(&seen, &mut out);
+    }
+    out
+}
+
+/// One account's judgement: the account, and what it is compared with.
+struct Judge<'a> {
+    account: &'a AccountRecord,
+    sid: &'a str,
+    /// The baseline, when given (every finding then has a baseline state).
+    baseline: Option<&'a Baseline>,
+    /// The baseline when it speaks for this account (the baseline rules run only then).
+    compare: Option<&'a Baseline>,
+    policy: Option<&'a Policy>,
+}
+
+type App<'a> = Option<(&'a str, Option<&'a str>)>;
+
+impl Judge<'_> {
+    /// A finding of this account, about `app` (SID and name) when there is one.
+    fn finding(
+        &self,
+        rule_id: &'static str,
+        level: Level,
+        app: App<'_>,
+        message: String,
+        state: BaselineState,
+    ) -> Finding {
+        let entry = app.and_then(|(sid, _)| self.policy?.entry(self.sid, sid));
+        Finding {
             rule_id,
             level,
-            account_sid: sid.to_owned(),
-            account_name: account.friendly_name.clone(),
+            account_sid: self.sid.to_owned(),
+            account_name: self.account.friendly_name.clone(),
             connect_app_sid: app.map(|(s, _)| s.to_owned()),
             app_name: app.and_then(|(_, n)| n.map(str::to_owned)),
             message,
-            policy_line: entry(app).map(|e| e.line),
-            policy_note: entry(app).and_then(|e| e.note.clone()),
-            baseline_state: None,
+            policy_line: entry.map(|e| e.line),
+            policy_note: entry.and_then(|e| e.note.clone()),
+            // With a baseline, every finding says how it stands against it.
+            baseline_state: self.baseline.map(|_| state),
             suppression: None,
-        };
-        // With a baseline, every finding says how it stands against it.
-        let state = |s: BaselineState| baseline.map(|_| s);
-        if account.status == Status::Failed {
-            out.push(finding(
-                "account-not-audited",
-                Level::Error,
-                None,
-                format!(
-                    "the Connect Apps of {sid} could not be read: {}",
-                    account.error.as_deref().unwrap_or("unknown error")
-                ),
-            ));
-            let known = baseline.is_some_and(|b| b.covers(sid));
-            if let Some(f) = out.last_mut() {
-                f.baseline_state = state(if known {
-                    BaselineState::Unchanged
-                } else {
-                    BaselineState::New
-                });
-            }
-            continue;
-        }
-        let compare = baseline.filter(|b| b.covers(sid));
-        let mut seen = BTreeSet::new();
-        for record in &account.apps {
-            let app = &record.app;
-            let Some(app_sid) = app.connect_app_sid() else {
-                continue;
-            };
-            seen.insert(app_sid.to_owned());
-            let name = app.connect_app_friendly_name();
-            let shown = describe(app_sid, name);
-            let here = Some((app_sid, name));
-            let held = permissions_of(app);
-            let known = compare.and_then(|b| b.apps.get(&(sid.to_owned(), app_sid.to_owned())));
-            let app_state = state(match known {
-                None => BaselineState::New,
-                Some(k) if k.permissions == held => BaselineState::Unchanged,
-                Some(_) => BaselineState::Updated,
-            });
-            let first = out.len();
-            if let Some(b) = compare {
-                match b.apps.get(&(sid.to_owned(), app_sid.to_owned())) {
-                    None => out.push(finding(
-                        "new-app",
-                        Level::Warning,
-                        here,
-                        format!(
-                            "{shown} is authorized with {} and is not in the baseline",
-                            list(&held)
-                        ),
-                    )),
-                    Some(known) => {
-                        for gained in held.difference(&known.permissions) {
-                            let level = if gained == "post-all" {
-                                Level::Error
-                            } else {
-                                Level::Warning
-                            };
-                            out.push(finding(
-                                "permission-gained",
-                                level,
-                                here,
-                                format!("{shown} gained {gained} since the baseline"),
-                            ));
-                        }
-                    }
-                }
-            }
-            if let Some(p) = policy
-                && p.deny_unlisted
-                && p.entries(sid, app_sid).next().is_none()
-            {
-                out.push(finding(
-                    "app-not-allowed",
-                    Level::Warning,
-                    here,
-                    format!("{shown} is not named by any allow entry for {sid} (deny_unlisted)"),
-                ));
-            }
-            let granted = policy.is_some_and(|p| {
-                p.entries(sid, app_sid)
-                    .any(|e| e.permissions.iter().any(|x| x == "post-all"))
-            });
-            if held.contains("post-all") && !granted {
-                let why = if policy.is_some() {
-                    "and no allow entry grants it"
-                } else {
-                    "(no --policy allows any)"
-                };
-                out.push(finding(
-                    "post-all-not-allowed",
-                    Level::Error,
-                    here,
-                    format!("{shown} holds post-all {why}"),
-                ));
-            }
-            if let Some(known) =
-                compare.and_then(|b| b.apps.get(&(sid.to_owned(), app_sid.to_owned())))
-            {
-                for lost in known.permissions.difference(&held) {
-                    out.push(finding(
-                        "permission-lost",
-                        Level::Note,
-                        here,
-                        format!("{shown} no longer holds {lost}"),
-                    ));
-                }
-            }
-            for f in out.iter_mut().skip(first) {
-                f.baseline_state = app_state;
-            }
-        }
-        if let Some(b) = compare {
-            for ((_, app_sid), known) in b
-                .apps
-                .range((sid.to_owned(), String::new())..)
-                .take_while(|((a, _), _)| a == sid)
-                .filter(|((_, s), _)| !seen.contains(s))
-            {
-                out.push(finding(
-                    "removed-app",
-                    Level::Note,
-                    Some((app_sid, known.name.as_deref())),
-                    format!(
-                        "{} is in the baseline and no longer authorized",
-                        describe(app_sid, known.name.as_deref())
-                    ),
-                ));
-                if let Some(f) = out.last_mut() {
-                    f.baseline_state = state(BaselineState::Absent);
-                }
-            }
         }
     }
-    out
+
+    /// The account could not be read.
+    fn failed(&self, out: &mut Vec<Finding>) {
+        let known = self.baseline.is_some_and(|b| b.covers(self.sid));
+        out.push(self.finding(
+            "account-not-audited",
+            Level::Error,
+            None,
+            format!(
+                "the Connect Apps of {} could not be read: {}",
+                self.sid,
+                self.account.error.as_deref().unwrap_or("unknown error")
+            ),
+            if known {
+                BaselineState::Unchanged
+            } else {
+                BaselineState::New
+            },
+        ));
+    }
+
+    /// One app present now: the baseline's rules, then the policy's.
+    fn app(&self, app: &AuthorizedConnectApp, app_sid: &str, out: &mut Vec<Finding>) {
+        let name = app.connect_app_friendly_name();
+        let shown = describe(app_sid, name);
+        let here = Some((app_sid, name));
+        let held = permissions_of(app);
+        let known = self
+            .compare
+            .and_then(|b| b.apps.get(&(self.sid.to_owned(), app_sid.to_owned())));
+        let state = match known {
+            None => BaselineState::New,
+            Some(k) if k.permissions == held => BaselineState::Unchanged,
+            Some(_) => BaselineState::Updated,
+        };
+        let mut push = |rule_id, level, message| {
+            out.push(self.finding(rule_id, level, here, message, state));
+        };
+        match (self.compare, known) {
+            (Some(_), None) => push(
+                "new-app",
+                Level::Warning,
+                format!(
+                    "{shown} is authorized with {} and is not in the baseline",
+                    list(&held)
+                ),
+            ),
+            (Some(_), Some(known)) => {
+                for gained in held.difference(&known.permissions) {
+                    let level = if gained == "post-all" {
+                        Level::Error
+                    } else {
+                        Level::Warning
+                    };
+                    push(
+                        "permission-gained",
+                        level,
+                        format!("{shown} gained {gained} since the baseline"),
+                    );
+                }
+            }
+            (None, _) => {}
+        }
+        let entries = || {
+            self.policy
+                .into_iter()
+                .flat_map(|p| p.entries(self.sid, app_sid))
+        };
+        if self.policy.is_some_and(|p| p.deny_unlisted) && entries().next().is_none() {
+            push(
+                "app-not-allowed",
+                Level::Warning,
+                format!(
+                    "{shown} is not named by any allow entry for {} (deny_unlisted)",
+                    self.sid
+                ),
+            );
+        }
+        let granted = entries().any(|e| e.permissions.iter().any(|x| x == "post-all"));
+        if held.contains("post-all") && !granted {
+            let why = if self.policy.is_some() {
+                "and no allow entry grants it"
+            } else {
+                "(no --policy allows any)"
+            };
+            push(
+                "post-all-not-allowed",
+                Level::Error,
+                format!("{shown} holds post-all {why}"),
+            );
+        }
+        for lost in known.iter().flat_map(|k| k.permissions.difference(&held)) {
+            push(
+                "permission-lost",
+                Level::Note,
+                format!("{shown} no longer holds {lost}"),
+            );
+        }
+    }
+
+    /// The apps of the baseline that are not here now.
+    fn removed(&self, seen: &BTreeSet<String>, out: &mut Vec<Finding>) {
+        let Some(b) = self.compare else {
+            return;
+        };
+        for ((_, app_sid), known) in b
+            .apps
+            .range((self.sid.to_owned(), String::new())..)
+            .take_while(|((a, _), _)| a == self.sid)
+            .filter(|((_, s), _)| !seen.contains(s))
+        {
+            let name = known.name.as_deref();
+            out.push(self.finding(
+                "removed-app",
+                Level::Note,
+                Some((app_sid, name)),
+                format!(
+                    "{} is in the baseline and no longer authorized",
+                    describe(app_sid, name)
+                ),
+                BaselineState::Absent,
+            ));
+        }
+    }
 }
 
 fn describe(sid: &str, name: Option<&str>) -> String {
