@@ -36,9 +36,9 @@ struct Case<'a> {
 /// app's SID).
 type Suite<'a> = (String, Option<String>, BTreeMap<String, Case<'a>>);
 
-/// Writes the JUnit document of `report` (its baseline: the apps that were there before).
-pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
-    let mut suites: BTreeMap<usize, Suite<'_>> = BTreeMap::new();
+/// Every account's suite, with its findings in their cases.
+fn suites<'a>(report: &Report<'a>) -> BTreeMap<usize, Suite<'a>> {
+    let mut suites: BTreeMap<usize, Suite<'a>> = BTreeMap::new();
     for (i, account) in report.snapshot.accounts.iter().enumerate() {
         let mut cases = BTreeMap::new();
         cases.insert(
@@ -89,15 +89,13 @@ pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()>
             }
         }
     }
-    let counts = |f: &Finding| f.suppression.is_none() && fails(f.level, report.fail_on);
-    let failing = |case: &Case<'_>| case.findings.iter().any(|f| counts(f));
-    let total: usize = suites.values().map(|(_, _, c)| c.len()).sum();
-    let failures: usize = suites
-        .values()
-        .map(|(_, _, c)| c.values().filter(|c| failing(c)).count())
-        .sum();
-    // The run record, as each suite's properties (JUnit has none on <testsuites>).
-    let run_properties: Vec<(String, String)> = match report.run_json() {
+    suites
+}
+
+/// The run record as `<property>` pairs (JUnit has no properties on `<testsuites>`, so each
+/// suite carries them).
+fn run_properties(report: &Report<'_>) -> Vec<(String, String)> {
+    match report.run_json() {
         serde_json::Value::Object(map) => map
             .into_iter()
             .map(|(k, v)| {
@@ -110,7 +108,20 @@ pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()>
             })
             .collect(),
         _ => Vec::new(),
-    };
+    }
+}
+
+/// Writes the JUnit document of `report` (its baseline: the apps that were there before).
+pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()> {
+    let suites = suites(report);
+    let counts = |f: &Finding| f.suppression.is_none() && fails(f.level, report.fail_on);
+    let failing = |case: &Case<'_>| case.findings.iter().any(|f| counts(f));
+    let total: usize = suites.values().map(|(_, _, c)| c.len()).sum();
+    let failures: usize = suites
+        .values()
+        .map(|(_, _, c)| c.values().filter(|c| failing(c)).count())
+        .sum();
+    let properties = run_properties(report);
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
@@ -130,7 +141,7 @@ pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()>
             cases.len()
         )?;
         writeln!(out, "    <properties>")?;
-        for (name, value) in &run_properties {
+        for (name, value) in &properties {
             writeln!(
                 out,
                 r#"      <property name="{}" value="{}"/>"#,
@@ -140,64 +151,65 @@ pub(crate) fn write(report: &Report<'_>, out: &mut impl Write) -> io::Result<()>
         }
         writeln!(out, "    </properties>")?;
         for case in cases.values() {
-            let head = format!(
-                r#"    <testcase classname="{}" name="{}""#,
-                xml(&format!("connect-apps.{sid}")),
-                xml(&case.name)
-            );
-            let shown: Vec<&&Finding> = case.findings.iter().filter(|f| counts(f)).collect();
-            // Findings an exception accepts: not failures, and still on the record.
-            let accepted: Vec<String> = case
-                .findings
-                .iter()
-                .filter_map(|f| {
-                    report::suppressed_note(f)
-                        .map(|n| format!("{}: {}: {}{n}", f.level.as_str(), f.rule_id, f.message))
-                })
-                .collect();
-            let system_out = |out: &mut dyn Write| -> io::Result<()> {
-                if !accepted.is_empty() {
-                    writeln!(
-                        out,
-                        "      <system-out>{}</system-out>",
-                        xml(&accepted.join("\n"))
-                    )?;
-                }
-                Ok(())
-            };
-            if shown.is_empty() && accepted.is_empty() {
-                writeln!(out, "{head}/>")?;
-                continue;
-            }
-            if shown.is_empty() {
-                writeln!(out, "{head}>")?;
-                system_out(out)?;
-                writeln!(out, "    </testcase>")?;
-                continue;
-            }
-            let rules: Vec<&str> = shown.iter().map(|f| f.rule_id).collect();
-            let body: Vec<String> = shown
-                .iter()
-                .map(|f| format!("{}: {}: {}", f.level.as_str(), f.rule_id, f.message))
-                .collect();
-            writeln!(out, "{head}>")?;
-            writeln!(
-                out,
-                r#"      <failure message="{}" type="{}">{}</failure>"#,
-                xml(&format!(
-                    "{} finding{}",
-                    shown.len(),
-                    if shown.len() == 1 { "" } else { "s" }
-                )),
-                xml(&rules.join(",")),
-                xml(&body.join("\n"))
-            )?;
-            system_out(out)?;
-            writeln!(out, "    </testcase>")?;
+            write_case(out, sid, case, &counts)?;
         }
         writeln!(out, "  </testsuite>")?;
     }
     writeln!(out, "</testsuites>")
+}
+
+/// One test case: a `failure` listing its findings that count (`counts`), and in
+/// `system-out` those an exception accepts (not failures, still on the record).
+fn write_case(
+    out: &mut impl Write,
+    account: &str,
+    case: &Case<'_>,
+    counts: &dyn Fn(&Finding) -> bool,
+) -> io::Result<()> {
+    let head = format!(
+        r#"    <testcase classname="{}" name="{}""#,
+        xml(&format!("connect-apps.{account}")),
+        xml(&case.name)
+    );
+    let shown: Vec<&&Finding> = case.findings.iter().filter(|f| counts(f)).collect();
+    let accepted: Vec<String> = case
+        .findings
+        .iter()
+        .filter_map(|f| {
+            report::suppressed_note(f)
+                .map(|n| format!("{}: {}: {}{n}", f.level.as_str(), f.rule_id, f.message))
+        })
+        .collect();
+    if shown.is_empty() && accepted.is_empty() {
+        return writeln!(out, "{head}/>");
+    }
+    writeln!(out, "{head}>")?;
+    if !shown.is_empty() {
+        let rules: Vec<&str> = shown.iter().map(|f| f.rule_id).collect();
+        let body: Vec<String> = shown
+            .iter()
+            .map(|f| format!("{}: {}: {}", f.level.as_str(), f.rule_id, f.message))
+            .collect();
+        writeln!(
+            out,
+            r#"      <failure message="{}" type="{}">{}</failure>"#,
+            xml(&format!(
+                "{} finding{}",
+                shown.len(),
+                if shown.len() == 1 { "" } else { "s" }
+            )),
+            xml(&rules.join(",")),
+            xml(&body.join("\n"))
+        )?;
+    }
+    if !accepted.is_empty() {
+        writeln!(
+            out,
+            "      <system-out>{}</system-out>",
+            xml(&accepted.join("\n"))
+        )?;
+    }
+    writeln!(out, "    </testcase>")
 }
 
 #[cfg(test)]
