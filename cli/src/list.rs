@@ -2,14 +2,14 @@
 //! `--all-accounts`.
 
 use twilio_connect_apps::text::display_text;
-use twilio_connect_apps::{Cursor, Error, SweepCursor};
+use twilio_connect_apps::{Account, Cursor, Error};
 
 use crate::args::{Format, ListArgs};
 use crate::failure::{Failure, error_line};
 use crate::output::{Printer, SHORT, Style, Summary, layout, post_all};
 use crate::progress::{Counts, Progress};
 use crate::reading::{self, list_params, start_sweep, sweep_params};
-use crate::resume::{self, SweepToken};
+use crate::resume;
 use crate::setup::{Setup, usage};
 use crate::sink::Sink;
 
@@ -128,15 +128,6 @@ fn list_all_accounts(
         ..Summary::default()
     };
     let parent = setup.client.config().account_sid().to_string();
-    let token = |sweep: SweepCursor| {
-        resume::command_line(
-            argv,
-            &resume::encode_sweep(&SweepToken {
-                parent: parent.clone(),
-                sweep,
-            }),
-        )
-    };
     // The accounts that failed, and where each stopped: read again by the commands printed.
     let mut again: Vec<(String, Option<Cursor>)> = Vec::new();
     // Printed in the accounts listing's order: a run that stops part-way has printed exactly
@@ -153,20 +144,10 @@ fn list_all_accounts(
         if let Some((read, _)) = summary.accounts.as_mut() {
             *read += 1;
         }
-        if let Some(error) = done.error {
+        if let Some(error) = &done.error {
             // Reported, and the sweep goes on with the others; the account is read again by
             // the command printed at the end (from where it stopped).
-            let sid = done
-                .account
-                .sid
-                .clone()
-                .unwrap_or_else(|| "(no SID)".into());
-            let name = display_text(done.account.friendly_name.as_deref().unwrap_or(""), SHORT);
-            let doing = format!(
-                "listing the Connect Apps of {} ({name})",
-                display_text(&sid, 40)
-            );
-            eprintln!("error: {}", error_line(&doing, &error, &setup.context));
+            let sid = report_failed(setup, &done.account, error);
             if let Some((_, failed)) = summary.accounts.as_mut() {
                 failed.push(sid.clone());
             }
@@ -184,12 +165,24 @@ fn list_all_accounts(
             &setup.context,
             &doing,
             &error,
-            worth.then(|| token(position)),
+            worth.then(|| resume::sweep_command_line(argv, &parent, position)),
         ));
     }
     printer.finish(&summary)?;
     drop(printer);
     sink.commit()?;
+    verdict(args, style, &summary, argv, &again)
+}
+
+/// How a sweep that was read to its end exits: accounts failed (exit 1, with the commands
+/// that read them again), else `--fail-on-post-all`'s say.
+fn verdict(
+    args: &ListArgs,
+    style: &Style,
+    summary: &Summary,
+    argv: &[String],
+    again: &[(String, Option<Cursor>)],
+) -> Result<(), Failure> {
     let failed = summary.accounts.as_ref().map_or(0, |(_, f)| f.len());
     if failed > 0 {
         if (args.output.format() != Format::Table || style.quiet)
@@ -197,10 +190,22 @@ fn list_all_accounts(
         {
             eprintln!("connect-apps: {line}");
         }
-        read_again(argv, &again);
+        read_again(argv, again);
         return Err(Failure::Partial { resume: None });
     }
     post_all(args.output.fail_on_post_all, summary.writers)
+}
+
+/// Says on stderr that an account's listing failed; gives its SID.
+fn report_failed(setup: &Setup, account: &Account, error: &Error) -> String {
+    let sid = account.sid.clone().unwrap_or_else(|| "(no SID)".into());
+    let name = display_text(account.friendly_name.as_deref().unwrap_or(""), SHORT);
+    let doing = format!(
+        "listing the Connect Apps of {} ({name})",
+        display_text(&sid, 40)
+    );
+    eprintln!("error: {}", error_line(&doing, error, &setup.context));
+    sid
 }
 
 /// Prints, for each account that failed in an `--all-accounts` run, the command that reads it

@@ -105,6 +105,17 @@ fn joined(args: &[String]) -> String {
     args.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 
+/// The command line that goes on with the sweep of `parent`'s accounts from `sweep`.
+pub(crate) fn sweep_command_line(argv: &[String], parent: &str, sweep: SweepCursor) -> String {
+    command_line(
+        argv,
+        &encode_sweep(&SweepToken {
+            parent: parent.to_owned(),
+            sweep,
+        }),
+    )
+}
+
 /// The command that goes on: the program's arguments with `--resume VALUE` (replacing any
 /// `--resume`, `--limit` or `--page-size` given: the token carries them).
 pub(crate) fn command_line(argv: &[String], value: &str) -> String {

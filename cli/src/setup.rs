@@ -2,6 +2,8 @@
 //! built-in emulator (only with `--emulator`), TLS roots, timeouts; and the flag or variable
 //! each rejected value came from.
 
+use std::path::PathBuf;
+
 use twilio_connect_apps::config::{HttpProxy, Origin};
 use twilio_connect_apps::{AccountSid, Config, Credentials, Error};
 use twilio_connect_apps_client::blocking;
@@ -190,39 +192,7 @@ pub(crate) fn setup(
         let (config, emu) = emulator::start()?;
         (config, Some(emu), None, None)
     } else {
-        let credentials = credentials(&env, twilio_set, &note)?;
-        let names = credentials.env_names();
-        let mut config = Config::new(credentials);
-        let (url, source) = match (&conn.base_url, nonempty(env("TWILIO_BASE_URL"))) {
-            (Some(u), _) => (Some(u.clone()), "--base-url"),
-            (None, Some(u)) => (Some(u), "TWILIO_BASE_URL"),
-            (None, None) => (None, ""),
-        };
-        if let Some(url) = url {
-            config = config
-                .with_base_url(url.trim())
-                .map_err(|e| usage_from(&e, source))?;
-        }
-        if let Some(edge) = nonempty(env("TWILIO_EDGE")) {
-            config = config
-                .with_edge(&edge)
-                .map_err(|e| usage_from(&e, "TWILIO_EDGE"))?;
-        }
-        if let Some(region) = nonempty(env("TWILIO_REGION")) {
-            config = config
-                .with_region(&region)
-                .map_err(|e| usage_from(&e, "TWILIO_REGION"))?;
-        }
-        if let Some(url) = nonempty(env("TWILIO_OAUTH_BASE_URL")) {
-            config = config
-                .with_oauth_base_url(url.trim())
-                .map_err(|e| usage_from(&e, "TWILIO_OAUTH_BASE_URL"))?;
-        }
-        let ca = match (&conn.ca_cert, nonempty(env("TWILIO_CA_CERT"))) {
-            (Some(p), _) => Some((p.clone(), "--ca-cert")),
-            (None, Some(p)) => Some((p.into(), "TWILIO_CA_CERT")),
-            (None, None) => None,
-        };
+        let (config, ca, names) = account_config(conn, &env, twilio_set, &note)?;
         (config, None, ca, Some(names))
     };
     let config = config.with_compression(!conn.no_compression);
@@ -263,6 +233,58 @@ pub(crate) fn setup(
         account,
         context,
     })
+}
+
+/// The configuration of a Twilio account from the flags and the environment: credentials,
+/// origin (base URL, edge, region, OAuth), and the roots to trust with where they were named.
+/// What [`account_config`] gives: the configuration, the roots to trust (the file and the
+/// flag or variable that named it), and the variables the credentials came from.
+type AccountConfig = (
+    Config,
+    Option<(PathBuf, &'static str)>,
+    &'static [&'static str],
+);
+
+fn account_config(
+    conn: &Connection,
+    env: &impl Fn(&str) -> Option<String>,
+    twilio_set: &[String],
+    note: &impl Fn(&str),
+) -> Result<AccountConfig, Failure> {
+    let credentials = credentials(env, twilio_set, note)?;
+    let names = credentials.env_names();
+    let mut config = Config::new(credentials);
+    let (url, source) = match (&conn.base_url, nonempty(env("TWILIO_BASE_URL"))) {
+        (Some(u), _) => (Some(u.clone()), "--base-url"),
+        (None, Some(u)) => (Some(u), "TWILIO_BASE_URL"),
+        (None, None) => (None, ""),
+    };
+    if let Some(url) = url {
+        config = config
+            .with_base_url(url.trim())
+            .map_err(|e| usage_from(&e, source))?;
+    }
+    if let Some(edge) = nonempty(env("TWILIO_EDGE")) {
+        config = config
+            .with_edge(&edge)
+            .map_err(|e| usage_from(&e, "TWILIO_EDGE"))?;
+    }
+    if let Some(region) = nonempty(env("TWILIO_REGION")) {
+        config = config
+            .with_region(&region)
+            .map_err(|e| usage_from(&e, "TWILIO_REGION"))?;
+    }
+    if let Some(url) = nonempty(env("TWILIO_OAUTH_BASE_URL")) {
+        config = config
+            .with_oauth_base_url(url.trim())
+            .map_err(|e| usage_from(&e, "TWILIO_OAUTH_BASE_URL"))?;
+    }
+    let ca = match (&conn.ca_cert, nonempty(env("TWILIO_CA_CERT"))) {
+        (Some(p), _) => Some((p.clone(), "--ca-cert")),
+        (None, Some(p)) => Some((p.into(), "TWILIO_CA_CERT")),
+        (None, None) => None,
+    };
+    Ok((config, ca, names))
 }
 
 /// The credentials from the environment, with what a person needs to hear: which variables

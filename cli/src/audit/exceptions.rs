@@ -25,7 +25,7 @@ use toml::value::Datetime;
 use twilio_connect_apps::text::display_text;
 use twilio_connect_apps::{AccountSid, ConnectAppSid};
 
-use crate::audit::rules::{BaselineState, Finding, Level, rule};
+use crate::audit::catalog::rule;
 
 /// An `[[exception]]` table as written.
 #[derive(Debug, Deserialize)]
@@ -64,6 +64,49 @@ pub(crate) struct Exception {
 /// The rules an exception may not name: its own findings.
 const OWN_RULES: [&str; 2] = ["exception-expired", "exception-stale"];
 
+/// A rule id an exception may name (not its own rules).
+fn rule_id(
+    value: Spanned<String>,
+    bad: &impl Fn(Range<usize>, &str, String) -> String,
+) -> Result<String, String> {
+    let span = value.span();
+    let id = value.into_inner();
+    if rule(&id).is_none() || OWN_RULES.contains(&id.as_str()) {
+        return Err(bad(
+            span,
+            "rule",
+            format!(
+                "`{}` is not a rule an exception can name (see the README's rule table)",
+                display_text(&id, 40)
+            ),
+        ));
+    }
+    Ok(id)
+}
+
+/// A SID of type `T`, when given (its error never repeats the value: a secret pasted here is
+/// not echoed).
+fn sid<T>(
+    value: Option<Spanned<String>>,
+    key: &str,
+    bad: &impl Fn(Range<usize>, &str, String) -> String,
+) -> Result<Option<String>, String>
+where
+    T: std::str::FromStr + std::fmt::Display,
+    T::Err: std::fmt::Display,
+{
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let span = value.span();
+    let sid: T = value
+        .into_inner()
+        .trim()
+        .parse()
+        .map_err(|e| bad(span, key, format!("{e}")))?;
+    Ok(Some(sid.to_string()))
+}
+
 impl Exception {
     /// Checks one entry; `line` turns a byte offset into a line, `bad` words an error.
     pub(super) fn check(
@@ -83,46 +126,10 @@ impl Exception {
         let at = line(first.into_iter().flatten().min().unwrap_or_default());
         let rule_name = match entry.rule {
             None => None,
-            Some(r) => {
-                let span = r.span();
-                let id = r.into_inner();
-                if rule(&id).is_none() || OWN_RULES.contains(&id.as_str()) {
-                    return Err(bad(
-                        span,
-                        "rule",
-                        format!(
-                            "`{}` is not a rule an exception can name (see the README's rule table)",
-                            display_text(&id, 40)
-                        ),
-                    ));
-                }
-                Some(id)
-            }
+            Some(r) => Some(rule_id(r, &bad)?),
         };
-        let app = match entry.connect_app_sid {
-            None => None,
-            Some(s) => {
-                let span = s.span();
-                let sid: ConnectAppSid = s
-                    .into_inner()
-                    .trim()
-                    .parse()
-                    .map_err(|e| bad(span, "connect_app_sid", format!("{e}")))?;
-                Some(sid.to_string())
-            }
-        };
-        let account = match entry.account_sid {
-            None => None,
-            Some(s) => {
-                let span = s.span();
-                let sid: AccountSid = s
-                    .into_inner()
-                    .trim()
-                    .parse()
-                    .map_err(|e| bad(span, "account_sid", format!("{e}")))?;
-                Some(sid.to_string())
-            }
-        };
+        let app = sid::<ConnectAppSid>(entry.connect_app_sid, "connect_app_sid", &bad)?;
+        let account = sid::<AccountSid>(entry.account_sid, "account_sid", &bad)?;
         if rule_name.is_none() && app.is_none() && account.is_none() {
             return Err(format!(
                 "line {at}: exception: name at least one of rule, connect_app_sid and account_sid (an exception for everything would switch the audit off)"
@@ -170,19 +177,16 @@ impl Exception {
         today <= self.expires.as_str()
     }
 
-    /// Whether it names `finding`.
-    fn matches(&self, f: &Finding) -> bool {
-        !OWN_RULES.contains(&f.rule_id)
-            && self.rule.as_deref().is_none_or(|r| r == f.rule_id)
-            && self.account.as_deref().is_none_or(|a| a == f.account_sid)
-            && self
-                .app
-                .as_deref()
-                .is_none_or(|a| f.connect_app_sid.as_deref() == Some(a))
+    /// Whether it names a finding of `rule_id` in `account` about `app`.
+    pub(crate) fn matches(&self, rule_id: &str, account: &str, app: Option<&str>) -> bool {
+        !OWN_RULES.contains(&rule_id)
+            && self.rule.as_deref().is_none_or(|r| r == rule_id)
+            && self.account.as_deref().is_none_or(|a| a == account)
+            && self.app.as_deref().is_none_or(|a| app == Some(a))
     }
 
     /// What it covers, for messages: `post-all-not-allowed for CN… in AC…`.
-    fn scope(&self) -> String {
+    pub(crate) fn scope(&self) -> String {
         let mut s = self.rule.clone().unwrap_or_else(|| "every rule".into());
         if let Some(app) = &self.app {
             s.push_str(&format!(" for {app}"));
@@ -194,79 +198,12 @@ impl Exception {
     }
 
     /// `owner X, ticket T`.
-    fn who(&self) -> String {
+    pub(crate) fn who(&self) -> String {
         match &self.ticket {
             Some(t) => format!("owner {}, ticket {t}", self.owner),
             None => format!("owner {}", self.owner),
         }
     }
-}
-
-/// The findings with `exceptions` applied on `today` (`YYYY-MM-DD`, UTC): matched findings of
-/// active exceptions marked suppressed (by the first that matches, in file order), then one
-/// `exception-expired` finding per expired exception and one `exception-stale` per active
-/// exception that matched nothing. `parent` is the account an exception's own finding is
-/// filed under when it names none. With a baseline (`compared`), those findings are `new`: a
-/// baseline records apps, not exceptions.
-pub(crate) fn apply(
-    mut findings: Vec<Finding>,
-    exceptions: &[Exception],
-    today: &str,
-    parent: &str,
-    compared: bool,
-) -> Vec<Finding> {
-    let mut used = vec![false; exceptions.len()];
-    for f in &mut findings {
-        let hit = exceptions
-            .iter()
-            .enumerate()
-            .find(|(_, e)| e.active(today) && e.matches(f));
-        if let Some((i, e)) = hit {
-            f.suppression = Some(e.clone());
-            if let Some(u) = used.get_mut(i) {
-                *u = true;
-            }
-        }
-    }
-    for (e, used) in exceptions.iter().zip(used) {
-        let own = |rule_id: &'static str, level: Level, message: String| Finding {
-            rule_id,
-            level,
-            account_sid: e.account.clone().unwrap_or_else(|| parent.to_owned()),
-            account_name: None,
-            connect_app_sid: e.app.clone(),
-            app_name: None,
-            message,
-            policy_line: Some(e.line),
-            policy_note: Some(e.reason.clone()),
-            baseline_state: compared.then_some(BaselineState::New),
-            suppression: None,
-        };
-        if !e.active(today) {
-            findings.push(own(
-                "exception-expired",
-                Level::Warning,
-                format!(
-                    "the exception for {} ({}) expired on {}: the findings it matched count again; renew it or fix them",
-                    e.scope(),
-                    e.who(),
-                    e.expires
-                ),
-            ));
-        } else if !used {
-            findings.push(own(
-                "exception-stale",
-                Level::Note,
-                format!(
-                    "the exception for {} ({}, until {}) matched no finding in this run: remove it from the policy",
-                    e.scope(),
-                    e.who(),
-                    e.expires
-                ),
-            ));
-        }
-    }
-    findings
 }
 
 /// Today's date in UTC, `YYYY-MM-DD`, from `now`.
@@ -277,8 +214,9 @@ pub(crate) fn date_of(now: std::time::SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::audit::catalog::Level;
     use crate::audit::policy::Policy;
+    use crate::audit::rules::{BaselineState, Finding, apply};
 
     const APP: &str = "CN0000000000000000000000000000b002";
     const ACCOUNT: &str = "AC00000000000000000000000000000003";

@@ -9,6 +9,7 @@
 //! the next run's baseline, is left as it was) and prints the command that goes on; accounts
 //! that failed are read again from where each stopped, and accounts already read are not.
 
+pub(crate) mod catalog;
 pub(crate) mod exceptions;
 pub(crate) mod json;
 pub(crate) mod junit;
@@ -163,8 +164,14 @@ fn evidence(
         accounts,
         run: None,
     };
+    let count = |s: Status| snapshot.accounts.iter().filter(|a| a.status == s).count() as u64;
+    let accounts = (
+        snapshot.accounts.len() as u64,
+        count(Status::Read),
+        count(Status::Failed),
+    );
     let record = run::RunRecord::of(
-        &snapshot,
+        accounts,
         crate::progress::totals(),
         inputs.policy.as_ref().and_then(|p| p.sha256.clone()),
         inputs.baseline.as_ref().and_then(|b| b.sha256.clone()),
@@ -180,7 +187,7 @@ fn judge(snapshot: &Snapshot, inputs: &Inputs, parent: &str) -> Vec<rules::Findi
     let (policy, baseline) = (inputs.policy.as_ref(), inputs.baseline.as_ref());
     let findings = rules::findings(&snapshot.accounts, baseline, policy);
     match policy {
-        Some(p) => exceptions::apply(
+        Some(p) => rules::apply(
             findings,
             &p.exceptions,
             &exceptions::date_of(SystemTime::now()),
@@ -262,15 +269,7 @@ pub(crate) fn audit(
     let mut accounts = reading.accounts;
     stamp_seen(&mut accounts, inputs.baseline.as_ref(), &now());
     let snapshot = evidence(setup, &inputs, started, accounts, reading.stopped.is_none());
-    let token = |position: SweepCursor| {
-        resume::command_line(
-            argv,
-            &resume::encode_sweep(&SweepToken {
-                parent: parent.clone(),
-                sweep: position,
-            }),
-        )
-    };
+    let token = |position: SweepCursor| resume::sweep_command_line(argv, &parent, position);
     if let Some((doing, error)) = reading.stopped {
         // The run failed: no report; what was read is kept for --resume.
         let resume = match (&args.snapshot, reading.position) {

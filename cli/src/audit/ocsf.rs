@@ -15,8 +15,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use crate::audit::catalog::{Level, rule};
 use crate::audit::report::Report;
-use crate::audit::rules::{BaselineState, Finding, Level, rule};
+use crate::audit::rules::{BaselineState, Finding};
 use crate::audit::sarif::fingerprint;
 
 /// The OCSF version written (and vendored in the test bed for the tests).

@@ -163,60 +163,11 @@ impl Policy {
         let bad = |span: Range<usize>, key: &str, message: String| {
             format!("line {}: {key}: {message}", lines.line(span.start))
         };
-        let mut allow = Vec::with_capacity(file.allow.len());
-        for entry in file.allow {
-            let span = entry.connect_app_sid.span();
-            let app = entry.connect_app_sid.into_inner();
-            // SidError never repeats the value, so a secret pasted here is not echoed.
-            let sid: ConnectAppSid = app
-                .trim()
-                .parse()
-                .map_err(|e| bad(span.clone(), "connect_app_sid", format!("{e}")))?;
-            let permissions = match entry.permissions {
-                None => vec!["get-all".to_owned()],
-                Some(list) => list
-                    .into_iter()
-                    .map(|p| {
-                        let span = p.span();
-                        let name = p.into_inner();
-                        if PERMISSIONS.contains(&name.as_str()) {
-                            Ok(name)
-                        } else {
-                            Err(bad(
-                                span,
-                                "permissions",
-                                format!(
-                                    "`{}` is not a permission the API defines (get-all, post-all)",
-                                    display_text(&name, 40)
-                                ),
-                            ))
-                        }
-                    })
-                    .collect::<Result<_, _>>()?,
-            };
-            let accounts = entry
-                .accounts
-                .map(|list| {
-                    list.into_iter()
-                        .map(|a| {
-                            let span = a.span();
-                            a.into_inner()
-                                .trim()
-                                .parse::<AccountSid>()
-                                .map(|s| s.to_string())
-                                .map_err(|e| bad(span, "accounts", format!("{e}")))
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .transpose()?;
-            allow.push(Allow {
-                app: sid.to_string(),
-                permissions,
-                accounts,
-                note: entry.note,
-                line: lines.line(span.start),
-            });
-        }
+        let allow = file
+            .allow
+            .into_iter()
+            .map(|entry| check_allow(entry, &lines, &bad))
+            .collect::<Result<Vec<_>, _>>()?;
         let exceptions = file
             .exception
             .into_iter()
@@ -235,6 +186,65 @@ impl Policy {
             by_app,
         })
     }
+}
+
+/// Checks one `[[allow]]` entry.
+fn check_allow(
+    entry: AllowEntry,
+    lines: &Lines,
+    bad: &impl Fn(Range<usize>, &str, String) -> String,
+) -> Result<Allow, String> {
+    let span = entry.connect_app_sid.span();
+    let app = entry.connect_app_sid.into_inner();
+    // SidError never repeats the value, so a secret pasted here is not echoed.
+    let sid: ConnectAppSid = app
+        .trim()
+        .parse()
+        .map_err(|e| bad(span.clone(), "connect_app_sid", format!("{e}")))?;
+    let permissions = match entry.permissions {
+        None => vec!["get-all".to_owned()],
+        Some(list) => list
+            .into_iter()
+            .map(|p| {
+                let span = p.span();
+                let name = p.into_inner();
+                if PERMISSIONS.contains(&name.as_str()) {
+                    Ok(name)
+                } else {
+                    Err(bad(
+                        span,
+                        "permissions",
+                        format!(
+                            "`{}` is not a permission the API defines (get-all, post-all)",
+                            display_text(&name, 40)
+                        ),
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let accounts = entry
+        .accounts
+        .map(|list| {
+            list.into_iter()
+                .map(|a| {
+                    let span = a.span();
+                    a.into_inner()
+                        .trim()
+                        .parse::<AccountSid>()
+                        .map(|s| s.to_string())
+                        .map_err(|e| bad(span, "accounts", format!("{e}")))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(Allow {
+        app: sid.to_string(),
+        permissions,
+        accounts,
+        note: entry.note,
+        line: lines.line(span.start),
+    })
 }
 
 /// Where a text's lines start, to turn byte offsets into line numbers in `O(log n)` each.

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 use twilio_connect_apps::text::display_text;
 
 use crate::args::FailOn;
+use crate::audit::catalog::Level;
 use crate::audit::policy::Policy;
-use crate::audit::rules::{Finding, Level};
+use crate::audit::rules::Finding;
 use crate::audit::snapshot::{Baseline, Snapshot};
 
 /// Everything a report shows.

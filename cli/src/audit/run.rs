@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::audit::snapshot::{Snapshot, Status};
 use crate::progress::Totals;
 
 /// The run record (in the snapshot, and so in every report).
@@ -33,21 +32,20 @@ pub(crate) struct RunRecord {
 }
 
 impl RunRecord {
-    /// The record of a run that read `snapshot`'s accounts, with the library's `totals` and
-    /// the digests of the files it was judged by.
+    /// The record of a run: the accounts (`read` and `failed` of `planned`), the library's
+    /// `totals` and the digests of the files it was judged by.
     pub(crate) fn of(
-        snapshot: &Snapshot,
+        (planned, read, failed): (u64, u64, u64),
         totals: Totals,
         policy_sha256: Option<String>,
         baseline_sha256: Option<String>,
     ) -> RunRecord {
-        let count = |s: Status| snapshot.accounts.iter().filter(|a| a.status == s).count() as u64;
         RunRecord {
             policy_sha256,
             baseline_sha256,
-            accounts_planned: snapshot.accounts.len() as u64,
-            accounts_read: count(Status::Read),
-            accounts_failed: count(Status::Failed),
+            accounts_planned: planned,
+            accounts_read: read,
+            accounts_failed: failed,
             pages: totals.pages,
             requests: totals.requests,
             retries: totals.retries,

@@ -20,8 +20,9 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::audit::catalog::{RULES, rule};
 use crate::audit::report::Report;
-use crate::audit::rules::{Finding, RULES, rule};
+use crate::audit::rules::Finding;
 use crate::audit::snapshot::Status;
 
 /// The most results GitHub code scanning accepts in one run.
