@@ -1308,6 +1308,11 @@ fn the_run_record_says_what_judged_the_apps_and_what_was_read() {
         assert!(out.contains(&sha256(&args[policy_at])[..12]), "{format}");
         assert!(!out.contains(DEFAULT_AUTH_TOKEN), "{format}");
     }
+    // An exception's finding about an app no case names goes with its account's own case.
+    let mut a = args.clone();
+    a.extend(["--format", "junit", "--fail-on", "note"].map(String::from));
+    let junit = text(&run(against(&emu), &arg_refs(&a)).stdout);
+    assert!(junit.contains("note: exception-stale: the exception for every rule for CN0000000000000000000000000000dead"), "{junit}");
 }
 
 /// `--format ocsf`: every line a valid OCSF 1.3.0 Detection Finding (checked against the

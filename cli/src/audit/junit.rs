@@ -83,7 +83,14 @@ fn suites<'a>(report: &Report<'a>) -> BTreeMap<usize, Suite<'a>> {
             .values_mut()
             .find(|(sid, _, _)| *sid == f.account_sid);
         if let Some((_, _, cases)) = suite {
+            // An app no case names (an exception's own finding about an app gone from both
+            // this run and the baseline) goes with the account's own case.
             let key = f.connect_app_sid.clone().unwrap_or_default();
+            let key = if cases.contains_key(&key) {
+                key
+            } else {
+                String::new()
+            };
             if let Some(case) = cases.get_mut(&key) {
                 case.findings.push(f);
             }
